@@ -1,0 +1,202 @@
+//! Departments (vakdiensten): the policy-owning departments that receive signals, co-finance
+//! and advise. Read by every role; written by administration.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::http::{self, Page, PageParams, PageRequest};
+use super::input::{Fields, JsonObject, QueryParams, string};
+use super::{create_recorded, update_recorded};
+use crate::auth::{Admins, AnyRole, Authorized};
+use crate::db::reference::{self as repo, DepartmentChange, DepartmentRow};
+use crate::db::Db;
+use crate::domain::{reference, time};
+use crate::error::ApiError;
+
+/// A department (vakdienst) that owns policy.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Department {
+    /// Slug id.
+    #[schema(example = "ocw")]
+    pub id: String,
+    #[schema(example = "Onderwijs, Cultuur en Welzijn")]
+    pub name: String,
+    /// Increases with every change; the `ETag`.
+    #[schema(example = 1)]
+    pub version: i64,
+    #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+}
+
+impl From<DepartmentRow> for Department {
+    fn from(row: DepartmentRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A new department.
+#[derive(Debug, ToSchema)]
+#[schema(as = DepartmentCreate)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct DepartmentCreate {
+    /// Slug id: lower-case words joined by `-` or `_`.
+    #[schema(example = "ocw", pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$", max_length = 64)]
+    id: String,
+    #[schema(example = "Onderwijs, Cultuur en Welzijn", min_length = 1, max_length = 200)]
+    name: String,
+}
+
+/// Changes to a department (JSON merge patch).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct DepartmentUpdate {
+    #[schema(example = "Onderwijs, Cultuur en Welzijn", min_length = 1, max_length = 200)]
+    name: Option<String>,
+}
+
+/// List departments, ordered by id.
+///
+/// Roles: every role.
+#[utoipa::path(
+    get, path = "/departments", tag = "Reference data", operation_id = "list_departments",
+    params(PageParams),
+    responses((status = 200, description = "A page of departments", body = Page<Department>)),
+    security(("bearer" = []))
+)]
+pub async fn list_departments(
+    req: HttpRequest,
+    _caller: Authorized<AnyRole>,
+    mut query: QueryParams,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageRequest::read(&mut query);
+    query.finish()?;
+    let limit = page.limit;
+    let rows = db
+        .read(move |conn| repo::list_departments(conn, page.after.as_deref(), limit))
+        .await?;
+    let page = Page::from_rows(rows, limit, |row| row.id.clone(), Department::from);
+    Ok(http::page_response(&req, page))
+}
+
+/// Get one department.
+///
+/// Roles: every role.
+#[utoipa::path(
+    get, path = "/departments/{departmentId}", tag = "Reference data", operation_id = "get_department",
+    params(("departmentId" = String, Path, description = "The department's slug id", example = "ocw")),
+    responses(
+        (status = 200, description = "The department", body = Department,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 404, description = "No such department"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_department(
+    _caller: Authorized<AnyRole>,
+    path: web::Path<String>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let missing = format!("There is no department '{id}'.");
+    let row = db
+        .read(move |conn| repo::department::find(conn, &id))
+        .await?
+        .ok_or(ApiError::NotFound(missing))?;
+    Ok(http::ok_with_etag(row.version, &Department::from(row)))
+}
+
+/// Create a department.
+///
+/// Roles: admin.
+#[utoipa::path(
+    post, path = "/departments", tag = "Reference data", operation_id = "create_department",
+    request_body = DepartmentCreate,
+    responses(
+        (status = 201, description = "Created", body = Department,
+            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new department's URL"))),
+        (status = 403, description = "Not an administrator"),
+        (status = 409, description = "A department with this id exists"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Body is not JSON"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_department(
+    caller: Authorized<Admins>,
+    body: JsonObject,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let mut fields = Fields::new(body);
+    let id = fields.required("id", string(reference::slug));
+    let name = fields.required("name", string(reference::name));
+    let (id, name) = fields.finish((id, name))?;
+    let now = time::now();
+    let row = DepartmentRow { id, name, version: 1, created_at: now, updated_at: now };
+    let principal = caller.principal;
+    let created = db
+        .write(move |conn| {
+            create_recorded(conn, &principal, "department", |c| repo::department::insert(c, &row), Department::from, |d| &d.id)
+        })
+        .await?;
+    Ok(http::created(format!("/api/v1/departments/{}", created.id), created.version, &created))
+}
+
+/// Update a department (JSON merge patch).
+///
+/// Roles: admin. Requires `If-Match` with the department's `ETag`.
+#[utoipa::path(
+    patch, path = "/departments/{departmentId}", tag = "Reference data", operation_id = "update_department",
+    params(
+        ("departmentId" = String, Path, description = "The department's slug id", example = "ocw"),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\""),
+    ),
+    request_body(content = DepartmentUpdate, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "Updated", body = Department,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "Not an administrator"),
+        (status = 404, description = "No such department"),
+        (status = 412, description = "The department changed since you read it"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Body is not JSON"),
+        (status = 428, description = "If-Match missing"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update_department(
+    req: HttpRequest,
+    caller: Authorized<Admins>,
+    path: web::Path<String>,
+    body: JsonObject,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let version = http::if_match(&req)?;
+    let mut fields = Fields::new(body);
+    let name = fields.not_null("name", string(reference::name));
+    fields.finish(())?;
+    let change = DepartmentChange { name };
+    let id = path.into_inner();
+    let principal = caller.principal;
+    let updated = db
+        .write(move |conn| {
+            update_recorded(conn, &principal, "department", &id, |c| {
+                repo::department::update(c, &id, version, &change, time::now())
+            }, Department::from)
+        })
+        .await?;
+    Ok(http::ok_with_etag(updated.version, &updated))
+}

@@ -1,0 +1,202 @@
+//! Districts (stadsdelen): the eight city districts of The Hague. Read by every role; written
+//! by administration.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::http::{self, Page, PageParams, PageRequest};
+use super::input::{Fields, JsonObject, QueryParams, string};
+use super::{create_recorded, update_recorded};
+use crate::auth::{Admins, AnyRole, Authorized};
+use crate::db::reference::{self as repo, DistrictChange, DistrictRow};
+use crate::db::Db;
+use crate::domain::{reference, time};
+use crate::error::ApiError;
+
+/// A city district (stadsdeel).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct District {
+    /// Slug id.
+    #[schema(example = "escamp")]
+    pub id: String,
+    #[schema(example = "Escamp")]
+    pub name: String,
+    /// Increases with every change; the `ETag`.
+    #[schema(example = 1)]
+    pub version: i64,
+    #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+}
+
+impl From<DistrictRow> for District {
+    fn from(row: DistrictRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A new district.
+#[derive(Debug, ToSchema)]
+#[schema(as = DistrictCreate)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct DistrictCreate {
+    /// Slug id: lower-case words joined by `-` or `_`.
+    #[schema(example = "haagse-hout", pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$", max_length = 64)]
+    id: String,
+    #[schema(example = "Haagse Hout", min_length = 1, max_length = 200)]
+    name: String,
+}
+
+/// Changes to a district (JSON merge patch).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct DistrictUpdate {
+    #[schema(example = "Haagse Hout", min_length = 1, max_length = 200)]
+    name: Option<String>,
+}
+
+/// List districts, ordered by id.
+///
+/// Roles: every role.
+#[utoipa::path(
+    get, path = "/districts", tag = "Reference data", operation_id = "list_districts",
+    params(PageParams),
+    responses((status = 200, description = "A page of districts", body = Page<District>)),
+    security(("bearer" = []))
+)]
+pub async fn list_districts(
+    req: HttpRequest,
+    _caller: Authorized<AnyRole>,
+    mut query: QueryParams,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageRequest::read(&mut query);
+    query.finish()?;
+    let limit = page.limit;
+    let rows = db
+        .read(move |conn| repo::list_districts(conn, page.after.as_deref(), limit))
+        .await?;
+    let page = Page::from_rows(rows, limit, |row| row.id.clone(), District::from);
+    Ok(http::page_response(&req, page))
+}
+
+/// Get one district.
+///
+/// Roles: every role.
+#[utoipa::path(
+    get, path = "/districts/{districtId}", tag = "Reference data", operation_id = "get_district",
+    params(("districtId" = String, Path, description = "The district's slug id", example = "escamp")),
+    responses(
+        (status = 200, description = "The district", body = District,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 404, description = "No such district"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_district(
+    _caller: Authorized<AnyRole>,
+    path: web::Path<String>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let missing = format!("There is no district '{id}'.");
+    let row = db
+        .read(move |conn| repo::district::find(conn, &id))
+        .await?
+        .ok_or(ApiError::NotFound(missing))?;
+    Ok(http::ok_with_etag(row.version, &District::from(row)))
+}
+
+/// Create a district.
+///
+/// Roles: admin.
+#[utoipa::path(
+    post, path = "/districts", tag = "Reference data", operation_id = "create_district",
+    request_body = DistrictCreate,
+    responses(
+        (status = 201, description = "Created", body = District,
+            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new district's URL"))),
+        (status = 403, description = "Not an administrator"),
+        (status = 409, description = "A district with this id exists"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Body is not JSON"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_district(
+    caller: Authorized<Admins>,
+    body: JsonObject,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let mut fields = Fields::new(body);
+    let id = fields.required("id", string(reference::slug));
+    let name = fields.required("name", string(reference::name));
+    let (id, name) = fields.finish((id, name))?;
+    let now = time::now();
+    let row = DistrictRow { id, name, version: 1, created_at: now, updated_at: now };
+    let principal = caller.principal;
+    let created = db
+        .write(move |conn| {
+            create_recorded(conn, &principal, "district", |c| repo::district::insert(c, &row), District::from, |d| &d.id)
+        })
+        .await?;
+    Ok(http::created(format!("/api/v1/districts/{}", created.id), created.version, &created))
+}
+
+/// Update a district (JSON merge patch).
+///
+/// Roles: admin. Requires `If-Match` with the district's `ETag`.
+#[utoipa::path(
+    patch, path = "/districts/{districtId}", tag = "Reference data", operation_id = "update_district",
+    params(
+        ("districtId" = String, Path, description = "The district's slug id", example = "escamp"),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\""),
+    ),
+    request_body(content = DistrictUpdate, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "Updated", body = District,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "Not an administrator"),
+        (status = 404, description = "No such district"),
+        (status = 412, description = "The district changed since you read it"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Body is not JSON"),
+        (status = 428, description = "If-Match missing"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update_district(
+    req: HttpRequest,
+    caller: Authorized<Admins>,
+    path: web::Path<String>,
+    body: JsonObject,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let version = http::if_match(&req)?;
+    let mut fields = Fields::new(body);
+    let name = fields.not_null("name", string(reference::name));
+    fields.finish(())?;
+    let change = DistrictChange { name };
+    let id = path.into_inner();
+    let principal = caller.principal;
+    let updated = db
+        .write(move |conn| {
+            update_recorded(conn, &principal, "district", &id, |c| {
+                repo::district::update(c, &id, version, &change, time::now())
+            }, District::from)
+        })
+        .await?;
+    Ok(http::ok_with_etag(updated.version, &updated))
+}

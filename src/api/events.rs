@@ -1,0 +1,136 @@
+//! The audit trail: every change, in commit order. Also the outbox a departmental system can
+//! follow with `?after=<last event id>`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::http::{self, Page, PageParams, PageRequest};
+use super::input::QueryParams;
+use crate::auth::{Authorized, EventReaders};
+use crate::db::Db;
+use crate::db::events::{self as repo, EventFilter, EventRow};
+use crate::domain::{Rejection, time};
+use crate::error::ApiError;
+
+/// Who made a change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventActor {
+    /// The token's subject.
+    #[schema(example = "pb-anna")]
+    pub sub: String,
+    #[schema(example = "programmabureau")]
+    pub role: String,
+    #[schema(example = "Anna de Groot")]
+    pub name: Option<String>,
+}
+
+/// One recorded change.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Monotonic, in commit order.
+    #[schema(example = 42)]
+    pub id: i64,
+    #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub occurred_at: NaiveDateTime,
+    pub actor: EventActor,
+    /// `<resourceType>.<verb>`.
+    #[schema(example = "theme.updated")]
+    pub action: String,
+    #[schema(example = "theme")]
+    pub resource_type: String,
+    #[schema(example = "public_space")]
+    pub resource_id: String,
+    /// Before and after of what changed.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+impl From<EventRow> for Event {
+    fn from(row: EventRow) -> Self {
+        Self {
+            id: row.id,
+            occurred_at: row.occurred_at,
+            actor: EventActor {
+                sub: row.actor_sub,
+                role: row.actor_role,
+                name: row.actor_name,
+            },
+            action: row.action,
+            resource_type: row.resource_type,
+            resource_id: row.resource_id,
+            data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// Filters of the event list.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code, reason = "documentation only: read through QueryParams")]
+pub struct EventListParams {
+    /// Only events about this kind of resource.
+    #[param(example = "theme")]
+    resource_type: Option<String>,
+    /// Only events about this resource.
+    #[param(example = "public_space")]
+    resource_id: Option<String>,
+    /// Only this action.
+    #[param(example = "theme.updated")]
+    action: Option<String>,
+    /// Only events after this event id (to follow the trail).
+    #[param(minimum = 0, example = 41)]
+    after: Option<i64>,
+}
+
+fn short_text(value: &str) -> Result<String, Rejection> {
+    if value.is_empty() || value.len() > 100 {
+        Err(Rejection::new("out_of_range", "must be 1 to 100 characters"))
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+/// List events, oldest first.
+///
+/// An audit log is read in the order it was written, so this list runs oldest first (by id);
+/// follow it with `after` or the cursor. Roles: programmabureau, admin.
+#[utoipa::path(
+    get, path = "/events", tag = "Events", operation_id = "list_events",
+    params(EventListParams, PageParams),
+    responses(
+        (status = 200, description = "A page of events", body = Page<Event>),
+        (status = 403, description = "Not the programme bureau or an administrator"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_events(
+    req: HttpRequest,
+    _caller: Authorized<EventReaders>,
+    mut query: QueryParams,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = EventFilter {
+        resource_type: query.single("resourceType", short_text),
+        resource_id: query.single("resourceId", short_text),
+        action: query.single("action", short_text),
+        after: query.single("after", |text| match text.parse::<i64>() {
+            Ok(id) if id >= 0 => Ok(id),
+            _ => Err(Rejection::new("out_of_range", "must be an event id (a whole number from 0)")),
+        }),
+    };
+    let page = PageRequest::read(&mut query);
+    query.finish()?;
+    let cursor = match page.after.as_deref().map(str::parse::<i64>) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => return Err(ApiError::invalid("cursor", "invalid_cursor", "is not a cursor of this list")),
+    };
+    let limit = page.limit;
+    let rows = db.read(move |conn| repo::list(conn, &filter, cursor, limit)).await?;
+    let page = Page::from_rows(rows, limit, |row| row.id.to_string(), Event::from);
+    Ok(http::page_response(&req, page))
+}

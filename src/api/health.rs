@@ -1,0 +1,48 @@
+//! Health checks for load balancers and orchestrators. No authentication.
+
+use actix_web::{HttpResponse, web};
+use diesel::connection::SimpleConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::Db;
+use crate::error::ApiError;
+
+/// The service's health.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `up`.
+    #[schema(example = "up")]
+    pub status: &'static str,
+    /// The database backend in use (`postgresql` or `sqlite`), on the readiness check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "postgresql")]
+    pub database: Option<&'static str>,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(
+    get, path = "/health/live", tag = "Health", operation_id = "health_live",
+    responses((status = 200, description = "The process is alive", body = Health))
+)]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "up", database: None })
+}
+
+/// Readiness: the database answers and holds wijkregie's schema. 503 when it does not.
+#[utoipa::path(
+    get, path = "/health/ready", tag = "Health", operation_id = "health_ready",
+    responses(
+        (status = 200, description = "Ready to serve", body = Health),
+        (status = 503, description = "The database cannot be reached or is not migrated"),
+    )
+)]
+pub async fn ready(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
+    let backend = db.backend();
+    db.read(|conn| {
+        conn.batch_execute("SELECT last_id FROM event_counter WHERE id = 1")
+            .map_err(|e| ApiError::DatabaseUnavailable(e.to_string()))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Health { status: "up", database: Some(backend) }))
+}

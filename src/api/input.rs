@@ -1,0 +1,381 @@
+//! Reading input at the edge: JSON bodies and query strings are read member by member, every
+//! problem is collected, and the request is refused once with all of them (400
+//! `invalid_input`). Unknown body members and unknown query keys are problems too.
+
+use std::collections::BTreeSet;
+use std::future::{Ready, ready};
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+
+use crate::domain::Rejection;
+use crate::error::{ApiError, InvalidParam};
+
+/// The request body limit in bytes, as configured (`WIJKREGIE_BODY_LIMIT`).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A request body that is a JSON object. Refuses other media types (415), bodies over the limit
+/// (413), malformed JSON and non-objects (400).
+#[derive(Debug)]
+pub struct JsonObject(pub Map<String, Value>);
+
+impl FromRequest for JsonObject {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
+        let media_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            match media_type.as_deref() {
+                Some("application/json" | "application/merge-patch+json") => {}
+                Some(other) => {
+                    return Err(ApiError::UnsupportedMediaType(format!(
+                        "Send the body as application/json, not {other}."
+                    )));
+                }
+                None => {
+                    return Err(ApiError::UnsupportedMediaType(
+                        "Send the body as application/json (Content-Type header missing).".to_owned(),
+                    ));
+                }
+            }
+            if declared_length.is_some_and(|length| length > limit) {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::invalid("body", "unreadable", e.to_string()))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            match serde_json::from_slice::<Value>(&body) {
+                Ok(Value::Object(map)) => Ok(JsonObject(map)),
+                Ok(_) => Err(ApiError::invalid("body", "not_an_object", "must be a JSON object")),
+                Err(e) => Err(ApiError::invalid(
+                    "body",
+                    "invalid_json",
+                    format!("is not valid JSON: {e}"),
+                )),
+            }
+        })
+    }
+}
+
+/// A member that may be absent, explicitly `null`, or a value (merge-patch semantics).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field<T> {
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<T> Field<T> {
+    /// Absent and null both as `None` (for creation, where null means "not given").
+    pub fn into_option(self) -> Option<T> {
+        match self {
+            Self::Value(v) => Some(v),
+            Self::Absent | Self::Null => None,
+        }
+    }
+
+    /// For a nullable column in a patch: `None` leaves it, `Some(None)` clears it.
+    pub fn into_patch(self) -> Option<Option<T>> {
+        match self {
+            Self::Absent => None,
+            Self::Null => Some(None),
+            Self::Value(v) => Some(Some(v)),
+        }
+    }
+}
+
+/// Reads the members of a JSON object one by one, collecting every problem.
+pub struct Fields {
+    map: Map<String, Value>,
+    prefix: String,
+    problems: Vec<InvalidParam>,
+}
+
+impl Fields {
+    pub fn new(body: JsonObject) -> Self {
+        Self {
+            map: body.0,
+            prefix: String::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn name(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    /// A member that must be present and not null.
+    pub fn required<T>(
+        &mut self,
+        key: &str,
+        parse: impl FnOnce(&Value) -> Result<T, Rejection>,
+    ) -> Option<T> {
+        match self.map.remove(key) {
+            None => {
+                self.problems.push(InvalidParam::new(self.name(key), "required", "is required"));
+                None
+            }
+            Some(Value::Null) => {
+                self.problems.push(InvalidParam::new(self.name(key), "required", "must not be null"));
+                None
+            }
+            Some(value) => self.check(key, parse(&value)),
+        }
+    }
+
+    /// A member that may be absent or null.
+    pub fn optional<T>(
+        &mut self,
+        key: &str,
+        parse: impl FnOnce(&Value) -> Result<T, Rejection>,
+    ) -> Field<T> {
+        match self.map.remove(key) {
+            None => Field::Absent,
+            Some(Value::Null) => Field::Null,
+            Some(value) => self.check(key, parse(&value)).map_or(Field::Absent, Field::Value),
+        }
+    }
+
+    /// A member that may be absent but, when present, must not be null (a patch of a required
+    /// property).
+    pub fn not_null<T>(
+        &mut self,
+        key: &str,
+        parse: impl FnOnce(&Value) -> Result<T, Rejection>,
+    ) -> Option<T> {
+        match self.map.remove(key) {
+            None => None,
+            Some(Value::Null) => {
+                self.problems.push(InvalidParam::new(self.name(key), "required", "must not be null"));
+                None
+            }
+            Some(value) => self.check(key, parse(&value)),
+        }
+    }
+
+    /// Records a problem found by a check that spans members (or needs the database).
+    pub fn reject(&mut self, key: &str, rejection: Rejection) {
+        self.problems
+            .push(InvalidParam::new(self.name(key), rejection.code, rejection.reason));
+    }
+
+    fn check<T>(&mut self, key: &str, result: Result<T, Rejection>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(rejection) => {
+                self.reject(key, rejection);
+                None
+            }
+        }
+    }
+
+    /// Ends reading: members nobody asked for are problems; any problem refuses the request.
+    /// `values` are the members read, returned unwrapped when everything was valid.
+    pub fn finish<V: Present>(mut self, values: V) -> Result<V::Output, ApiError> {
+        let unknown: Vec<String> = self.map.keys().cloned().collect();
+        for key in unknown {
+            self.problems
+                .push(InvalidParam::new(self.name(&key), "unknown_field", "is not a member of this resource"));
+        }
+        if !self.problems.is_empty() {
+            return Err(ApiError::InvalidInput(self.problems));
+        }
+        values
+            .present()
+            .ok_or_else(|| ApiError::Internal("a required member was missing without a problem".to_owned()))
+    }
+}
+
+/// Values read by [`Fields`]: required ones (`Option<T>`) unwrap to `T` once all are present.
+pub trait Present {
+    type Output;
+    fn present(self) -> Option<Self::Output>;
+}
+
+impl<T> Present for Option<T> {
+    type Output = T;
+    fn present(self) -> Option<T> {
+        self
+    }
+}
+
+impl<T> Present for Field<T> {
+    type Output = Field<T>;
+    fn present(self) -> Option<Field<T>> {
+        Some(self)
+    }
+}
+
+impl Present for () {
+    type Output = ();
+    fn present(self) -> Option<()> {
+        Some(())
+    }
+}
+
+macro_rules! present_tuple {
+    ($($name:ident),+) => {
+        impl<$($name: Present),+> Present for ($($name,)+) {
+            type Output = ($($name::Output,)+);
+            #[allow(non_snake_case)]
+            fn present(self) -> Option<Self::Output> {
+                let ($($name,)+) = self;
+                Some(($($name.present()?,)+))
+            }
+        }
+    };
+}
+present_tuple!(A);
+present_tuple!(A, B);
+present_tuple!(A, B, C);
+present_tuple!(A, B, C, D);
+present_tuple!(A, B, C, D, E);
+present_tuple!(A, B, C, D, E, F);
+present_tuple!(A, B, C, D, E, F, G);
+present_tuple!(A, B, C, D, E, F, G, H);
+
+/// A JSON string, checked by `rule`.
+pub fn string<T>(rule: impl FnOnce(&str) -> Result<T, Rejection>) -> impl FnOnce(&Value) -> Result<T, Rejection> {
+    move |value| match value {
+        Value::String(text) => rule(text),
+        _ => Err(Rejection::new("wrong_type", "must be a string")),
+    }
+}
+
+/// A JSON whole number, checked by `rule`.
+pub fn integer<T>(rule: impl FnOnce(i64) -> Result<T, Rejection>) -> impl FnOnce(&Value) -> Result<T, Rejection> {
+    move |value| match value.as_i64() {
+        Some(number) => rule(number),
+        None => Err(Rejection::new("wrong_type", "must be a whole number")),
+    }
+}
+
+/// A JSON boolean.
+pub fn boolean(value: &Value) -> Result<bool, Rejection> {
+    value
+        .as_bool()
+        .ok_or_else(|| Rejection::new("wrong_type", "must be true or false"))
+}
+
+/// The query string, read key by key. Unknown keys are problems.
+pub struct QueryParams {
+    pairs: Vec<(String, String)>,
+    known: BTreeSet<&'static str>,
+    problems: Vec<InvalidParam>,
+}
+
+impl FromRequest for QueryParams {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+                .map(|pairs| Self {
+                    pairs,
+                    known: BTreeSet::new(),
+                    problems: Vec::new(),
+                })
+                .map_err(|e| ApiError::invalid("query", "malformed_query", e.to_string())),
+        )
+    }
+}
+
+impl QueryParams {
+    /// A key that may appear at most once.
+    pub fn single<T>(
+        &mut self,
+        key: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, Rejection>,
+    ) -> Option<T> {
+        self.known.insert(key);
+        let mut values = self.pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone());
+        let first = values.next()?;
+        if values.next().is_some() {
+            self.problems.push(InvalidParam::new(key, "repeated", "may be given only once"));
+            return None;
+        }
+        match parse(&first) {
+            Ok(value) => Some(value),
+            Err(rejection) => {
+                self.problems.push(InvalidParam::new(key, rejection.code, rejection.reason));
+                None
+            }
+        }
+    }
+
+    /// A key that may be repeated (`?status=a&status=b`).
+    pub fn many<T>(
+        &mut self,
+        key: &'static str,
+        parse: impl Fn(&str) -> Result<T, Rejection>,
+    ) -> Vec<T> {
+        self.known.insert(key);
+        let mut parsed = Vec::new();
+        for (_, value) in self.pairs.iter().filter(|(k, _)| k == key) {
+            match parse(value) {
+                Ok(v) => parsed.push(v),
+                Err(rejection) => {
+                    self.problems.push(InvalidParam::new(key, rejection.code, rejection.reason))
+                }
+            }
+        }
+        parsed
+    }
+
+    /// Ends reading: unknown keys are problems; any problem refuses the request.
+    pub fn finish(self) -> Result<(), ApiError> {
+        let mut problems = self.problems;
+        let mut unknown: Vec<&str> = self
+            .pairs
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| !self.known.contains(k))
+            .collect();
+        unknown.dedup();
+        for key in unknown {
+            problems.push(InvalidParam::new(key, "unknown_parameter", "is not a query parameter of this operation"));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::InvalidInput(problems))
+        }
+    }
+}
+
+/// Query text that identifies a reference record (for filters such as `districtId`).
+pub fn slug_param(value: &str) -> Result<String, Rejection> {
+    crate::domain::reference::slug(value)
+}
+
+/// `true` or `false`.
+pub fn bool_param(value: &str) -> Result<bool, Rejection> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(Rejection::new("wrong_type", "must be true or false")),
+    }
+}

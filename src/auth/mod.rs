@@ -1,0 +1,117 @@
+//! Authentication and route policies: a Bearer JWT becomes a [`Principal`], and the handler's
+//! signature states which roles may call it (`Authorized<ThemeWriters>`). A missing or bad
+//! token answers 401 and a role outside the policy 403, both before the handler body runs.
+//! Rules about individual objects (scope) live in `authz/`.
+
+pub mod jwt;
+pub mod principal;
+
+use std::future::{Ready, ready};
+use std::marker::PhantomData;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+
+pub use jwt::{TokenMinter, TokenVerifier};
+pub use principal::{Principal, Role, RoleKind};
+
+use crate::error::ApiError;
+
+/// Which roles may call a route. The list is the documentation and the test table alike.
+pub trait Policy {
+    const ROLES: &'static [RoleKind];
+}
+
+/// The caller, authenticated and allowed by policy `P`.
+#[derive(Debug)]
+pub struct Authorized<P: Policy> {
+    pub principal: Principal,
+    policy: PhantomData<P>,
+}
+
+impl<P: Policy> std::ops::Deref for Authorized<P> {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.principal
+    }
+}
+
+impl<P: Policy> FromRequest for Authorized<P> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).and_then(|principal| {
+            if P::ROLES.contains(&principal.role.kind()) {
+                Ok(Self {
+                    principal,
+                    policy: PhantomData,
+                })
+            } else {
+                Err(ApiError::Forbidden(format!(
+                    "The role '{}' may not do this; allowed: {}.",
+                    principal.role.kind().as_str(),
+                    P::ROLES.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                )))
+            }
+        }))
+    }
+}
+
+/// Reads and verifies the Bearer token of a request.
+fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
+    let verifier = req
+        .app_data::<web::Data<TokenVerifier>>()
+        .ok_or_else(|| ApiError::Internal("no token verifier configured".to_owned()))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthenticated("Send a Bearer token in the Authorization header.".to_owned()))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthenticated("The Authorization header is not readable text.".to_owned()))?;
+    let token = value
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| ApiError::Unauthenticated("The Authorization header must be 'Bearer <token>'.".to_owned()))?;
+    verifier
+        .verify(token)
+        .map_err(|rejected| ApiError::Unauthenticated(rejected.0))
+}
+
+/// Declares a policy type with its roles.
+macro_rules! policy {
+    ($(#[$doc:meta])* $name:ident: $($role:ident),+) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name;
+        impl Policy for $name {
+            const ROLES: &'static [RoleKind] = &[$(RoleKind::$role),+];
+        }
+    };
+}
+
+policy!(
+    /// Every authenticated role.
+    AnyRole: Programmabureau, Stadsdeel, Vakdienst, Partner, Admin
+);
+policy!(
+    /// Technical administration only: districts, neighbourhoods, departments.
+    Admins: Admin
+);
+policy!(
+    /// The routing table of signals: the programme bureau and administration.
+    ThemeWriters: Programmabureau, Admin
+);
+policy!(
+    /// The audit trail.
+    EventReaders: Programmabureau, Admin
+);
+
+/// The roles of a policy, for documentation: `programmabureau, admin`.
+pub fn describe<P: Policy>() -> String {
+    P::ROLES.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,108 @@
+//! Who is calling: a role together with the scope that role needs. A district user without a
+//! district cannot be represented, so no rule has to ask.
+
+use crate::domain::events::Actor;
+
+/// The role and its scope, straight from the token's claims.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// The programme bureau: steers, assesses, decides, routes.
+    Programmabureau,
+    /// A city district organisation (stadsdeel); scoped to one district.
+    Stadsdeel { district_id: String },
+    /// A specialist department (vakdienst); scoped to one department.
+    Vakdienst { department_id: String },
+    /// A partner organisation; scoped to its own partner record.
+    Partner { partner_id: String },
+    /// Technical administration.
+    Admin,
+}
+
+/// A role without its scope: what route policies and documentation speak of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RoleKind {
+    Programmabureau,
+    Stadsdeel,
+    Vakdienst,
+    Partner,
+    Admin,
+}
+
+impl RoleKind {
+    pub const ALL: [RoleKind; 5] = [
+        RoleKind::Programmabureau,
+        RoleKind::Stadsdeel,
+        RoleKind::Vakdienst,
+        RoleKind::Partner,
+        RoleKind::Admin,
+    ];
+
+    /// The `role` claim value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Programmabureau => "programmabureau",
+            Self::Stadsdeel => "stadsdeel",
+            Self::Vakdienst => "vakdienst",
+            Self::Partner => "partner",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(claim: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == claim)
+    }
+
+    /// The claim that carries this role's scope, if it needs one.
+    pub fn scope_claim(self) -> Option<&'static str> {
+        match self {
+            Self::Stadsdeel => Some("district"),
+            Self::Vakdienst => Some("department"),
+            Self::Partner => Some("partner"),
+            Self::Programmabureau | Self::Admin => None,
+        }
+    }
+}
+
+impl Role {
+    pub fn kind(&self) -> RoleKind {
+        match self {
+            Self::Programmabureau => RoleKind::Programmabureau,
+            Self::Stadsdeel { .. } => RoleKind::Stadsdeel,
+            Self::Vakdienst { .. } => RoleKind::Vakdienst,
+            Self::Partner { .. } => RoleKind::Partner,
+            Self::Admin => RoleKind::Admin,
+        }
+    }
+
+    /// Builds the role from its kind and the value of its scope claim.
+    pub fn with_scope(kind: RoleKind, scope: Option<String>) -> Option<Self> {
+        match kind {
+            RoleKind::Programmabureau => Some(Self::Programmabureau),
+            RoleKind::Admin => Some(Self::Admin),
+            RoleKind::Stadsdeel => scope.map(|district_id| Self::Stadsdeel { district_id }),
+            RoleKind::Vakdienst => scope.map(|department_id| Self::Vakdienst { department_id }),
+            RoleKind::Partner => scope.map(|partner_id| Self::Partner { partner_id }),
+        }
+    }
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The token's `sub`.
+    pub subject: String,
+    /// The token's `name`, when it has one.
+    pub name: Option<String>,
+    pub role: Role,
+}
+
+impl Principal {
+    /// The caller as recorded on events.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            sub: self.subject.clone(),
+            role: self.role.kind().as_str(),
+            name: self.name.clone(),
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! Settings from the environment, parsed and checked once at start-up. Every wrong value gives
+//! its own message, and all of them are reported together.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::db::DatabaseTarget;
+
+pub const DEFAULT_DATABASE_URL: &str = "./data/wijkregie.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_POOL_SIZE: u32 = 4;
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+pub const DEFAULT_AUDIENCE: &str = "wijkregie";
+pub const DEFAULT_ISSUER: &str = "wijkregie";
+pub const DEFAULT_MAX_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+/// HS256 secrets shorter than this are refused: 256 bits is what the algorithm is made for.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Where token signatures are checked against.
+#[derive(Clone, PartialEq, Eq)]
+pub enum JwtKey {
+    /// `WIJKREGIE_JWT_SECRET`: HS256.
+    Secret(String),
+    /// `WIJKREGIE_JWT_PUBLIC_KEY_FILE`: RS256 or ES256, by the key's type.
+    PublicKeyFile(PathBuf),
+    /// Neither is set: development mode, with a random secret kept beside the database.
+    Development,
+}
+
+impl std::fmt::Debug for JwtKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Secret(_) => f.write_str("Secret(<redacted>)"),
+            Self::PublicKeyFile(path) => write!(f, "PublicKeyFile({})", path.display()),
+            Self::Development => f.write_str("Development"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    pub key: JwtKey,
+    pub issuer: String,
+    pub audience: String,
+    /// The longest a token may live (`exp - iat`), whoever issued it.
+    pub max_ttl: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseTarget,
+    pub bind: String,
+    pub jwt: JwtSettings,
+    pub pool_size: u32,
+    pub body_limit: usize,
+    pub cors_origins: Vec<String>,
+    /// HTTP worker threads (`WIJKREGIE_WORKERS`, default: the number of CPUs).
+    pub workers: usize,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, Vec<String>> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can pass their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Vec<String>> {
+        let mut problems = Vec::new();
+        let var = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
+
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let database = DatabaseTarget::parse(&database_url)
+            .map_err(|e| problems.push(format!("DATABASE_URL {e}")))
+            .ok();
+
+        let bind = var("WIJKREGIE_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        if let Err(e) = resolve(&bind) {
+            problems.push(format!("WIJKREGIE_BIND '{bind}' is not a host:port to listen on: {e}"));
+        }
+
+        let secret = var("WIJKREGIE_JWT_SECRET");
+        let public_key = var("WIJKREGIE_JWT_PUBLIC_KEY_FILE");
+        let key = match (secret, public_key) {
+            (Some(_), Some(_)) => {
+                problems.push(
+                    "set WIJKREGIE_JWT_SECRET or WIJKREGIE_JWT_PUBLIC_KEY_FILE, not both".to_owned(),
+                );
+                JwtKey::Development
+            }
+            (Some(secret), None) => {
+                if secret.len() < MIN_SECRET_BYTES {
+                    problems.push(format!(
+                        "WIJKREGIE_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long"
+                    ));
+                }
+                JwtKey::Secret(secret)
+            }
+            (None, Some(path)) => {
+                let path = PathBuf::from(path);
+                if !path.is_file() {
+                    problems.push(format!(
+                        "WIJKREGIE_JWT_PUBLIC_KEY_FILE '{}' is not a readable file",
+                        path.display()
+                    ));
+                }
+                JwtKey::PublicKeyFile(path)
+            }
+            (None, None) => JwtKey::Development,
+        };
+        let max_ttl = match var("WIJKREGIE_JWT_MAX_TTL") {
+            None => DEFAULT_MAX_TOKEN_TTL,
+            Some(text) => parse_duration(&text).unwrap_or_else(|e| {
+                problems.push(format!("WIJKREGIE_JWT_MAX_TTL {e}"));
+                DEFAULT_MAX_TOKEN_TTL
+            }),
+        };
+        let jwt = JwtSettings {
+            key,
+            issuer: var("WIJKREGIE_JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+            audience: var("WIJKREGIE_JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
+            max_ttl,
+        };
+
+        let pool_size = number(&var, "WIJKREGIE_POOL_SIZE", DEFAULT_POOL_SIZE, 1, 64, &mut problems);
+        let body_limit = number(
+            &var,
+            "WIJKREGIE_BODY_LIMIT",
+            DEFAULT_BODY_LIMIT,
+            1024,
+            16 * 1024 * 1024,
+            &mut problems,
+        );
+
+        let cpus = std::thread::available_parallelism().map_or(2, usize::from);
+        let workers = number(&var, "WIJKREGIE_WORKERS", cpus, 1, 64, &mut problems);
+
+        let cors_origins: Vec<String> = var("WIJKREGIE_CORS_ORIGINS")
+            .map(|list| {
+                list.split(',')
+                    .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+                    .filter(|origin| !origin.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for origin in &cors_origins {
+            let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");
+            if !scheme_ok || origin.contains('*') || origin.matches('/').count() != 2 {
+                problems.push(format!(
+                    "WIJKREGIE_CORS_ORIGINS entry '{origin}' is not an origin like https://wijken.example.nl"
+                ));
+            }
+        }
+
+        match database {
+            Some(database) if problems.is_empty() => Ok(Self {
+                database,
+                bind,
+                jwt,
+                pool_size,
+                body_limit,
+                cors_origins,
+                workers,
+            }),
+            _ => Err(problems),
+        }
+    }
+
+    /// Whether every address `bind` resolves to is a loopback address.
+    pub fn binds_loopback_only(&self) -> bool {
+        resolve(&self.bind)
+            .map(|addrs| !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback()))
+            .unwrap_or(false)
+    }
+
+    /// The folder for files the service keeps beside its database (the development secret).
+    pub fn data_dir(&self) -> PathBuf {
+        match &self.database {
+            DatabaseTarget::Sqlite(path) => Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from(".")),
+            DatabaseTarget::Postgres(_) => PathBuf::from("./data"),
+        }
+    }
+}
+
+fn resolve(bind: &str) -> std::io::Result<Vec<SocketAddr>> {
+    Ok(bind.to_socket_addrs()?.collect())
+}
+
+fn number<T>(
+    var: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+    min: T,
+    max: T,
+    problems: &mut Vec<String>,
+) -> T
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    match var(key) {
+        None => default,
+        Some(text) => match text.trim().parse::<T>() {
+            Ok(value) if value >= min && value <= max => value,
+            _ => {
+                problems.push(format!("{key} must be a whole number from {min} to {max}, got '{text}'"));
+                default
+            }
+        },
+    }
+}
+
+/// Parses `90s`, `30m`, `8h` or `2d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let amount: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration like 90s, 30m, 8h or 2d"))?;
+    let seconds = match unit {
+        "s" => Some(amount),
+        "m" => amount.checked_mul(60),
+        "h" => amount.checked_mul(3600),
+        "d" => amount.checked_mul(86_400),
+        _ => None,
+    };
+    match seconds {
+        Some(s) if s > 0 && s <= 366 * 86_400 => Ok(Duration::from_secs(s)),
+        _ => Err(format!(
+            "'{text}' is not a duration like 90s, 30m, 8h or 2d (more than 0, at most a year)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, Vec<String>> {
+        let env: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|key| env.get(key).cloned())
+    }
+
+    #[test]
+    fn defaults_give_sqlite_on_loopback_in_development_mode() {
+        let Ok(s) = settings(&[]) else { unreachable!("defaults must be valid") };
+        assert_eq!(s.database, DatabaseTarget::Sqlite(DEFAULT_DATABASE_URL.into()));
+        assert_eq!(s.bind, DEFAULT_BIND);
+        assert_eq!(s.jwt.key, JwtKey::Development);
+        assert!(s.binds_loopback_only());
+        assert_eq!(s.data_dir(), PathBuf::from("./data"));
+    }
+
+    #[test]
+    fn every_wrong_value_is_reported_at_once() {
+        let Err(problems) = settings(&[
+            ("DATABASE_URL", "mysql://x/y"),
+            ("WIJKREGIE_BIND", "nowhere"),
+            ("WIJKREGIE_JWT_SECRET", "short"),
+            ("WIJKREGIE_POOL_SIZE", "0"),
+            ("WIJKREGIE_BODY_LIMIT", "lots"),
+            ("WIJKREGIE_JWT_MAX_TTL", "8 weeks"),
+            ("WIJKREGIE_CORS_ORIGINS", "*"),
+        ]) else {
+            unreachable!("these values are all wrong")
+        };
+        assert_eq!(problems.len(), 7, "{problems:#?}");
+    }
+
+    #[test]
+    fn a_secret_and_a_public_key_together_are_refused() {
+        let Err(problems) = settings(&[
+            ("WIJKREGIE_JWT_SECRET", &"s".repeat(40)),
+            ("WIJKREGIE_JWT_PUBLIC_KEY_FILE", "/etc/hostname"),
+        ]) else {
+            unreachable!("two keys are ambiguous")
+        };
+        assert!(problems[0].contains("not both"));
+    }
+
+    #[test]
+    fn durations_have_a_unit() {
+        assert_eq!(parse_duration("8h"), Ok(Duration::from_secs(8 * 3600)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("8").is_err());
+        assert!(parse_duration("0h").is_err());
+        assert!(parse_duration("400d").is_err());
+    }
+}

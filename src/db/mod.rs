@@ -1,0 +1,250 @@
+//! Storage: one connection type over PostgreSQL and SQLite, the pool, migrations and
+//! transactions. Repos (one file per resource) take a `&mut DbConnection` and the principal
+//! where visibility matters; handlers reach them only through [`Db::read`] and [`Db::write`].
+//!
+//! Anything that differs between the two backends sits in a visible `match` in this module.
+
+pub mod events;
+pub mod reference;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ApiError;
+
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// One connection to whichever database `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names. Chosen from the URL by us, never by diesel's `establish`
+/// on the multi-connection, which silently falls back to SQLite when PostgreSQL fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// A `postgres://` or `postgresql://` URL, passed to libpq as it is.
+    Postgres(String),
+    /// A file path (from `sqlite://path`, `sqlite:path` or a plain path).
+    Sqlite(String),
+}
+
+impl DatabaseTarget {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() {
+            return Err("is empty; use postgres://… or a path to an SQLite file".to_owned());
+        }
+        if path.contains("://") {
+            return Err(format!(
+                "has an unknown scheme in '{url}'; use postgres://… or a path to an SQLite file"
+            ));
+        }
+        Ok(Self::Sqlite(path.to_owned()))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgresql",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Opens one connection and prepares the session the same way for every pool member.
+    pub fn connect(&self) -> Result<DbConnection, ConnectError> {
+        match self {
+            Self::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                // Timestamps are naive UTC; a session in another zone would shift them.
+                conn.batch_execute("SET TIME ZONE 'UTC'")?;
+                Ok(DbConnection::Pg(conn))
+            }
+            Self::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)?;
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot connect: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("cannot prepare the session: {0}")]
+    Setup(#[from] diesel::result::Error),
+}
+
+/// The r2d2 manager: connects through [`DatabaseTarget::connect`].
+#[derive(Debug)]
+pub struct ConnectionManager {
+    target: DatabaseTarget,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        self.target.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+/// Runs the embedded migrations of the connection's backend; returns the versions applied.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
+    let applied = match conn {
+        DbConnection::Pg(pg) => {
+            // Several instances may start at once: one migrates, the others wait for it.
+            pg.batch_execute("SELECT pg_advisory_lock(72657369)")
+                .map_err(|e| e.to_string())?;
+            let applied = pg.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| {
+                v.iter().map(ToString::to_string).collect::<Vec<_>>()
+            });
+            pg.batch_execute("SELECT pg_advisory_unlock(72657369)")
+                .map_err(|e| e.to_string())?;
+            applied
+        }
+        // SQLite serialises writers itself; the migration table is written under its lock.
+        DbConnection::Sqlite(sqlite) => sqlite
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>()),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(applied)
+}
+
+/// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so a transaction that
+/// reads before it writes takes the write lock first (and waits on the busy timeout) instead
+/// of failing with "database is locked" when it tries to upgrade. PostgreSQL needs no such thing:
+/// writes there are version-checked `UPDATE … WHERE version = $v` and row locks.
+pub fn write_transaction<T, F>(conn: &mut DbConnection, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+{
+    match conn {
+        DbConnection::Pg(_) => conn.transaction(work),
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+            match work(conn) {
+                Ok(value) => {
+                    <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    if let Err(rollback) =
+                        <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)
+                    {
+                        log::error!("rollback failed after {error}: {rollback}");
+                    }
+                    Err(error)
+                }
+            }
+        }
+    }
+}
+
+/// The pool and the way into it from async handlers.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<ConnectionManager>,
+    backend: &'static str,
+}
+
+impl Db {
+    /// Builds the pool and checks that one connection can be made now.
+    pub fn connect(target: DatabaseTarget, pool_size: u32) -> Result<Self, String> {
+        let backend = target.backend_name();
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            // A checkout query on every request costs a round trip; broken connections are
+            // found by `has_broken` and by the failing query, which answers 503.
+            .test_on_check_out(false)
+            .connection_timeout(Duration::from_secs(5))
+            .build(ConnectionManager { target })
+            .map_err(|e| format!("cannot open the {backend} database: {e}"))?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// A connection for start-up work (migrations) outside a request.
+    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking database work on the blocking thread pool.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs blocking work in one write transaction: the change and its events commit together.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(move |conn| write_transaction(conn, work)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backend_follows_the_url_scheme_and_nothing_else() {
+        assert_eq!(
+            DatabaseTarget::parse("postgres://u@h/db"),
+            Ok(DatabaseTarget::Postgres("postgres://u@h/db".into()))
+        );
+        assert_eq!(
+            DatabaseTarget::parse("sqlite://data/x.db"),
+            Ok(DatabaseTarget::Sqlite("data/x.db".into()))
+        );
+        assert_eq!(
+            DatabaseTarget::parse("./data/wijkregie.db"),
+            Ok(DatabaseTarget::Sqlite("./data/wijkregie.db".into()))
+        );
+        assert!(DatabaseTarget::parse("mysql://h/db").is_err());
+        assert!(DatabaseTarget::parse("").is_err());
+    }
+}

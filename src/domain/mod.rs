@@ -1,0 +1,62 @@
+//! Types and rules of the neighbourhood programme. No actix, no diesel: only what a value may be.
+//!
+//! Constructors validate, so past the API edge a value of one of these types is known to be good.
+//! A failed check is a [`Rejection`]: a stable code and a sentence for the client.
+
+pub mod events;
+pub mod reference;
+pub mod time;
+
+/// Why one input value was refused: a stable snake_case code and a human-readable reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub code: &'static str,
+    pub reason: String,
+}
+
+impl Rejection {
+    pub fn new(code: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Trimmed text of a bounded length in characters; empty after trimming is refused.
+pub fn bounded_text(value: &str, max_chars: usize) -> Result<String, Rejection> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(Rejection::new("empty", "must not be empty"));
+    }
+    if trimmed.chars().count() > max_chars {
+        return Err(Rejection::new(
+            "too_long",
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Rejection::new(
+            "control_characters",
+            "must not contain control characters",
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_text_trims_and_counts_characters_not_bytes() {
+        assert_eq!(bounded_text("  Laak  ", 4), Ok("Laak".to_owned()));
+        assert_eq!(bounded_text("ëëëë", 4), Ok("ëëëë".to_owned()));
+        assert_eq!(bounded_text("ëëëëë", 4).map_err(|r| r.code), Err("too_long"));
+        assert_eq!(bounded_text("   ", 4).map_err(|r| r.code), Err("empty"));
+        assert_eq!(
+            bounded_text("a\u{0}b", 4).map_err(|r| r.code),
+            Err("control_characters")
+        );
+    }
+}

@@ -1,0 +1,48 @@
+//! Time as the service stores and shows it: UTC, microsecond precision, RFC 3339 with `Z`.
+//!
+//! Both databases store naive UTC timestamps. SQLite would keep nanoseconds and PostgreSQL keeps
+//! microseconds, so every timestamp is truncated here, before it is written, and both backends
+//! return identical JSON.
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, SubsecRound, Utc};
+
+/// Now, in UTC, truncated to microseconds.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// RFC 3339 in UTC with a `Z`, always six fractional digits.
+pub fn format(at: &NaiveDateTime) -> String {
+    DateTime::<Utc>::from_naive_utc_and_offset(*at, Utc).to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Parses an RFC 3339 timestamp with any offset into naive UTC.
+pub fn parse(value: &str) -> Option<NaiveDateTime> {
+    DateTime::parse_from_rfc3339(value)
+        .ok()
+        .map(|at| at.with_timezone(&Utc).naive_utc().trunc_subsecs(6))
+}
+
+/// Serde helper: a `NaiveDateTime` that is UTC, written as RFC 3339 with `Z`.
+pub mod rfc3339 {
+    use chrono::NaiveDateTime;
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(at: &NaiveDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&super::format(at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_with_z_and_microseconds_and_parses_offsets_to_utc() {
+        let Some(at) = parse("2026-03-01T10:00:00.1234567+01:00") else {
+            unreachable!("a valid RFC 3339 timestamp must parse")
+        };
+        assert_eq!(format(&at), "2026-03-01T09:00:00.123456Z");
+        assert!(parse("2026-03-01 10:00").is_none());
+    }
+}

@@ -1,0 +1,16 @@
+//! wijkregie: the service that coordinates The Hague's neighbourhood programme across
+//! departments. `main.rs` is a thin CLI over this library, so that tests start the very same
+//! server.
+//!
+//! Flow of a request: `routes` → `api/<resource>` (read input, `auth` route policy) →
+//! `db/<resource>` (one transaction, with its event) → response or `error::ApiError`.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod startup;

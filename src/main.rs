@@ -1,0 +1,185 @@
+//! The `wijkregie` command: serve (the default), migrate, token, openapi.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use wijkregie::auth::jwt::development_secret;
+use wijkregie::auth::{Role, RoleKind, TokenMinter};
+use wijkregie::config::{JwtKey, Settings, parse_duration};
+use wijkregie::{openapi, startup};
+
+#[derive(Parser)]
+#[command(name = "wijkregie", version, about = "Coordinates The Hague's neighbourhood programme across departments.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (the default). Migrates the database first.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print a signed token for development and integration tests.
+    Token(TokenArgs),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Args)]
+struct TokenArgs {
+    /// programmabureau, stadsdeel, vakdienst, partner or admin.
+    #[arg(long)]
+    role: String,
+    /// The district of a stadsdeel.
+    #[arg(long, conflicts_with_all = ["department", "partner"])]
+    district: Option<String>,
+    /// The department of a vakdienst.
+    #[arg(long, conflicts_with_all = ["district", "partner"])]
+    department: Option<String>,
+    /// The partner id of a partner.
+    #[arg(long, conflicts_with_all = ["district", "department"])]
+    partner: Option<String>,
+    /// The display name in the token.
+    #[arg(long)]
+    name: Option<String>,
+    /// The subject; by default derived from role and scope.
+    #[arg(long)]
+    sub: Option<String>,
+    /// Lifetime, like 30m, 8h or 1d.
+    #[arg(long, default_value = "8h")]
+    ttl: String,
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi => print_openapi(),
+        Command::Serve => match settings() {
+            Ok(settings) => serve(settings).await,
+            Err(e) => Err(e),
+        },
+        Command::Migrate => settings().and_then(|s| startup::open_database(&s).map(|_| ())),
+        Command::Token(args) => settings().and_then(|s| token(&s, &args)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("wijkregie: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn settings() -> Result<Settings, String> {
+    Settings::from_env().map_err(|problems| {
+        format!("the configuration has {} problem(s):\n  - {}", problems.len(), problems.join("\n  - "))
+    })
+}
+
+fn print_openapi() -> Result<(), String> {
+    let json = openapi::document_json().map_err(|e| format!("cannot render the document: {e}"))?;
+    print!("{json}");
+    Ok(())
+}
+
+/// The development secret when no key is configured; `None` otherwise.
+fn dev_secret(settings: &Settings) -> Result<Option<Vec<u8>>, String> {
+    match settings.jwt.key {
+        JwtKey::Development => development_secret(&settings.data_dir()).map(|(secret, _)| Some(secret)),
+        JwtKey::Secret(_) | JwtKey::PublicKeyFile(_) => Ok(None),
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    let development = settings.jwt.key == JwtKey::Development;
+    if development && !settings.binds_loopback_only() {
+        return Err(format!(
+            "no WIJKREGIE_JWT_SECRET or WIJKREGIE_JWT_PUBLIC_KEY_FILE is set, so this is development \
+             mode, which only listens on loopback; {} is not. Configure a key to serve elsewhere.",
+            settings.bind
+        ));
+    }
+    let secret = dev_secret(&settings)?;
+    let app = startup::build(&settings, secret.as_deref())?;
+    log::info!(
+        "wijkregie {} on http://{} ({} database)",
+        env!("CARGO_PKG_VERSION"),
+        app.address,
+        app.db.backend()
+    );
+    if development {
+        log::warn!(
+            "DEVELOPMENT MODE: no JWT key configured; tokens are signed with a generated secret in {}. \
+             Set WIJKREGIE_JWT_SECRET or WIJKREGIE_JWT_PUBLIC_KEY_FILE for anything but your own machine.",
+            settings.data_dir().display()
+        );
+        print_development_tokens(&settings, secret.as_deref(), app.address);
+    }
+    app.server.await.map_err(|e| format!("the server stopped: {e}"))
+}
+
+fn print_development_tokens(settings: &Settings, secret: Option<&[u8]>, address: std::net::SocketAddr) {
+    let Ok(minter) = TokenMinter::new(&settings.jwt, secret) else { return };
+    println!("\nwijkregie is running in development mode.");
+    println!("  API docs:  http://{address}/docs");
+    println!("  Districts: curl -H \"Authorization: Bearer $TOKEN\" http://{address}/api/v1/districts\n");
+    println!("Tokens, valid 8 hours (mint more with `wijkregie token --role …`):");
+    let roles = [
+        Role::Programmabureau,
+        Role::Stadsdeel { district_id: "escamp".to_owned() },
+        Role::Vakdienst { department_id: "ocw".to_owned() },
+        Role::Partner { partner_id: "dev-partner".to_owned() },
+        Role::Admin,
+    ];
+    for role in roles {
+        let subject = default_subject(&role);
+        if let Ok(token) = minter.mint(&subject, None, &role, Duration::from_secs(8 * 3600)) {
+            println!("  {:<16} {token}", role.kind().as_str());
+        }
+    }
+    println!();
+}
+
+fn default_subject(role: &Role) -> String {
+    match role {
+        Role::Programmabureau | Role::Admin => format!("dev-{}", role.kind().as_str()),
+        Role::Stadsdeel { district_id: scope }
+        | Role::Vakdienst { department_id: scope }
+        | Role::Partner { partner_id: scope } => format!("dev-{}-{scope}", role.kind().as_str()),
+    }
+}
+
+fn token(settings: &Settings, args: &TokenArgs) -> Result<(), String> {
+    let kind = RoleKind::parse(&args.role).ok_or_else(|| {
+        format!(
+            "--role must be one of {}",
+            RoleKind::ALL.map(RoleKind::as_str).join(", ")
+        )
+    })?;
+    let scope = args.district.clone().or(args.department.clone()).or(args.partner.clone());
+    let given_claim = match (&args.district, &args.department, &args.partner) {
+        (Some(_), _, _) => Some("district"),
+        (_, Some(_), _) => Some("department"),
+        (_, _, Some(_)) => Some("partner"),
+        _ => None,
+    };
+    if given_claim != kind.scope_claim() {
+        return Err(match kind.scope_claim() {
+            Some(claim) => format!("--role {} needs --{claim}", kind.as_str()),
+            None => format!("--role {} takes no scope option", kind.as_str()),
+        });
+    }
+    let role = Role::with_scope(kind, scope).ok_or("the role needs its scope")?;
+    let ttl = parse_duration(&args.ttl).map_err(|e| format!("--ttl {e}"))?;
+    let secret = dev_secret(settings)?;
+    let minter = TokenMinter::new(&settings.jwt, secret.as_deref())?;
+    let subject = args.sub.clone().unwrap_or_else(|| default_subject(&role));
+    println!("{}", minter.mint(&subject, args.name.as_deref(), &role, ttl)?);
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! The OpenAPI document: every operation, with the conventions the NL API Design Rules ask for
+//! applied in one place ([`Conventions`]): the `API-Version` header on every success, problem
+//! bodies on every error, and the errors every operation can give.
+
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Server};
+use utoipa::{Modify, OpenApi};
+
+use crate::api::{departments, districts, events, health, http, neighbourhoods, themes};
+use crate::error::{InvalidParam, PROBLEM_JSON, Problem};
+
+/// The version of the API contract, sent as `API-Version` on every response.
+pub const API_VERSION: &str = "1.0.0";
+/// Where the API lives; the major version is in the path.
+pub const BASE_PATH: &str = "/api/v1";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "wijkregie",
+        description = "Coordinates The Hague's neighbourhood programme across departments: \
+            projects, partners, assessments against the six effects, and signals from the \
+            neighbourhood routed to the department that owns the policy.\n\n\
+            Authenticate with `Authorization: Bearer <JWT>`. Roles: `programmabureau`, \
+            `stadsdeel` (with a `district` claim), `vakdienst` (with a `department` claim), \
+            `partner` (with a `partner` claim) and `admin`. Errors are \
+            `application/problem+json` with a stable `code`; invalid input is a 400 listing \
+            every problem in `invalidParams`. Versioned resources carry an `ETag`; changes \
+            need `If-Match`. Lists are keyset-paginated with `limit` and `cursor`.",
+        contact(name = "wijkregie programme bureau", url = "https://github.com/wijkregie/wijkregie", email = "wijkregie@denhaag.nl"),
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    servers((url = "/api/v1", description = "This server")),
+    paths(
+        districts::list_districts, districts::get_district, districts::create_district, districts::update_district,
+        neighbourhoods::list_neighbourhoods, neighbourhoods::get_neighbourhood,
+        neighbourhoods::create_neighbourhood, neighbourhoods::update_neighbourhood,
+        departments::list_departments, departments::get_department,
+        departments::create_department, departments::update_department,
+        themes::list_themes, themes::get_theme, themes::create_theme, themes::update_theme,
+        events::list_events,
+        health::live, health::ready,
+    ),
+    components(schemas(
+        Problem, InvalidParam,
+        districts::District, districts::DistrictCreate, districts::DistrictUpdate,
+        neighbourhoods::Neighbourhood, neighbourhoods::NeighbourhoodCreate, neighbourhoods::NeighbourhoodUpdate,
+        departments::Department, departments::DepartmentCreate, departments::DepartmentUpdate,
+        themes::Theme, themes::ThemeCreate, themes::ThemeUpdate,
+        events::Event, events::EventActor,
+        health::Health,
+        http::Page<districts::District>,
+    )),
+    modifiers(&Conventions),
+    tags(
+        (name = "Reference data", description = "Districts, neighbourhoods, departments and themes (the routing table of signals)."),
+        (name = "Events", description = "The audit trail of every change, in commit order."),
+        (name = "Health", description = "Liveness and readiness, outside the versioned API."),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as served and as committed in `openapi/openapi.json`.
+pub fn document() -> OpenApiDoc {
+    ApiDoc::openapi()
+}
+
+/// The document as pretty JSON with a final newline (the committed file's form).
+pub fn document_json() -> Result<String, serde_json::Error> {
+    document().to_pretty_json().map(|mut json| {
+        json.push('\n');
+        json
+    })
+}
+
+/// Applies the conventions every operation shares.
+struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, doc: &mut OpenApiDoc) {
+        doc.info.version = API_VERSION.to_owned();
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A JWT with `sub`, `role` and the role's scope claim, `iss`, `aud`, `iat` and `exp`.",
+                    ))
+                    .build(),
+            ),
+        );
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if path.starts_with("/health/") {
+                // Health checks live at the root, outside the versioned base path.
+                item.servers = Some(vec![Server::new("/")]);
+            }
+            for operation in operations(item) {
+                apply_conventions(operation);
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+fn apply_conventions(operation: &mut Operation) {
+    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let takes_input = operation.request_body.is_some()
+        || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let responses = &mut operation.responses.responses;
+    let mut standard = vec![("500", "Internal error; details are in the server log")];
+    if takes_input {
+        standard.push(("400", "Invalid input: every problem at once in invalidParams"));
+    }
+    if secured {
+        standard.push(("401", "No valid Bearer token"));
+        standard.push(("503", "The database cannot be reached"));
+    }
+    for (status, description) in standard {
+        responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::T(ResponseBuilder::new().description(description).build()));
+    }
+    for (status, response) in responses.iter_mut() {
+        let RefOr::T(response) = response else { continue };
+        if status.starts_with('2') || status.starts_with('3') {
+            response.headers.insert(
+                "API-Version".to_owned(),
+                RefOr::T(
+                    HeaderBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String).examples([API_VERSION])))
+                        .description(Some("The version of the API contract (SemVer)"))
+                        .build(),
+                ),
+            );
+        } else if response.content.is_empty() {
+            response.content.insert(
+                PROBLEM_JSON.to_owned(),
+                RefOr::T(Content::new(Some(Ref::from_schema_name("Problem")))),
+            );
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The one map from URL and method to handler. Every resource lists its methods once; any other
+//! method answers 405 with `Allow`, and anything unmatched (including a trailing slash) 404.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, Route, web};
+
+use crate::api::{departments, districts, events, health, neighbourhoods, themes};
+use crate::error::ApiError;
+use crate::openapi;
+
+/// Routes of the versioned API, relative to `/api/v1`.
+pub fn api(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/districts", "GET, POST", [
+        web::get().to(districts::list_districts),
+        web::post().to(districts::create_district),
+    ]))
+    .service(resource("/districts/{districtId}", "GET, PATCH", [
+        web::get().to(districts::get_district),
+        web::patch().to(districts::update_district),
+    ]))
+    .service(resource("/neighbourhoods", "GET, POST", [
+        web::get().to(neighbourhoods::list_neighbourhoods),
+        web::post().to(neighbourhoods::create_neighbourhood),
+    ]))
+    .service(resource("/neighbourhoods/{neighbourhoodId}", "GET, PATCH", [
+        web::get().to(neighbourhoods::get_neighbourhood),
+        web::patch().to(neighbourhoods::update_neighbourhood),
+    ]))
+    .service(resource("/departments", "GET, POST", [
+        web::get().to(departments::list_departments),
+        web::post().to(departments::create_department),
+    ]))
+    .service(resource("/departments/{departmentId}", "GET, PATCH", [
+        web::get().to(departments::get_department),
+        web::patch().to(departments::update_department),
+    ]))
+    .service(resource("/themes", "GET, POST", [
+        web::get().to(themes::list_themes),
+        web::post().to(themes::create_theme),
+    ]))
+    .service(resource("/themes/{themeId}", "GET, PATCH", [
+        web::get().to(themes::get_theme),
+        web::patch().to(themes::update_theme),
+    ]))
+    .service(resource("/events", "GET", [web::get().to(events::list_events)]));
+}
+
+/// Routes outside the versioned API.
+pub fn operations(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/health/live", "GET", [web::get().to(health::live)]))
+        .service(resource("/health/ready", "GET", [web::get().to(health::ready)]))
+        .service(resource("/docs", "GET", [web::get().to(docs_redirect)]));
+}
+
+/// The OpenAPI document, at `/api/v1/openapi.json`.
+pub async fn openapi_document() -> Result<HttpResponse, ApiError> {
+    let json = openapi::document_json()
+        .map_err(|e| ApiError::Internal(format!("cannot render the OpenAPI document: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json))
+}
+
+/// `/docs` → `/docs/`, where Swagger UI's files are served from.
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
+}
+
+/// Anything no route matched.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::RouteNotFound)
+}
+
+/// A resource with its methods; other methods answer 405 with `Allow: <allow>`.
+pub fn resource<const N: usize>(path: &str, allow: &'static str, routes: [Route; N]) -> actix_web::Resource {
+    routes
+        .into_iter()
+        .fold(web::resource(path), |resource, route| resource.route(route))
+        .default_service(web::to(move |_: HttpRequest| async move {
+            Err::<HttpResponse, ApiError>(ApiError::MethodNotAllowed { allow })
+        }))
+}

@@ -1,0 +1,148 @@
+//! Builds the running service: pool, migrations, token verifier, middleware and routes, bound to
+//! the configured address (port 0 in tests). `main` and the test harness start the very same app.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::{App, HttpServer, web};
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+
+use crate::api::input::BodyLimit;
+use crate::auth::TokenVerifier;
+use crate::config::Settings;
+use crate::db::{self, DatabaseTarget, Db};
+use crate::error::{ApiError, PROBLEM_JSON};
+use crate::openapi::{API_VERSION, BASE_PATH};
+use crate::routes;
+
+/// A built, bound service, not yet awaited.
+pub struct Application {
+    pub server: Server,
+    pub address: SocketAddr,
+    pub db: Db,
+}
+
+/// Opens the database (creating an SQLite file's folder), and runs pending migrations.
+pub fn open_database(settings: &Settings) -> Result<Db, String> {
+    if let DatabaseTarget::Sqlite(path) = &settings.database {
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create the database folder {}: {e}", dir.display()))?;
+        }
+    }
+    let db = Db::connect(settings.database.clone(), settings.pool_size)?;
+    let mut conn = db.get().map_err(|e| format!("cannot open the database: {e}"))?;
+    let applied = db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
+    for version in applied {
+        log::info!("applied migration {version}");
+    }
+    Ok(db)
+}
+
+/// Builds the service and binds it. `dev_secret` is the development-mode HS256 secret.
+pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Application, String> {
+    let db = open_database(settings)?;
+    let verifier = web::Data::new(TokenVerifier::new(&settings.jwt, dev_secret)?);
+    let listener = TcpListener::bind(&settings.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    let db_data = web::Data::new(db.clone());
+    let body_limit = BodyLimit(settings.body_limit);
+    let origins = settings.cors_origins.clone();
+
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(db_data.clone())
+            .app_data(verifier.clone())
+            .app_data(body_limit)
+            .wrap(ErrorHandlers::new().default_handler(problem_backstop))
+            .wrap(DefaultHeaders::new().add(("API-Version", API_VERSION)))
+            .wrap(Logger::default())
+            // The document is public and readable from any origin; registered before the scope
+            // so that the scope does not take its path.
+            .service(
+                routes::resource(&format!("{BASE_PATH}/openapi.json"), "GET", [
+                    web::get().to(routes::openapi_document),
+                ])
+                .wrap(Cors::default().allow_any_origin().allowed_methods(["GET"])),
+            )
+            .service(
+                web::scope(BASE_PATH)
+                    .wrap(Condition::new(!origins.is_empty(), api_cors(origins.clone())))
+                    .configure(routes::api)
+                    .default_service(web::to(routes::not_found)),
+            )
+            .configure(routes::operations)
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .config(SwaggerConfig::new([format!("{BASE_PATH}/openapi.json")])),
+            )
+            .default_service(web::to(routes::not_found))
+    })
+    .workers(settings.workers)
+    .listen(listener)
+    .map_err(|e| format!("cannot serve on {address}: {e}"))?
+    .run();
+
+    Ok(Application { server, address, db })
+}
+
+/// CORS for browser clients on the configured origins (and the service's own origin, so that
+/// Swagger UI's "Try it out" keeps working): credentials are Bearer tokens, not cookies.
+fn api_cors(origins: Vec<String>) -> Cors {
+    Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            let Ok(origin) = origin.to_str() else { return false };
+            let same_origin = head
+                .headers()
+                .get(header::HOST)
+                .and_then(|host| host.to_str().ok())
+                .is_some_and(|host| origin.split_once("://").is_some_and(|(_, rest)| rest == host));
+            same_origin || origins.iter().any(|allowed| allowed == origin)
+        })
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::HeaderName::from_static("api-version"),
+        ])
+        .max_age(3600)
+}
+
+/// Makes every error a problem document: an [`ApiError`] is rendered again with the request
+/// path as `instance` (and logged once); any other error response (from actix itself or a
+/// library) is replaced by a problem with the same status.
+fn problem_backstop<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let path = response.request().path().to_owned();
+    let rebuilt = match response.response().error().and_then(|e| e.as_error::<ApiError>()) {
+        Some(api_error) => {
+            api_error.log();
+            Some(api_error.to_response(Some(path)))
+        }
+        None => {
+            let is_problem = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|ct| ct == HeaderValue::from_static(PROBLEM_JSON));
+            (!is_problem).then(|| ApiError::from_status(response.status()).to_response(Some(path)))
+        }
+    };
+    Ok(ErrorHandlerResponse::Response(match rebuilt {
+        Some(new_response) => {
+            let (request, _) = response.into_parts();
+            ServiceResponse::new(request, new_response).map_into_right_body()
+        }
+        None => response.map_into_left_body(),
+    }))
+}
