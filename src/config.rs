@@ -77,7 +77,9 @@ impl Settings {
 
         let bind = var("WIJKREGIE_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
         if let Err(e) = resolve(&bind) {
-            problems.push(format!("WIJKREGIE_BIND '{bind}' is not a host:port to listen on: {e}"));
+            problems.push(format!(
+                "WIJKREGIE_BIND '{bind}' is not a host:port to listen on: {e}"
+            ));
         }
 
         let secret = var("WIJKREGIE_JWT_SECRET");
@@ -85,7 +87,8 @@ impl Settings {
         let key = match (secret, public_key) {
             (Some(_), Some(_)) => {
                 problems.push(
-                    "set WIJKREGIE_JWT_SECRET or WIJKREGIE_JWT_PUBLIC_KEY_FILE, not both".to_owned(),
+                    "set WIJKREGIE_JWT_SECRET or WIJKREGIE_JWT_PUBLIC_KEY_FILE, not both"
+                        .to_owned(),
                 );
                 JwtKey::Development
             }
@@ -123,7 +126,14 @@ impl Settings {
             max_ttl,
         };
 
-        let pool_size = number(&var, "WIJKREGIE_POOL_SIZE", DEFAULT_POOL_SIZE, 1, 64, &mut problems);
+        let pool_size = number(
+            &var,
+            "WIJKREGIE_POOL_SIZE",
+            DEFAULT_POOL_SIZE,
+            1,
+            64,
+            &mut problems,
+        );
         let body_limit = number(
             &var,
             "WIJKREGIE_BODY_LIMIT",
@@ -207,7 +217,9 @@ where
         Some(text) => match text.trim().parse::<T>() {
             Ok(value) if value >= min && value <= max => value,
             _ => {
-                problems.push(format!("{key} must be a whole number from {min} to {max}, got '{text}'"));
+                problems.push(format!(
+                    "{key} must be a whole number from {min} to {max}, got '{text}'"
+                ));
                 default
             }
         },
@@ -217,7 +229,9 @@ where
 /// Parses `90s`, `30m`, `8h` or `2d`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let amount: u64 = digits
         .parse()
@@ -243,15 +257,22 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, Vec<String>> {
-        let env: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|key| env.get(key).cloned())
     }
 
     #[test]
     fn defaults_give_sqlite_on_loopback_in_development_mode() {
-        let Ok(s) = settings(&[]) else { unreachable!("defaults must be valid") };
-        assert_eq!(s.database, DatabaseTarget::Sqlite(DEFAULT_DATABASE_URL.into()));
+        let Ok(s) = settings(&[]) else {
+            unreachable!("defaults must be valid")
+        };
+        assert_eq!(
+            s.database,
+            DatabaseTarget::Sqlite(DEFAULT_DATABASE_URL.into())
+        );
         assert_eq!(s.bind, DEFAULT_BIND);
         assert_eq!(s.jwt.key, JwtKey::Development);
         assert!(s.binds_loopback_only());

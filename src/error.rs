@@ -212,11 +212,14 @@ impl ApiError {
             Self::PreconditionRequired => {
                 "Send If-Match with the ETag you last read, so that no update is lost.".to_owned()
             }
-            Self::PreconditionFailed { current: Some(current) } => format!(
+            Self::PreconditionFailed {
+                current: Some(current),
+            } => format!(
                 "The resource has changed since you read it; its current version is {current}. Read it again and retry."
             ),
             Self::PreconditionFailed { current: None } => {
-                "If-Match does not name a version of this resource; read it again for its ETag.".to_owned()
+                "If-Match does not name a version of this resource; read it again for its ETag."
+                    .to_owned()
             }
             Self::PayloadTooLarge { limit: 0 } => "The request is too large.".to_owned(),
             Self::PayloadTooLarge { limit } => {

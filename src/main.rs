@@ -11,7 +11,11 @@ use wijkregie::config::{JwtKey, Settings, parse_duration};
 use wijkregie::{openapi, startup};
 
 #[derive(Parser)]
-#[command(name = "wijkregie", version, about = "Coordinates The Hague's neighbourhood programme across departments.")]
+#[command(
+    name = "wijkregie",
+    version,
+    about = "Coordinates The Hague's neighbourhood programme across departments."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -78,7 +82,11 @@ async fn main() -> ExitCode {
 
 fn settings() -> Result<Settings, String> {
     Settings::from_env().map_err(|problems| {
-        format!("the configuration has {} problem(s):\n  - {}", problems.len(), problems.join("\n  - "))
+        format!(
+            "the configuration has {} problem(s):\n  - {}",
+            problems.len(),
+            problems.join("\n  - ")
+        )
     })
 }
 
@@ -91,7 +99,9 @@ fn print_openapi() -> Result<(), String> {
 /// The development secret when no key is configured; `None` otherwise.
 fn dev_secret(settings: &Settings) -> Result<Option<Vec<u8>>, String> {
     match settings.jwt.key {
-        JwtKey::Development => development_secret(&settings.data_dir()).map(|(secret, _)| Some(secret)),
+        JwtKey::Development => {
+            development_secret(&settings.data_dir()).map(|(secret, _)| Some(secret))
+        }
         JwtKey::Secret(_) | JwtKey::PublicKeyFile(_) => Ok(None),
     }
 }
@@ -121,20 +131,36 @@ async fn serve(settings: Settings) -> Result<(), String> {
         );
         print_development_tokens(&settings, secret.as_deref(), app.address);
     }
-    app.server.await.map_err(|e| format!("the server stopped: {e}"))
+    app.server
+        .await
+        .map_err(|e| format!("the server stopped: {e}"))
 }
 
-fn print_development_tokens(settings: &Settings, secret: Option<&[u8]>, address: std::net::SocketAddr) {
-    let Ok(minter) = TokenMinter::new(&settings.jwt, secret) else { return };
+fn print_development_tokens(
+    settings: &Settings,
+    secret: Option<&[u8]>,
+    address: std::net::SocketAddr,
+) {
+    let Ok(minter) = TokenMinter::new(&settings.jwt, secret) else {
+        return;
+    };
     println!("\nwijkregie is running in development mode.");
     println!("  API docs:  http://{address}/docs");
-    println!("  Districts: curl -H \"Authorization: Bearer $TOKEN\" http://{address}/api/v1/districts\n");
+    println!(
+        "  Districts: curl -H \"Authorization: Bearer $TOKEN\" http://{address}/api/v1/districts\n"
+    );
     println!("Tokens, valid 8 hours (mint more with `wijkregie token --role …`):");
     let roles = [
         Role::Programmabureau,
-        Role::Stadsdeel { district_id: "escamp".to_owned() },
-        Role::Vakdienst { department_id: "ocw".to_owned() },
-        Role::Partner { partner_id: "dev-partner".to_owned() },
+        Role::Stadsdeel {
+            district_id: "escamp".to_owned(),
+        },
+        Role::Vakdienst {
+            department_id: "ocw".to_owned(),
+        },
+        Role::Partner {
+            partner_id: "dev-partner".to_owned(),
+        },
         Role::Admin,
     ];
     for role in roles {
@@ -150,7 +176,9 @@ fn default_subject(role: &Role) -> String {
     match role {
         Role::Programmabureau | Role::Admin => format!("dev-{}", role.kind().as_str()),
         Role::Stadsdeel { district_id: scope }
-        | Role::Vakdienst { department_id: scope }
+        | Role::Vakdienst {
+            department_id: scope,
+        }
         | Role::Partner { partner_id: scope } => format!("dev-{}-{scope}", role.kind().as_str()),
     }
 }
@@ -162,7 +190,11 @@ fn token(settings: &Settings, args: &TokenArgs) -> Result<(), String> {
             RoleKind::ALL.map(RoleKind::as_str).join(", ")
         )
     })?;
-    let scope = args.district.clone().or(args.department.clone()).or(args.partner.clone());
+    let scope = args
+        .district
+        .clone()
+        .or(args.department.clone())
+        .or(args.partner.clone());
     let given_claim = match (&args.district, &args.department, &args.partner) {
         (Some(_), _, _) => Some("district"),
         (_, Some(_), _) => Some("department"),
@@ -180,6 +212,9 @@ fn token(settings: &Settings, args: &TokenArgs) -> Result<(), String> {
     let secret = dev_secret(settings)?;
     let minter = TokenMinter::new(&settings.jwt, secret.as_deref())?;
     let subject = args.sub.clone().unwrap_or_else(|| default_subject(&role));
-    println!("{}", minter.mint(&subject, args.name.as_deref(), &role, ttl)?);
+    println!(
+        "{}",
+        minter.mint(&subject, args.name.as_deref(), &role, ttl)?
+    );
     Ok(())
 }

@@ -127,7 +127,10 @@ fn apply_conventions(operation: &mut Operation) {
     let responses = &mut operation.responses.responses;
     let mut standard = vec![("500", "Internal error; details are in the server log")];
     if takes_input {
-        standard.push(("400", "Invalid input: every problem at once in invalidParams"));
+        standard.push((
+            "400",
+            "Invalid input: every problem at once in invalidParams",
+        ));
     }
     if secured {
         standard.push(("401", "No valid Bearer token"));
@@ -139,13 +142,19 @@ fn apply_conventions(operation: &mut Operation) {
             .or_insert_with(|| RefOr::T(ResponseBuilder::new().description(description).build()));
     }
     for (status, response) in responses.iter_mut() {
-        let RefOr::T(response) = response else { continue };
+        let RefOr::T(response) = response else {
+            continue;
+        };
         if status.starts_with('2') || status.starts_with('3') {
             response.headers.insert(
                 "API-Version".to_owned(),
                 RefOr::T(
                     HeaderBuilder::new()
-                        .schema(Some(ObjectBuilder::new().schema_type(Type::String).examples([API_VERSION])))
+                        .schema(Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .examples([API_VERSION]),
+                        ))
                         .description(Some("The version of the API contract (SemVer)"))
                         .build(),
                 ),

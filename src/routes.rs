@@ -10,46 +10,90 @@ use crate::openapi;
 
 /// Routes of the versioned API, relative to `/api/v1`.
 pub fn api(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/districts", "GET, POST", [
-        web::get().to(districts::list_districts),
-        web::post().to(districts::create_district),
-    ]))
-    .service(resource("/districts/{districtId}", "GET, PATCH", [
-        web::get().to(districts::get_district),
-        web::patch().to(districts::update_district),
-    ]))
-    .service(resource("/neighbourhoods", "GET, POST", [
-        web::get().to(neighbourhoods::list_neighbourhoods),
-        web::post().to(neighbourhoods::create_neighbourhood),
-    ]))
-    .service(resource("/neighbourhoods/{neighbourhoodId}", "GET, PATCH", [
-        web::get().to(neighbourhoods::get_neighbourhood),
-        web::patch().to(neighbourhoods::update_neighbourhood),
-    ]))
-    .service(resource("/departments", "GET, POST", [
-        web::get().to(departments::list_departments),
-        web::post().to(departments::create_department),
-    ]))
-    .service(resource("/departments/{departmentId}", "GET, PATCH", [
-        web::get().to(departments::get_department),
-        web::patch().to(departments::update_department),
-    ]))
-    .service(resource("/themes", "GET, POST", [
-        web::get().to(themes::list_themes),
-        web::post().to(themes::create_theme),
-    ]))
-    .service(resource("/themes/{themeId}", "GET, PATCH", [
-        web::get().to(themes::get_theme),
-        web::patch().to(themes::update_theme),
-    ]))
-    .service(resource("/events", "GET", [web::get().to(events::list_events)]));
+    cfg.service(resource(
+        "/districts",
+        "GET, POST",
+        [
+            web::get().to(districts::list_districts),
+            web::post().to(districts::create_district),
+        ],
+    ))
+    .service(resource(
+        "/districts/{districtId}",
+        "GET, PATCH",
+        [
+            web::get().to(districts::get_district),
+            web::patch().to(districts::update_district),
+        ],
+    ))
+    .service(resource(
+        "/neighbourhoods",
+        "GET, POST",
+        [
+            web::get().to(neighbourhoods::list_neighbourhoods),
+            web::post().to(neighbourhoods::create_neighbourhood),
+        ],
+    ))
+    .service(resource(
+        "/neighbourhoods/{neighbourhoodId}",
+        "GET, PATCH",
+        [
+            web::get().to(neighbourhoods::get_neighbourhood),
+            web::patch().to(neighbourhoods::update_neighbourhood),
+        ],
+    ))
+    .service(resource(
+        "/departments",
+        "GET, POST",
+        [
+            web::get().to(departments::list_departments),
+            web::post().to(departments::create_department),
+        ],
+    ))
+    .service(resource(
+        "/departments/{departmentId}",
+        "GET, PATCH",
+        [
+            web::get().to(departments::get_department),
+            web::patch().to(departments::update_department),
+        ],
+    ))
+    .service(resource(
+        "/themes",
+        "GET, POST",
+        [
+            web::get().to(themes::list_themes),
+            web::post().to(themes::create_theme),
+        ],
+    ))
+    .service(resource(
+        "/themes/{themeId}",
+        "GET, PATCH",
+        [
+            web::get().to(themes::get_theme),
+            web::patch().to(themes::update_theme),
+        ],
+    ))
+    .service(resource(
+        "/events",
+        "GET",
+        [web::get().to(events::list_events)],
+    ));
 }
 
 /// Routes outside the versioned API.
 pub fn operations(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/health/live", "GET", [web::get().to(health::live)]))
-        .service(resource("/health/ready", "GET", [web::get().to(health::ready)]))
-        .service(resource("/docs", "GET", [web::get().to(docs_redirect)]));
+    cfg.service(resource(
+        "/health/live",
+        "GET",
+        [web::get().to(health::live)],
+    ))
+    .service(resource(
+        "/health/ready",
+        "GET",
+        [web::get().to(health::ready)],
+    ))
+    .service(resource("/docs", "GET", [web::get().to(docs_redirect)]));
 }
 
 /// The OpenAPI document, at `/api/v1/openapi.json`.
@@ -74,7 +118,11 @@ pub async fn not_found() -> Result<HttpResponse, ApiError> {
 }
 
 /// A resource with its methods; other methods answer 405 with `Allow: <allow>`.
-pub fn resource<const N: usize>(path: &str, allow: &'static str, routes: [Route; N]) -> actix_web::Resource {
+pub fn resource<const N: usize>(
+    path: &str,
+    allow: &'static str,
+    routes: [Route; N],
+) -> actix_web::Resource {
     routes
         .into_iter()
         .fold(web::resource(path), |resource, route| resource.route(route))

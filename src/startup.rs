@@ -8,7 +8,9 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::{Condition, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::middleware::{
+    Condition, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger,
+};
 use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
@@ -30,13 +32,18 @@ pub struct Application {
 /// Opens the database (creating an SQLite file's folder), and runs pending migrations.
 pub fn open_database(settings: &Settings) -> Result<Db, String> {
     if let DatabaseTarget::Sqlite(path) = &settings.database {
-        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create the database folder {}: {e}", dir.display()))?;
         }
     }
     let db = Db::connect(settings.database.clone(), settings.pool_size)?;
-    let mut conn = db.get().map_err(|e| format!("cannot open the database: {e}"))?;
+    let mut conn = db
+        .get()
+        .map_err(|e| format!("cannot open the database: {e}"))?;
     let applied = db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
     for version in applied {
         log::info!("applied migration {version}");
@@ -68,14 +75,24 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             // The document is public and readable from any origin; registered before the scope
             // so that the scope does not take its path.
             .service(
-                routes::resource(&format!("{BASE_PATH}/openapi.json"), "GET", [
-                    web::get().to(routes::openapi_document),
-                ])
-                .wrap(Cors::default().allow_any_origin().allowed_methods(["GET"])),
+                routes::resource(
+                    &format!("{BASE_PATH}/openapi.json"),
+                    "GET",
+                    [web::get().to(routes::openapi_document)],
+                )
+                .wrap(
+                    Cors::default()
+                        .allow_any_origin()
+                        .send_wildcard()
+                        .allowed_methods(["GET"]),
+                ),
             )
             .service(
                 web::scope(BASE_PATH)
-                    .wrap(Condition::new(!origins.is_empty(), api_cors(origins.clone())))
+                    .wrap(Condition::new(
+                        !origins.is_empty(),
+                        api_cors(origins.clone()),
+                    ))
                     .configure(routes::api)
                     .default_service(web::to(routes::not_found)),
             )
@@ -91,7 +108,11 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     .map_err(|e| format!("cannot serve on {address}: {e}"))?
     .run();
 
-    Ok(Application { server, address, db })
+    Ok(Application {
+        server,
+        address,
+        db,
+    })
 }
 
 /// CORS for browser clients on the configured origins (and the service's own origin, so that
@@ -99,16 +120,27 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
 fn api_cors(origins: Vec<String>) -> Cors {
     Cors::default()
         .allowed_origin_fn(move |origin, head| {
-            let Ok(origin) = origin.to_str() else { return false };
+            let Ok(origin) = origin.to_str() else {
+                return false;
+            };
             let same_origin = head
                 .headers()
                 .get(header::HOST)
                 .and_then(|host| host.to_str().ok())
-                .is_some_and(|host| origin.split_once("://").is_some_and(|(_, rest)| rest == host));
+                .is_some_and(|host| {
+                    origin
+                        .split_once("://")
+                        .is_some_and(|(_, rest)| rest == host)
+                });
             same_origin || origins.iter().any(|allowed| allowed == origin)
         })
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::ACCEPT,
+        ])
         .expose_headers([
             header::ETAG,
             header::LINK,
@@ -125,7 +157,11 @@ fn problem_backstop<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let path = response.request().path().to_owned();
-    let rebuilt = match response.response().error().and_then(|e| e.as_error::<ApiError>()) {
+    let rebuilt = match response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+    {
         Some(api_error) => {
             api_error.log();
             Some(api_error.to_response(Some(path)))

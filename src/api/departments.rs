@@ -10,8 +10,8 @@ use super::http::{self, Page, PageParams, PageRequest};
 use super::input::{Fields, JsonObject, QueryParams, string};
 use super::{create_recorded, update_recorded};
 use crate::auth::{Admins, AnyRole, Authorized};
-use crate::db::reference::{self as repo, DepartmentChange, DepartmentRow};
 use crate::db::Db;
+use crate::db::reference::{self as repo, DepartmentChange, DepartmentRow};
 use crate::domain::{reference, time};
 use crate::error::ApiError;
 
@@ -53,9 +53,17 @@ impl From<DepartmentRow> for Department {
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct DepartmentCreate {
     /// Slug id: lower-case words joined by `-` or `_`.
-    #[schema(example = "ocw", pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$", max_length = 64)]
+    #[schema(
+        example = "ocw",
+        pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$",
+        max_length = 64
+    )]
     id: String,
-    #[schema(example = "Onderwijs, Cultuur en Welzijn", min_length = 1, max_length = 200)]
+    #[schema(
+        example = "Onderwijs, Cultuur en Welzijn",
+        min_length = 1,
+        max_length = 200
+    )]
     name: String,
 }
 
@@ -63,7 +71,11 @@ pub struct DepartmentCreate {
 #[derive(Debug, ToSchema)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct DepartmentUpdate {
-    #[schema(example = "Onderwijs, Cultuur en Welzijn", min_length = 1, max_length = 200)]
+    #[schema(
+        example = "Onderwijs, Cultuur en Welzijn",
+        min_length = 1,
+        max_length = 200
+    )]
     name: Option<String>,
 }
 
@@ -145,14 +157,31 @@ pub async fn create_department(
     let name = fields.required("name", string(reference::name));
     let (id, name) = fields.finish((id, name))?;
     let now = time::now();
-    let row = DepartmentRow { id, name, version: 1, created_at: now, updated_at: now };
+    let row = DepartmentRow {
+        id,
+        name,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
     let principal = caller.principal;
     let created = db
         .write(move |conn| {
-            create_recorded(conn, &principal, "department", |c| repo::department::insert(c, &row), Department::from, |d| &d.id)
+            create_recorded(
+                conn,
+                &principal,
+                "department",
+                |c| repo::department::insert(c, &row),
+                Department::from,
+                |d| &d.id,
+            )
         })
         .await?;
-    Ok(http::created(format!("/api/v1/departments/{}", created.id), created.version, &created))
+    Ok(http::created(
+        format!("/api/v1/departments/{}", created.id),
+        created.version,
+        &created,
+    ))
 }
 
 /// Update a department (JSON merge patch).
@@ -193,9 +222,14 @@ pub async fn update_department(
     let principal = caller.principal;
     let updated = db
         .write(move |conn| {
-            update_recorded(conn, &principal, "department", &id, |c| {
-                repo::department::update(c, &id, version, &change, time::now())
-            }, Department::from)
+            update_recorded(
+                conn,
+                &principal,
+                "department",
+                &id,
+                |c| repo::department::update(c, &id, version, &change, time::now()),
+                Department::from,
+            )
         })
         .await?;
     Ok(http::ok_with_etag(updated.version, &updated))

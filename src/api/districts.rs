@@ -10,8 +10,8 @@ use super::http::{self, Page, PageParams, PageRequest};
 use super::input::{Fields, JsonObject, QueryParams, string};
 use super::{create_recorded, update_recorded};
 use crate::auth::{Admins, AnyRole, Authorized};
-use crate::db::reference::{self as repo, DistrictChange, DistrictRow};
 use crate::db::Db;
+use crate::db::reference::{self as repo, DistrictChange, DistrictRow};
 use crate::domain::{reference, time};
 use crate::error::ApiError;
 
@@ -53,7 +53,11 @@ impl From<DistrictRow> for District {
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct DistrictCreate {
     /// Slug id: lower-case words joined by `-` or `_`.
-    #[schema(example = "haagse-hout", pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$", max_length = 64)]
+    #[schema(
+        example = "haagse-hout",
+        pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$",
+        max_length = 64
+    )]
     id: String,
     #[schema(example = "Haagse Hout", min_length = 1, max_length = 200)]
     name: String,
@@ -145,14 +149,31 @@ pub async fn create_district(
     let name = fields.required("name", string(reference::name));
     let (id, name) = fields.finish((id, name))?;
     let now = time::now();
-    let row = DistrictRow { id, name, version: 1, created_at: now, updated_at: now };
+    let row = DistrictRow {
+        id,
+        name,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
     let principal = caller.principal;
     let created = db
         .write(move |conn| {
-            create_recorded(conn, &principal, "district", |c| repo::district::insert(c, &row), District::from, |d| &d.id)
+            create_recorded(
+                conn,
+                &principal,
+                "district",
+                |c| repo::district::insert(c, &row),
+                District::from,
+                |d| &d.id,
+            )
         })
         .await?;
-    Ok(http::created(format!("/api/v1/districts/{}", created.id), created.version, &created))
+    Ok(http::created(
+        format!("/api/v1/districts/{}", created.id),
+        created.version,
+        &created,
+    ))
 }
 
 /// Update a district (JSON merge patch).
@@ -193,9 +214,14 @@ pub async fn update_district(
     let principal = caller.principal;
     let updated = db
         .write(move |conn| {
-            update_recorded(conn, &principal, "district", &id, |c| {
-                repo::district::update(c, &id, version, &change, time::now())
-            }, District::from)
+            update_recorded(
+                conn,
+                &principal,
+                "district",
+                &id,
+                |c| repo::district::update(c, &id, version, &change, time::now()),
+                District::from,
+            )
         })
         .await?;
     Ok(http::ok_with_etag(updated.version, &updated))

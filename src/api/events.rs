@@ -88,7 +88,10 @@ pub struct EventListParams {
 
 fn short_text(value: &str) -> Result<String, Rejection> {
     if value.is_empty() || value.len() > 100 {
-        Err(Rejection::new("out_of_range", "must be 1 to 100 characters"))
+        Err(Rejection::new(
+            "out_of_range",
+            "must be 1 to 100 characters",
+        ))
     } else {
         Ok(value.to_owned())
     }
@@ -119,7 +122,10 @@ pub async fn list_events(
         action: query.single("action", short_text),
         after: query.single("after", |text| match text.parse::<i64>() {
             Ok(id) if id >= 0 => Ok(id),
-            _ => Err(Rejection::new("out_of_range", "must be an event id (a whole number from 0)")),
+            _ => Err(Rejection::new(
+                "out_of_range",
+                "must be an event id (a whole number from 0)",
+            )),
         }),
     };
     let page = PageRequest::read(&mut query);
@@ -127,10 +133,18 @@ pub async fn list_events(
     let cursor = match page.after.as_deref().map(str::parse::<i64>) {
         None => None,
         Some(Ok(id)) => Some(id),
-        Some(Err(_)) => return Err(ApiError::invalid("cursor", "invalid_cursor", "is not a cursor of this list")),
+        Some(Err(_)) => {
+            return Err(ApiError::invalid(
+                "cursor",
+                "invalid_cursor",
+                "is not a cursor of this list",
+            ));
+        }
     };
     let limit = page.limit;
-    let rows = db.read(move |conn| repo::list(conn, &filter, cursor, limit)).await?;
+    let rows = db
+        .read(move |conn| repo::list(conn, &filter, cursor, limit))
+        .await?;
     let page = Page::from_rows(rows, limit, |row| row.id.to_string(), Event::from);
     Ok(http::page_response(&req, page))
 }

@@ -26,7 +26,10 @@ pub struct Health {
     responses((status = 200, description = "The process is alive", body = Health))
 )]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "up", database: None })
+    HttpResponse::Ok().json(Health {
+        status: "up",
+        database: None,
+    })
 }
 
 /// Readiness: the database answers and holds wijkregie's schema. 503 when it does not.
@@ -44,5 +47,8 @@ pub async fn ready(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
             .map_err(|e| ApiError::DatabaseUnavailable(e.to_string()))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Health { status: "up", database: Some(backend) }))
+    Ok(HttpResponse::Ok().json(Health {
+        status: "up",
+        database: Some(backend),
+    }))
 }

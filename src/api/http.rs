@@ -19,7 +19,10 @@ const CURSOR_PREFIX: &str = "k1:";
 /// The two pagination keys every list takes.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code, reason = "documentation only: lists read these through PageRequest")]
+#[allow(
+    dead_code,
+    reason = "documentation only: lists read these through PageRequest"
+)]
 pub struct PageParams {
     /// How many items per page (1–200, default 50).
     #[param(minimum = 1, maximum = 200, default = 50)]
@@ -107,7 +110,10 @@ pub fn page_response<T: Serialize>(req: &HttpRequest, page: Page<T>) -> HttpResp
         pairs.retain(|(key, _)| key != "cursor");
         pairs.push(("cursor".to_owned(), cursor.clone()));
         let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        response.insert_header((header::LINK, format!("<{}?{query}>; rel=\"next\"", req.path())));
+        response.insert_header((
+            header::LINK,
+            format!("<{}?{query}>; rel=\"next\"", req.path()),
+        ));
     }
     response.json(page)
 }

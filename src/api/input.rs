@@ -34,7 +34,13 @@ impl FromRequest for JsonObject {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            });
         let declared_length = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -51,7 +57,8 @@ impl FromRequest for JsonObject {
                 }
                 None => {
                     return Err(ApiError::UnsupportedMediaType(
-                        "Send the body as application/json (Content-Type header missing).".to_owned(),
+                        "Send the body as application/json (Content-Type header missing)."
+                            .to_owned(),
                     ));
                 }
             }
@@ -60,7 +67,8 @@ impl FromRequest for JsonObject {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::invalid("body", "unreadable", e.to_string()))?;
+                let chunk =
+                    chunk.map_err(|e| ApiError::invalid("body", "unreadable", e.to_string()))?;
                 if body.len() + chunk.len() > limit {
                     return Err(ApiError::PayloadTooLarge { limit });
                 }
@@ -68,7 +76,11 @@ impl FromRequest for JsonObject {
             }
             match serde_json::from_slice::<Value>(&body) {
                 Ok(Value::Object(map)) => Ok(JsonObject(map)),
-                Ok(_) => Err(ApiError::invalid("body", "not_an_object", "must be a JSON object")),
+                Ok(_) => Err(ApiError::invalid(
+                    "body",
+                    "not_an_object",
+                    "must be a JSON object",
+                )),
                 Err(e) => Err(ApiError::invalid(
                     "body",
                     "invalid_json",
@@ -134,11 +146,16 @@ impl Fields {
     ) -> Option<T> {
         match self.map.remove(key) {
             None => {
-                self.problems.push(InvalidParam::new(self.name(key), "required", "is required"));
+                self.problems
+                    .push(InvalidParam::new(self.name(key), "required", "is required"));
                 None
             }
             Some(Value::Null) => {
-                self.problems.push(InvalidParam::new(self.name(key), "required", "must not be null"));
+                self.problems.push(InvalidParam::new(
+                    self.name(key),
+                    "required",
+                    "must not be null",
+                ));
                 None
             }
             Some(value) => self.check(key, parse(&value)),
@@ -154,7 +171,9 @@ impl Fields {
         match self.map.remove(key) {
             None => Field::Absent,
             Some(Value::Null) => Field::Null,
-            Some(value) => self.check(key, parse(&value)).map_or(Field::Absent, Field::Value),
+            Some(value) => self
+                .check(key, parse(&value))
+                .map_or(Field::Absent, Field::Value),
         }
     }
 
@@ -168,7 +187,11 @@ impl Fields {
         match self.map.remove(key) {
             None => None,
             Some(Value::Null) => {
-                self.problems.push(InvalidParam::new(self.name(key), "required", "must not be null"));
+                self.problems.push(InvalidParam::new(
+                    self.name(key),
+                    "required",
+                    "must not be null",
+                ));
                 None
             }
             Some(value) => self.check(key, parse(&value)),
@@ -177,8 +200,11 @@ impl Fields {
 
     /// Records a problem found by a check that spans members (or needs the database).
     pub fn reject(&mut self, key: &str, rejection: Rejection) {
-        self.problems
-            .push(InvalidParam::new(self.name(key), rejection.code, rejection.reason));
+        self.problems.push(InvalidParam::new(
+            self.name(key),
+            rejection.code,
+            rejection.reason,
+        ));
     }
 
     fn check<T>(&mut self, key: &str, result: Result<T, Rejection>) -> Option<T> {
@@ -196,15 +222,18 @@ impl Fields {
     pub fn finish<V: Present>(mut self, values: V) -> Result<V::Output, ApiError> {
         let unknown: Vec<String> = self.map.keys().cloned().collect();
         for key in unknown {
-            self.problems
-                .push(InvalidParam::new(self.name(&key), "unknown_field", "is not a member of this resource"));
+            self.problems.push(InvalidParam::new(
+                self.name(&key),
+                "unknown_field",
+                "is not a member of this resource",
+            ));
         }
         if !self.problems.is_empty() {
             return Err(ApiError::InvalidInput(self.problems));
         }
-        values
-            .present()
-            .ok_or_else(|| ApiError::Internal("a required member was missing without a problem".to_owned()))
+        values.present().ok_or_else(|| {
+            ApiError::Internal("a required member was missing without a problem".to_owned())
+        })
     }
 }
 
@@ -257,7 +286,9 @@ present_tuple!(A, B, C, D, E, F, G);
 present_tuple!(A, B, C, D, E, F, G, H);
 
 /// A JSON string, checked by `rule`.
-pub fn string<T>(rule: impl FnOnce(&str) -> Result<T, Rejection>) -> impl FnOnce(&Value) -> Result<T, Rejection> {
+pub fn string<T>(
+    rule: impl FnOnce(&str) -> Result<T, Rejection>,
+) -> impl FnOnce(&Value) -> Result<T, Rejection> {
     move |value| match value {
         Value::String(text) => rule(text),
         _ => Err(Rejection::new("wrong_type", "must be a string")),
@@ -265,7 +296,9 @@ pub fn string<T>(rule: impl FnOnce(&str) -> Result<T, Rejection>) -> impl FnOnce
 }
 
 /// A JSON whole number, checked by `rule`.
-pub fn integer<T>(rule: impl FnOnce(i64) -> Result<T, Rejection>) -> impl FnOnce(&Value) -> Result<T, Rejection> {
+pub fn integer<T>(
+    rule: impl FnOnce(i64) -> Result<T, Rejection>,
+) -> impl FnOnce(&Value) -> Result<T, Rejection> {
     move |value| match value.as_i64() {
         Some(number) => rule(number),
         None => Err(Rejection::new("wrong_type", "must be a whole number")),
@@ -311,16 +344,22 @@ impl QueryParams {
         parse: impl FnOnce(&str) -> Result<T, Rejection>,
     ) -> Option<T> {
         self.known.insert(key);
-        let mut values = self.pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone());
+        let mut values = self
+            .pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone());
         let first = values.next()?;
         if values.next().is_some() {
-            self.problems.push(InvalidParam::new(key, "repeated", "may be given only once"));
+            self.problems
+                .push(InvalidParam::new(key, "repeated", "may be given only once"));
             return None;
         }
         match parse(&first) {
             Ok(value) => Some(value),
             Err(rejection) => {
-                self.problems.push(InvalidParam::new(key, rejection.code, rejection.reason));
+                self.problems
+                    .push(InvalidParam::new(key, rejection.code, rejection.reason));
                 None
             }
         }
@@ -338,7 +377,8 @@ impl QueryParams {
             match parse(value) {
                 Ok(v) => parsed.push(v),
                 Err(rejection) => {
-                    self.problems.push(InvalidParam::new(key, rejection.code, rejection.reason))
+                    self.problems
+                        .push(InvalidParam::new(key, rejection.code, rejection.reason))
                 }
             }
         }
@@ -356,7 +396,11 @@ impl QueryParams {
             .collect();
         unknown.dedup();
         for key in unknown {
-            problems.push(InvalidParam::new(key, "unknown_parameter", "is not a query parameter of this operation"));
+            problems.push(InvalidParam::new(
+                key,
+                "unknown_parameter",
+                "is not a query parameter of this operation",
+            ));
         }
         if problems.is_empty() {
             Ok(())

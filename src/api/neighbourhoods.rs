@@ -11,7 +11,9 @@ use super::input::{Fields, JsonObject, QueryParams, bool_param, boolean, slug_pa
 use super::{create_recorded, update_recorded};
 use crate::auth::{Admins, AnyRole, Authorized};
 use crate::db::Db;
-use crate::db::reference::{self as repo, NeighbourhoodChange, NeighbourhoodFilter, NeighbourhoodRow};
+use crate::db::reference::{
+    self as repo, NeighbourhoodChange, NeighbourhoodFilter, NeighbourhoodRow,
+};
 use crate::domain::{Rejection, reference, time};
 use crate::error::ApiError;
 
@@ -63,7 +65,11 @@ impl From<NeighbourhoodRow> for Neighbourhood {
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct NeighbourhoodCreate {
-    #[schema(example = "bezuidenhout", pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$", max_length = 64)]
+    #[schema(
+        example = "bezuidenhout",
+        pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$",
+        max_length = 64
+    )]
     id: String,
     #[schema(example = "Bezuidenhout", min_length = 1, max_length = 200)]
     name: String,
@@ -103,10 +109,20 @@ pub struct NeighbourhoodListParams {
 }
 
 /// Refuses a district id that does not exist, as an invalid input.
-async fn check_district(db: &Db, fields: &mut Fields, district_id: Option<&String>) -> Result<(), ApiError> {
+async fn check_district(
+    db: &Db,
+    fields: &mut Fields,
+    district_id: Option<&String>,
+) -> Result<(), ApiError> {
     if let Some(id) = district_id.cloned() {
-        if !db.read(move |conn| repo::district_exists(conn, &id)).await? {
-            fields.reject("districtId", Rejection::new("unknown_reference", "is not an existing district"));
+        if !db
+            .read(move |conn| repo::district_exists(conn, &id))
+            .await?
+        {
+            fields.reject(
+                "districtId",
+                Rejection::new("unknown_reference", "is not an existing district"),
+            );
         }
     }
     Ok(())
@@ -212,10 +228,21 @@ pub async fn create_neighbourhood(
     let principal = caller.principal;
     let created = db
         .write(move |conn| {
-            create_recorded(conn, &principal, "neighbourhood", |c| repo::neighbourhood::insert(c, &row), Neighbourhood::from, |n| &n.id)
+            create_recorded(
+                conn,
+                &principal,
+                "neighbourhood",
+                |c| repo::neighbourhood::insert(c, &row),
+                Neighbourhood::from,
+                |n| &n.id,
+            )
         })
         .await?;
-    Ok(http::created(format!("/api/v1/neighbourhoods/{}", created.id), created.version, &created))
+    Ok(http::created(
+        format!("/api/v1/neighbourhoods/{}", created.id),
+        created.version,
+        &created,
+    ))
 }
 
 /// Update a neighbourhood (JSON merge patch).
@@ -265,9 +292,14 @@ pub async fn update_neighbourhood(
     let principal = caller.principal;
     let updated = db
         .write(move |conn| {
-            update_recorded(conn, &principal, "neighbourhood", &id, |c| {
-                repo::neighbourhood::update(c, &id, version, &change, time::now())
-            }, Neighbourhood::from)
+            update_recorded(
+                conn,
+                &principal,
+                "neighbourhood",
+                &id,
+                |c| repo::neighbourhood::update(c, &id, version, &change, time::now()),
+                Neighbourhood::from,
+            )
         })
         .await?;
     Ok(http::ok_with_etag(updated.version, &updated))

@@ -61,7 +61,11 @@ impl From<ThemeRow> for Theme {
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct ThemeCreate {
-    #[schema(example = "sports", pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$", max_length = 64)]
+    #[schema(
+        example = "sports",
+        pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$",
+        max_length = 64
+    )]
     id: String,
     #[schema(example = "Sport en bewegen", min_length = 1, max_length = 200)]
     name: String,
@@ -97,10 +101,20 @@ pub struct ThemeListParams {
 }
 
 /// Refuses a department id that does not exist, as an invalid input.
-async fn check_department(db: &Db, fields: &mut Fields, department_id: Option<&String>) -> Result<(), ApiError> {
+async fn check_department(
+    db: &Db,
+    fields: &mut Fields,
+    department_id: Option<&String>,
+) -> Result<(), ApiError> {
     if let Some(id) = department_id.cloned() {
-        if !db.read(move |conn| repo::department_exists(conn, &id)).await? {
-            fields.reject("departmentId", Rejection::new("unknown_reference", "is not an existing department"));
+        if !db
+            .read(move |conn| repo::department_exists(conn, &id))
+            .await?
+        {
+            fields.reject(
+                "departmentId",
+                Rejection::new("unknown_reference", "is not an existing department"),
+            );
         }
     }
     Ok(())
@@ -191,12 +205,33 @@ pub async fn create_theme(
     let (id, name, department_id, response_days) =
         fields.finish((id, name, department_id, response_days))?;
     let now = time::now();
-    let row = ThemeRow { id, name, department_id, response_days, version: 1, created_at: now, updated_at: now };
+    let row = ThemeRow {
+        id,
+        name,
+        department_id,
+        response_days,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
     let principal = caller.principal;
     let created = db
-        .write(move |conn| create_recorded(conn, &principal, "theme", |c| repo::theme::insert(c, &row), Theme::from, |t| &t.id))
+        .write(move |conn| {
+            create_recorded(
+                conn,
+                &principal,
+                "theme",
+                |c| repo::theme::insert(c, &row),
+                Theme::from,
+                |t| &t.id,
+            )
+        })
         .await?;
-    Ok(http::created(format!("/api/v1/themes/{}", created.id), created.version, &created))
+    Ok(http::created(
+        format!("/api/v1/themes/{}", created.id),
+        created.version,
+        &created,
+    ))
 }
 
 /// Update a theme (JSON merge patch): rename it, route it to another department, or change
@@ -236,12 +271,23 @@ pub async fn update_theme(
     let response_days = fields.not_null("responseDays", integer(reference::response_days));
     check_department(&db, &mut fields, department_id.as_ref()).await?;
     fields.finish(())?;
-    let change = ThemeChange { name, department_id, response_days };
+    let change = ThemeChange {
+        name,
+        department_id,
+        response_days,
+    };
     let id = path.into_inner();
     let principal = caller.principal;
     let updated = db
         .write(move |conn| {
-            update_recorded(conn, &principal, "theme", &id, |c| repo::theme::update(c, &id, version, &change, time::now()), Theme::from)
+            update_recorded(
+                conn,
+                &principal,
+                "theme",
+                &id,
+                |c| repo::theme::update(c, &id, version, &change, time::now()),
+                Theme::from,
+            )
         })
         .await?;
     Ok(http::ok_with_etag(updated.version, &updated))

@@ -65,8 +65,13 @@ impl TokenVerifier {
     /// `secret` is the development secret when no key is configured.
     pub fn new(settings: &JwtSettings, dev_secret: Option<&[u8]>) -> Result<Self, String> {
         let (key, algorithm) = match (&settings.key, dev_secret) {
-            (JwtKey::Secret(secret), _) => (DecodingKey::from_secret(secret.as_bytes()), Algorithm::HS256),
-            (JwtKey::Development, Some(secret)) => (DecodingKey::from_secret(secret), Algorithm::HS256),
+            (JwtKey::Secret(secret), _) => (
+                DecodingKey::from_secret(secret.as_bytes()),
+                Algorithm::HS256,
+            ),
+            (JwtKey::Development, Some(secret)) => {
+                (DecodingKey::from_secret(secret), Algorithm::HS256)
+            }
             (JwtKey::Development, None) => {
                 return Err("development mode needs its generated secret".to_owned());
             }
@@ -89,18 +94,29 @@ impl TokenVerifier {
 
     /// Verifies a bearer token and turns its claims into a principal.
     pub fn verify(&self, token: &str) -> Result<Principal, TokenRejected> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
-            TokenRejected(match e.kind() {
-                ErrorKind::ExpiredSignature => "The token has expired.".to_owned(),
-                ErrorKind::ImmatureSignature => "The token is not valid yet (nbf).".to_owned(),
-                ErrorKind::InvalidIssuer => "The token's issuer (iss) is not accepted.".to_owned(),
-                ErrorKind::InvalidAudience => "The token's audience (aud) is not this service.".to_owned(),
-                ErrorKind::InvalidSignature => "The token's signature does not verify.".to_owned(),
-                ErrorKind::InvalidAlgorithm => "The token's algorithm is not accepted.".to_owned(),
-                ErrorKind::MissingRequiredClaim(claim) => format!("The token lacks the '{claim}' claim."),
-                _ => "The token is malformed.".to_owned(),
-            })
-        })?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
+                TokenRejected(match e.kind() {
+                    ErrorKind::ExpiredSignature => "The token has expired.".to_owned(),
+                    ErrorKind::ImmatureSignature => "The token is not valid yet (nbf).".to_owned(),
+                    ErrorKind::InvalidIssuer => {
+                        "The token's issuer (iss) is not accepted.".to_owned()
+                    }
+                    ErrorKind::InvalidAudience => {
+                        "The token's audience (aud) is not this service.".to_owned()
+                    }
+                    ErrorKind::InvalidSignature => {
+                        "The token's signature does not verify.".to_owned()
+                    }
+                    ErrorKind::InvalidAlgorithm => {
+                        "The token's algorithm is not accepted.".to_owned()
+                    }
+                    ErrorKind::MissingRequiredClaim(claim) => {
+                        format!("The token lacks the '{claim}' claim.")
+                    }
+                    _ => "The token is malformed.".to_owned(),
+                })
+            })?;
         let claims = data.claims;
         if claims.exp - claims.iat > i64::try_from(self.max_ttl.as_secs()).unwrap_or(i64::MAX) {
             return Err(TokenRejected(format!(
@@ -130,7 +146,9 @@ fn principal_from(claims: Claims) -> Result<Principal, TokenRejected> {
         ))
     })?;
     if claims.sub.trim().is_empty() {
-        return Err(TokenRejected("The token's subject (sub) is empty.".to_owned()));
+        return Err(TokenRejected(
+            "The token's subject (sub) is empty.".to_owned(),
+        ));
     }
     Ok(Principal {
         subject: claims.sub,
@@ -231,7 +249,12 @@ pub fn development_secret(dir: &Path) -> Result<(Vec<u8>, PathBuf), String> {
     let path = dir.join(DEV_SECRET_FILE);
     match fs::read_to_string(&path) {
         Ok(text) if text.trim().len() >= 32 => return Ok((text.trim().as_bytes().to_vec(), path)),
-        Ok(_) => return Err(format!("{} is too short to be a secret; delete it", path.display())),
+        Ok(_) => {
+            return Err(format!(
+                "{} is too short to be a secret; delete it",
+                path.display()
+            ));
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     }

@@ -52,7 +52,11 @@ impl<P: Policy> FromRequest for Authorized<P> {
                 Err(ApiError::Forbidden(format!(
                     "The role '{}' may not do this; allowed: {}.",
                     principal.role.kind().as_str(),
-                    P::ROLES.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                    P::ROLES
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )))
             }
         }))
@@ -64,19 +68,22 @@ fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     let verifier = req
         .app_data::<web::Data<TokenVerifier>>()
         .ok_or_else(|| ApiError::Internal("no token verifier configured".to_owned()))?;
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthenticated("Send a Bearer token in the Authorization header.".to_owned()))?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::Unauthenticated("The Authorization header is not readable text.".to_owned()))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::Unauthenticated("Send a Bearer token in the Authorization header.".to_owned())
+    })?;
+    let value = value.to_str().map_err(|_| {
+        ApiError::Unauthenticated("The Authorization header is not readable text.".to_owned())
+    })?;
     let token = value
         .split_once(' ')
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
         .filter(|token| !token.is_empty())
-        .ok_or_else(|| ApiError::Unauthenticated("The Authorization header must be 'Bearer <token>'.".to_owned()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthenticated(
+                "The Authorization header must be 'Bearer <token>'.".to_owned(),
+            )
+        })?;
     verifier
         .verify(token)
         .map_err(|rejected| ApiError::Unauthenticated(rejected.0))
@@ -113,5 +120,9 @@ policy!(
 
 /// The roles of a policy, for documentation: `programmabureau, admin`.
 pub fn describe<P: Policy>() -> String {
-    P::ROLES.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+    P::ROLES
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

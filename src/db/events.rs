@@ -58,7 +58,9 @@ pub fn record(
         resource_id: event.resource_id,
         data: event.data.to_string(),
     };
-    diesel::insert_into(events::table).values(&row).execute(conn)?;
+    diesel::insert_into(events::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(id)
 }
 

@@ -124,9 +124,9 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
             // Several instances may start at once: one migrates, the others wait for it.
             pg.batch_execute("SELECT pg_advisory_lock(72657369)")
                 .map_err(|e| e.to_string())?;
-            let applied = pg.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| {
-                v.iter().map(ToString::to_string).collect::<Vec<_>>()
-            });
+            let applied = pg
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>());
             pg.batch_execute("SELECT pg_advisory_unlock(72657369)")
                 .map_err(|e| e.to_string())?;
             applied

@@ -161,7 +161,12 @@ macro_rules! reference_repo {
 }
 
 reference_repo!(district, districts, DistrictRow, DistrictChange);
-reference_repo!(neighbourhood, neighbourhoods, NeighbourhoodRow, NeighbourhoodChange);
+reference_repo!(
+    neighbourhood,
+    neighbourhoods,
+    NeighbourhoodRow,
+    NeighbourhoodChange
+);
 reference_repo!(department, departments, DepartmentRow, DepartmentChange);
 reference_repo!(theme, themes, ThemeRow, ThemeChange);
 
@@ -171,11 +176,16 @@ pub fn list_districts(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<DistrictRow>, ApiError> {
-    let mut query = districts::table.select(DistrictRow::as_select()).into_boxed();
+    let mut query = districts::table
+        .select(DistrictRow::as_select())
+        .into_boxed();
     if let Some(after) = after {
         query = query.filter(districts::id.gt(after.to_owned()));
     }
-    Ok(query.order(districts::id.asc()).limit(limit + 1).load(conn)?)
+    Ok(query
+        .order(districts::id.asc())
+        .limit(limit + 1)
+        .load(conn)?)
 }
 
 pub fn list_departments(
@@ -183,11 +193,16 @@ pub fn list_departments(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<DepartmentRow>, ApiError> {
-    let mut query = departments::table.select(DepartmentRow::as_select()).into_boxed();
+    let mut query = departments::table
+        .select(DepartmentRow::as_select())
+        .into_boxed();
     if let Some(after) = after {
         query = query.filter(departments::id.gt(after.to_owned()));
     }
-    Ok(query.order(departments::id.asc()).limit(limit + 1).load(conn)?)
+    Ok(query
+        .order(departments::id.asc())
+        .limit(limit + 1)
+        .load(conn)?)
 }
 
 pub fn list_neighbourhoods(
@@ -208,7 +223,10 @@ pub fn list_neighbourhoods(
     if let Some(after) = after {
         query = query.filter(neighbourhoods::id.gt(after.to_owned()));
     }
-    Ok(query.order(neighbourhoods::id.asc()).limit(limit + 1).load(conn)?)
+    Ok(query
+        .order(neighbourhoods::id.asc())
+        .limit(limit + 1)
+        .load(conn)?)
 }
 
 pub fn list_themes(

@@ -33,7 +33,12 @@ impl NewEvent {
     }
 
     /// `<resource_type>.updated` with only the members that changed, before and after.
-    pub fn updated(resource_type: &'static str, resource_id: &str, before: &Value, after: &Value) -> Self {
+    pub fn updated(
+        resource_type: &'static str,
+        resource_id: &str,
+        before: &Value,
+        after: &Value,
+    ) -> Self {
         let (before, after) = changed_members(before, after);
         Self {
             action: format!("{resource_type}.updated"),
@@ -75,6 +80,9 @@ mod tests {
         let after = json!({"name": "Nieuw", "responseDays": 14, "version": 2});
         let event = NewEvent::updated("theme", "housing", &before, &after);
         assert_eq!(event.action, "theme.updated");
-        assert_eq!(event.data, json!({"before": {"name": "Oud"}, "after": {"name": "Nieuw"}}));
+        assert_eq!(
+            event.data,
+            json!({"before": {"name": "Oud"}, "after": {"name": "Nieuw"}})
+        );
     }
 }

@@ -35,7 +35,10 @@ pub fn bounded_text(value: &str, max_chars: usize) -> Result<String, Rejection> 
             format!("must be at most {max_chars} characters"),
         ));
     }
-    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(Rejection::new(
             "control_characters",
             "must not contain control characters",
@@ -52,7 +55,10 @@ mod tests {
     fn bounded_text_trims_and_counts_characters_not_bytes() {
         assert_eq!(bounded_text("  Laak  ", 4), Ok("Laak".to_owned()));
         assert_eq!(bounded_text("ëëëë", 4), Ok("ëëëë".to_owned()));
-        assert_eq!(bounded_text("ëëëëë", 4).map_err(|r| r.code), Err("too_long"));
+        assert_eq!(
+            bounded_text("ëëëëë", 4).map_err(|r| r.code),
+            Err("too_long")
+        );
         assert_eq!(bounded_text("   ", 4).map_err(|r| r.code), Err("empty"));
         assert_eq!(
             bounded_text("a\u{0}b", 4).map_err(|r| r.code),

@@ -12,9 +12,12 @@ pub const RESPONSE_DAYS_MAX: i64 = 365;
 
 /// A short readable id: lower-case letters and digits in words joined by `-` or `_`.
 pub fn slug(value: &str) -> Result<String, Rejection> {
-    let valid_words = value
-        .split(['-', '_'])
-        .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    let valid_words = value.split(['-', '_']).all(|word| {
+        !word.is_empty()
+            && word
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
     if value.is_empty() || value.len() > SLUG_MAX || !valid_words {
         return Err(Rejection::new(
             "invalid_slug",
@@ -65,7 +68,11 @@ mod tests {
         assert!(slug("public_space").is_ok());
         assert!(slug("wk2").is_ok());
         for bad in ["", "Laak", "a--b", "-a", "a-", "a b", "ä", &"a".repeat(65)] {
-            assert_eq!(slug(bad).map_err(|r| r.code), Err("invalid_slug"), "{bad:?}");
+            assert_eq!(
+                slug(bad).map_err(|r| r.code),
+                Err("invalid_slug"),
+                "{bad:?}"
+            );
         }
     }
 

@@ -13,7 +13,8 @@ pub fn now() -> NaiveDateTime {
 
 /// RFC 3339 in UTC with a `Z`, always six fractional digits.
 pub fn format(at: &NaiveDateTime) -> String {
-    DateTime::<Utc>::from_naive_utc_and_offset(*at, Utc).to_rfc3339_opts(SecondsFormat::Micros, true)
+    DateTime::<Utc>::from_naive_utc_and_offset(*at, Utc)
+        .to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
 /// Parses an RFC 3339 timestamp with any offset into naive UTC.

@@ -1,0 +1,20 @@
+//! Black-box tests: each test starts the real server on port 0 with its own fresh database and
+//! speaks HTTP to it. `cargo test` runs them on SQLite; with `TEST_DATABASE_URL=postgres://…`
+//! the same tests run on PostgreSQL.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a failed expectation in a test is the test failing"
+)]
+
+mod auth;
+mod cli;
+mod conventions;
+mod events;
+mod helpers;
+mod openapi;
+mod operations;
+mod reference;
+mod storage;

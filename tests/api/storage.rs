@@ -1,0 +1,106 @@
+//! The two migration folders move in lockstep: same migration names and, once applied, the same
+//! tables and columns on SQLite and PostgreSQL.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use crate::helpers::{TestDatabase, postgres_server_url};
+use wijkregie::db::{DatabaseTarget, DbConnection};
+
+fn migration_names(backend: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn both_backends_have_the_same_migrations() {
+    let postgres = migration_names("postgres");
+    assert!(!postgres.is_empty());
+    assert_eq!(postgres, migration_names("sqlite"));
+    for name in postgres {
+        for backend in ["postgres", "sqlite"] {
+            for file in ["up.sql", "down.sql"] {
+                let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("migrations")
+                    .join(backend)
+                    .join(&name)
+                    .join(file);
+                assert!(path.is_file(), "{}", path.display());
+            }
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Column {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+}
+
+/// Table → sorted column names, without diesel's own bookkeeping table.
+fn columns(conn: &mut DbConnection) -> BTreeMap<String, Vec<String>> {
+    let rows: Vec<Column> = match conn {
+        DbConnection::Pg(pg) => diesel::sql_query(
+            "SELECT table_name::text AS table_name, column_name::text AS column_name \
+             FROM information_schema.columns WHERE table_schema = 'public'",
+        )
+        .load(pg)
+        .unwrap(),
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(
+            "SELECT m.name AS table_name, p.name AS column_name \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'",
+        )
+        .load(sqlite)
+        .unwrap(),
+    };
+    let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in rows {
+        if row.table_name.starts_with("__diesel") || row.table_name.starts_with("sqlite_") {
+            continue;
+        }
+        tables
+            .entry(row.table_name)
+            .or_default()
+            .push(row.column_name);
+    }
+    tables.values_mut().for_each(|cols| cols.sort());
+    tables
+}
+
+#[test]
+fn migrated_schemas_are_the_same_on_both_backends() {
+    let Some(_server_url) = postgres_server_url() else {
+        eprintln!(
+            "TEST_DATABASE_URL is not set: the column comparison runs in the PostgreSQL suite"
+        );
+        return;
+    };
+    let sqlite_db = tempfile::tempdir().unwrap();
+    let sqlite_path = sqlite_db
+        .path()
+        .join("lockstep.db")
+        .to_string_lossy()
+        .into_owned();
+    let mut sqlite = DatabaseTarget::Sqlite(sqlite_path).connect().unwrap();
+    wijkregie::db::run_migrations(&mut sqlite).unwrap();
+
+    let postgres_db = TestDatabase::new();
+    let mut postgres = postgres_db.target().connect().unwrap();
+
+    let (on_sqlite, on_postgres) = (columns(&mut sqlite), columns(&mut postgres));
+    assert!(on_sqlite.contains_key("events"), "{on_sqlite:?}");
+    assert_eq!(on_sqlite, on_postgres);
+}
