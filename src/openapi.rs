@@ -10,7 +10,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Server};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{departments, districts, events, health, http, neighbourhoods, themes};
+use crate::api::{departments, districts, events, health, neighbourhoods, themes};
 use crate::error::{InvalidParam, PROBLEM_JSON, Problem};
 
 /// The version of the API contract, sent as `API-Version` on every response.
@@ -53,7 +53,6 @@ pub const BASE_PATH: &str = "/api/v1";
         themes::Theme, themes::ThemeCreate, themes::ThemeUpdate,
         events::Event, events::EventActor,
         health::Health,
-        http::Page<districts::District>,
     )),
     modifiers(&Conventions),
     tags(

@@ -50,6 +50,7 @@ impl From<DepartmentRow> for Department {
 /// A new department.
 #[derive(Debug, ToSchema)]
 #[schema(as = DepartmentCreate)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct DepartmentCreate {
     /// Slug id: lower-case words joined by `-` or `_`.
@@ -62,22 +63,28 @@ pub struct DepartmentCreate {
     #[schema(
         example = "Onderwijs, Cultuur en Welzijn",
         min_length = 1,
-        max_length = 200
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
     )]
     name: String,
 }
 
 /// Changes to a department (JSON merge patch).
 #[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct DepartmentUpdate {
     #[schema(
         example = "Onderwijs, Cultuur en Welzijn",
         min_length = 1,
-        max_length = 200
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
     )]
+    #[schema(nullable = false)]
     name: Option<String>,
 }
+
+http::page_schema!(DepartmentPage, Department);
 
 /// List departments, ordered by id.
 ///
@@ -85,7 +92,7 @@ pub struct DepartmentUpdate {
 #[utoipa::path(
     get, path = "/departments", tag = "Reference data", operation_id = "list_departments",
     params(PageParams),
-    responses((status = 200, description = "A page of departments", body = Page<Department>)),
+    responses((status = 200, description = "A page of departments", body = DepartmentPage)),
     security(("bearer" = []))
 )]
 pub async fn list_departments(
@@ -96,11 +103,16 @@ pub async fn list_departments(
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::read(&mut query);
     query.finish()?;
-    let limit = page.limit;
+    let (limit, after) = (page.limit, page.after_text());
     let rows = db
-        .read(move |conn| repo::list_departments(conn, page.after.as_deref(), limit))
+        .read(move |conn| repo::list_departments(conn, after.as_deref(), limit))
         .await?;
-    let page = Page::from_rows(rows, limit, |row| row.id.clone(), Department::from);
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |row| row.id.clone().into_bytes(),
+        Department::from,
+    );
     Ok(http::page_response(&req, page))
 }
 
@@ -191,7 +203,7 @@ pub async fn create_department(
     patch, path = "/departments/{departmentId}", tag = "Reference data", operation_id = "update_department",
     params(
         ("departmentId" = String, Path, description = "The department's slug id", example = "ocw"),
-        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\""),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
     ),
     request_body(content = DepartmentUpdate, content_type = "application/merge-patch+json"),
     responses(

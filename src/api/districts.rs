@@ -50,6 +50,7 @@ impl From<DistrictRow> for District {
 /// A new district.
 #[derive(Debug, ToSchema)]
 #[schema(as = DistrictCreate)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct DistrictCreate {
     /// Slug id: lower-case words joined by `-` or `_`.
@@ -59,17 +60,31 @@ pub struct DistrictCreate {
         max_length = 64
     )]
     id: String,
-    #[schema(example = "Haagse Hout", min_length = 1, max_length = 200)]
+    #[schema(
+        example = "Haagse Hout",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     name: String,
 }
 
 /// Changes to a district (JSON merge patch).
 #[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct DistrictUpdate {
-    #[schema(example = "Haagse Hout", min_length = 1, max_length = 200)]
+    #[schema(
+        example = "Haagse Hout",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    #[schema(nullable = false)]
     name: Option<String>,
 }
+
+http::page_schema!(DistrictPage, District);
 
 /// List districts, ordered by id.
 ///
@@ -77,7 +92,7 @@ pub struct DistrictUpdate {
 #[utoipa::path(
     get, path = "/districts", tag = "Reference data", operation_id = "list_districts",
     params(PageParams),
-    responses((status = 200, description = "A page of districts", body = Page<District>)),
+    responses((status = 200, description = "A page of districts", body = DistrictPage)),
     security(("bearer" = []))
 )]
 pub async fn list_districts(
@@ -88,11 +103,16 @@ pub async fn list_districts(
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::read(&mut query);
     query.finish()?;
-    let limit = page.limit;
+    let (limit, after) = (page.limit, page.after_text());
     let rows = db
-        .read(move |conn| repo::list_districts(conn, page.after.as_deref(), limit))
+        .read(move |conn| repo::list_districts(conn, after.as_deref(), limit))
         .await?;
-    let page = Page::from_rows(rows, limit, |row| row.id.clone(), District::from);
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |row| row.id.clone().into_bytes(),
+        District::from,
+    );
     Ok(http::page_response(&req, page))
 }
 
@@ -183,7 +203,7 @@ pub async fn create_district(
     patch, path = "/districts/{districtId}", tag = "Reference data", operation_id = "update_district",
     params(
         ("districtId" = String, Path, description = "The district's slug id", example = "escamp"),
-        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\""),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
     ),
     request_body(content = DistrictUpdate, content_type = "application/merge-patch+json"),
     responses(

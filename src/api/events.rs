@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::http::{self, Page, PageParams, PageRequest};
+use super::http::{self, EventPageParams, Page, PageRequest};
 use super::input::QueryParams;
 use crate::auth::{Authorized, EventReaders};
 use crate::db::Db;
@@ -69,7 +69,7 @@ impl From<EventRow> for Event {
 
 /// Filters of the event list.
 #[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 #[allow(dead_code, reason = "documentation only: read through QueryParams")]
 pub struct EventListParams {
     /// Only events about this kind of resource.
@@ -97,15 +97,17 @@ fn short_text(value: &str) -> Result<String, Rejection> {
     }
 }
 
+http::page_schema!(EventPage, Event);
+
 /// List events, oldest first.
 ///
 /// An audit log is read in the order it was written, so this list runs oldest first (by id);
 /// follow it with `after` or the cursor. Roles: programmabureau, admin.
 #[utoipa::path(
     get, path = "/events", tag = "Events", operation_id = "list_events",
-    params(EventListParams, PageParams),
+    params(EventListParams, EventPageParams),
     responses(
-        (status = 200, description = "A page of events", body = Page<Event>),
+        (status = 200, description = "A page of events", body = EventPage),
         (status = 403, description = "Not the programme bureau or an administrator"),
     ),
     security(("bearer" = []))
@@ -130,21 +132,16 @@ pub async fn list_events(
     };
     let page = PageRequest::read(&mut query);
     query.finish()?;
-    let cursor = match page.after.as_deref().map(str::parse::<i64>) {
-        None => None,
-        Some(Ok(id)) => Some(id),
-        Some(Err(_)) => {
-            return Err(ApiError::invalid(
-                "cursor",
-                "invalid_cursor",
-                "is not a cursor of this list",
-            ));
-        }
-    };
+    let cursor = page.after_number()?;
     let limit = page.limit;
     let rows = db
         .read(move |conn| repo::list(conn, &filter, cursor, limit))
         .await?;
-    let page = Page::from_rows(rows, limit, |row| row.id.to_string(), Event::from);
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |row| row.id.to_be_bytes().to_vec(),
+        Event::from,
+    );
     Ok(http::page_response(&req, page))
 }

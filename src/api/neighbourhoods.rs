@@ -62,7 +62,7 @@ impl From<NeighbourhoodRow> for Neighbourhood {
 
 /// A new neighbourhood.
 #[derive(Debug, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct NeighbourhoodCreate {
     #[schema(
@@ -71,10 +71,19 @@ pub struct NeighbourhoodCreate {
         max_length = 64
     )]
     id: String,
-    #[schema(example = "Bezuidenhout", min_length = 1, max_length = 200)]
+    #[schema(
+        example = "Bezuidenhout",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     name: String,
     /// An existing district.
-    #[schema(example = "haagse-hout")]
+    #[schema(
+        example = "haagse-hout",
+        pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$",
+        max_length = 64
+    )]
     district_id: String,
     /// Default `false`.
     focus_area: Option<bool>,
@@ -84,13 +93,25 @@ pub struct NeighbourhoodCreate {
 
 /// Changes to a neighbourhood (JSON merge patch; `cbsCode: null` removes the code).
 #[derive(Debug, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct NeighbourhoodUpdate {
-    #[schema(example = "Bezuidenhout", min_length = 1, max_length = 200)]
+    #[schema(
+        example = "Bezuidenhout",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    #[schema(nullable = false)]
     name: Option<String>,
-    #[schema(example = "haagse-hout")]
+    #[schema(
+        example = "haagse-hout",
+        pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$",
+        max_length = 64
+    )]
+    #[schema(nullable = false)]
     district_id: Option<String>,
+    #[schema(nullable = false)]
     focus_area: Option<bool>,
     #[schema(example = "WK051828", pattern = "^WK[0-9]{6}$")]
     cbs_code: Option<String>,
@@ -98,11 +119,15 @@ pub struct NeighbourhoodUpdate {
 
 /// Filters of the neighbourhood list.
 #[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 #[allow(dead_code, reason = "documentation only: read through QueryParams")]
 pub struct NeighbourhoodListParams {
     /// Only neighbourhoods of this district.
-    #[param(example = "escamp")]
+    #[param(
+        example = "escamp",
+        pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$",
+        max_length = 64
+    )]
     district_id: Option<String>,
     /// Only focus neighbourhoods (`true`) or only others (`false`).
     focus_area: Option<bool>,
@@ -128,13 +153,15 @@ async fn check_district(
     Ok(())
 }
 
+http::page_schema!(NeighbourhoodPage, Neighbourhood);
+
 /// List neighbourhoods, ordered by id.
 ///
 /// Roles: every role.
 #[utoipa::path(
     get, path = "/neighbourhoods", tag = "Reference data", operation_id = "list_neighbourhoods",
     params(NeighbourhoodListParams, PageParams),
-    responses((status = 200, description = "A page of neighbourhoods", body = Page<Neighbourhood>)),
+    responses((status = 200, description = "A page of neighbourhoods", body = NeighbourhoodPage)),
     security(("bearer" = []))
 )]
 pub async fn list_neighbourhoods(
@@ -149,11 +176,16 @@ pub async fn list_neighbourhoods(
     };
     let page = PageRequest::read(&mut query);
     query.finish()?;
-    let limit = page.limit;
+    let (limit, after) = (page.limit, page.after_text());
     let rows = db
-        .read(move |conn| repo::list_neighbourhoods(conn, &filter, page.after.as_deref(), limit))
+        .read(move |conn| repo::list_neighbourhoods(conn, &filter, after.as_deref(), limit))
         .await?;
-    let page = Page::from_rows(rows, limit, |row| row.id.clone(), Neighbourhood::from);
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |row| row.id.clone().into_bytes(),
+        Neighbourhood::from,
+    );
     Ok(http::page_response(&req, page))
 }
 
@@ -252,7 +284,7 @@ pub async fn create_neighbourhood(
     patch, path = "/neighbourhoods/{neighbourhoodId}", tag = "Reference data", operation_id = "update_neighbourhood",
     params(
         ("neighbourhoodId" = String, Path, description = "The neighbourhood's slug id", example = "moerwijk"),
-        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\""),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
     ),
     request_body(content = NeighbourhoodUpdate, content_type = "application/merge-patch+json"),
     responses(

@@ -58,7 +58,7 @@ impl From<ThemeRow> for Theme {
 
 /// A new theme.
 #[derive(Debug, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct ThemeCreate {
     #[schema(
@@ -67,10 +67,19 @@ pub struct ThemeCreate {
         max_length = 64
     )]
     id: String,
-    #[schema(example = "Sport en bewegen", min_length = 1, max_length = 200)]
+    #[schema(
+        example = "Sport en bewegen",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     name: String,
     /// An existing department.
-    #[schema(example = "ocw")]
+    #[schema(
+        example = "ocw",
+        pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$",
+        max_length = 64
+    )]
     department_id: String,
     #[schema(example = 28, minimum = 0, maximum = 365)]
     response_days: i32,
@@ -79,24 +88,40 @@ pub struct ThemeCreate {
 /// Changes to a theme (JSON merge patch). Changing the department or the days affects signals
 /// received from then on; signals already routed keep their department and due date.
 #[derive(Debug, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct ThemeUpdate {
-    #[schema(example = "Sport en bewegen", min_length = 1, max_length = 200)]
+    #[schema(
+        example = "Sport en bewegen",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    #[schema(nullable = false)]
     name: Option<String>,
-    #[schema(example = "ocw")]
+    #[schema(
+        example = "ocw",
+        pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$",
+        max_length = 64
+    )]
+    #[schema(nullable = false)]
     department_id: Option<String>,
     #[schema(example = 21, minimum = 0, maximum = 365)]
+    #[schema(nullable = false)]
     response_days: Option<i32>,
 }
 
 /// Filters of the theme list.
 #[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 #[allow(dead_code, reason = "documentation only: read through QueryParams")]
 pub struct ThemeListParams {
     /// Only themes routed to this department.
-    #[param(example = "ocw")]
+    #[param(
+        example = "ocw",
+        pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$",
+        max_length = 64
+    )]
     department_id: Option<String>,
 }
 
@@ -120,13 +145,15 @@ async fn check_department(
     Ok(())
 }
 
+http::page_schema!(ThemePage, Theme);
+
 /// List themes, ordered by id.
 ///
 /// Roles: every role.
 #[utoipa::path(
     get, path = "/themes", tag = "Reference data", operation_id = "list_themes",
     params(ThemeListParams, PageParams),
-    responses((status = 200, description = "A page of themes", body = Page<Theme>)),
+    responses((status = 200, description = "A page of themes", body = ThemePage)),
     security(("bearer" = []))
 )]
 pub async fn list_themes(
@@ -140,11 +167,11 @@ pub async fn list_themes(
     };
     let page = PageRequest::read(&mut query);
     query.finish()?;
-    let limit = page.limit;
+    let (limit, after) = (page.limit, page.after_text());
     let rows = db
-        .read(move |conn| repo::list_themes(conn, &filter, page.after.as_deref(), limit))
+        .read(move |conn| repo::list_themes(conn, &filter, after.as_deref(), limit))
         .await?;
-    let page = Page::from_rows(rows, limit, |row| row.id.clone(), Theme::from);
+    let page = Page::from_rows(rows, limit, |row| row.id.clone().into_bytes(), Theme::from);
     Ok(http::page_response(&req, page))
 }
 
@@ -242,7 +269,7 @@ pub async fn create_theme(
     patch, path = "/themes/{themeId}", tag = "Reference data", operation_id = "update_theme",
     params(
         ("themeId" = String, Path, description = "The theme's slug id", example = "public_space"),
-        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\""),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
     ),
     request_body(content = ThemeUpdate, content_type = "application/merge-patch+json"),
     responses(

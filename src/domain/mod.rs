@@ -23,22 +23,21 @@ impl Rejection {
     }
 }
 
-/// Trimmed text of a bounded length in characters; empty after trimming is refused.
+/// One line of text of at most `max_chars` characters, trimmed; blank or with control
+/// characters is refused. (The length counts what was sent, so that it agrees with the
+/// documented `maxLength`.)
 pub fn bounded_text(value: &str, max_chars: usize) -> Result<String, Rejection> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(Rejection::new("empty", "must not be empty"));
     }
-    if trimmed.chars().count() > max_chars {
+    if value.chars().count() > max_chars {
         return Err(Rejection::new(
             "too_long",
             format!("must be at most {max_chars} characters"),
         ));
     }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    if value.chars().any(char::is_control) {
         return Err(Rejection::new(
             "control_characters",
             "must not contain control characters",
@@ -53,7 +52,19 @@ mod tests {
 
     #[test]
     fn bounded_text_trims_and_counts_characters_not_bytes() {
-        assert_eq!(bounded_text("  Laak  ", 4), Ok("Laak".to_owned()));
+        assert_eq!(bounded_text("  Laak  ", 8), Ok("Laak".to_owned()));
+        assert_eq!(
+            bounded_text("  Laak  ", 4).map_err(|r| r.code),
+            Err("too_long")
+        );
+        assert_eq!(
+            bounded_text("a\nb", 4).map_err(|r| r.code),
+            Err("control_characters")
+        );
+        assert_eq!(
+            bounded_text("\u{8b}", 4).map_err(|r| r.code),
+            Err("control_characters")
+        );
         assert_eq!(bounded_text("ëëëë", 4), Ok("ëëëë".to_owned()));
         assert_eq!(
             bounded_text("ëëëëë", 4).map_err(|r| r.code),
