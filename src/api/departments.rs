@@ -6,9 +6,9 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::http::{self, Page, PageParams, PageRequest};
+use super::http::{self, PageParams, PageRequest};
 use super::input::{Fields, JsonObject, QueryParams, string};
-use super::{create_recorded, update_recorded};
+use super::records::{self, Versioned};
 use crate::auth::{Admins, AnyRole, Authorized};
 use crate::db::Db;
 use crate::db::reference::{self as repo, DepartmentChange, DepartmentRow};
@@ -44,6 +44,17 @@ impl From<DepartmentRow> for Department {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+impl Versioned for Department {
+    const KIND: &'static str = "department";
+    const COLLECTION: &'static str = "departments";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
     }
 }
 
@@ -103,17 +114,7 @@ pub async fn list_departments(
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::read(&mut query);
     query.finish()?;
-    let (limit, after) = (page.limit, page.after_text());
-    let rows = db
-        .read(move |conn| repo::list_departments(conn, after.as_deref(), limit))
-        .await?;
-    let page = Page::from_rows(
-        rows,
-        limit,
-        |row| row.id.clone().into_bytes(),
-        Department::from,
-    );
-    Ok(http::page_response(&req, page))
+    records::list_by_id::<_, Department>(&req, &db, page, repo::list_departments).await
 }
 
 /// Get one department.
@@ -134,13 +135,7 @@ pub async fn get_department(
     path: web::Path<String>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let missing = format!("There is no department '{id}'.");
-    let row = db
-        .read(move |conn| repo::department::find(conn, &id))
-        .await?
-        .ok_or(ApiError::NotFound(missing))?;
-    Ok(http::ok_with_etag(row.version, &Department::from(row)))
+    records::read_one::<_, Department>(&db, path.into_inner(), repo::department::find).await
 }
 
 /// Create a department.
@@ -176,24 +171,7 @@ pub async fn create_department(
         created_at: now,
         updated_at: now,
     };
-    let principal = caller.principal;
-    let created = db
-        .write(move |conn| {
-            create_recorded(
-                conn,
-                &principal,
-                "department",
-                |c| repo::department::insert(c, &row),
-                Department::from,
-                |d| &d.id,
-            )
-        })
-        .await?;
-    Ok(http::created(
-        format!("/api/v1/departments/{}", created.id),
-        created.version,
-        &created,
-    ))
+    records::create::<_, Department>(&db, caller.principal, row, repo::department::insert).await
 }
 
 /// Update a department (JSON merge patch).
@@ -230,19 +208,13 @@ pub async fn update_department(
     let name = fields.not_null("name", string(reference::name));
     fields.finish(())?;
     let change = DepartmentChange { name };
-    let id = path.into_inner();
-    let principal = caller.principal;
-    let updated = db
-        .write(move |conn| {
-            update_recorded(
-                conn,
-                &principal,
-                "department",
-                &id,
-                |c| repo::department::update(c, &id, version, &change, time::now()),
-                Department::from,
-            )
-        })
-        .await?;
-    Ok(http::ok_with_etag(updated.version, &updated))
+    records::update::<_, _, Department>(
+        &db,
+        caller.principal,
+        path.into_inner(),
+        version,
+        change,
+        repo::department::update,
+    )
+    .await
 }

@@ -6,9 +6,9 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::http::{self, Page, PageParams, PageRequest};
+use super::http::{self, PageParams, PageRequest};
 use super::input::{Fields, JsonObject, QueryParams, string};
-use super::{create_recorded, update_recorded};
+use super::records::{self, Versioned};
 use crate::auth::{Admins, AnyRole, Authorized};
 use crate::db::Db;
 use crate::db::reference::{self as repo, DistrictChange, DistrictRow};
@@ -44,6 +44,17 @@ impl From<DistrictRow> for District {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+impl Versioned for District {
+    const KIND: &'static str = "district";
+    const COLLECTION: &'static str = "districts";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
     }
 }
 
@@ -103,17 +114,7 @@ pub async fn list_districts(
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::read(&mut query);
     query.finish()?;
-    let (limit, after) = (page.limit, page.after_text());
-    let rows = db
-        .read(move |conn| repo::list_districts(conn, after.as_deref(), limit))
-        .await?;
-    let page = Page::from_rows(
-        rows,
-        limit,
-        |row| row.id.clone().into_bytes(),
-        District::from,
-    );
-    Ok(http::page_response(&req, page))
+    records::list_by_id::<_, District>(&req, &db, page, repo::list_districts).await
 }
 
 /// Get one district.
@@ -134,13 +135,7 @@ pub async fn get_district(
     path: web::Path<String>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let missing = format!("There is no district '{id}'.");
-    let row = db
-        .read(move |conn| repo::district::find(conn, &id))
-        .await?
-        .ok_or(ApiError::NotFound(missing))?;
-    Ok(http::ok_with_etag(row.version, &District::from(row)))
+    records::read_one::<_, District>(&db, path.into_inner(), repo::district::find).await
 }
 
 /// Create a district.
@@ -176,24 +171,7 @@ pub async fn create_district(
         created_at: now,
         updated_at: now,
     };
-    let principal = caller.principal;
-    let created = db
-        .write(move |conn| {
-            create_recorded(
-                conn,
-                &principal,
-                "district",
-                |c| repo::district::insert(c, &row),
-                District::from,
-                |d| &d.id,
-            )
-        })
-        .await?;
-    Ok(http::created(
-        format!("/api/v1/districts/{}", created.id),
-        created.version,
-        &created,
-    ))
+    records::create::<_, District>(&db, caller.principal, row, repo::district::insert).await
 }
 
 /// Update a district (JSON merge patch).
@@ -230,19 +208,13 @@ pub async fn update_district(
     let name = fields.not_null("name", string(reference::name));
     fields.finish(())?;
     let change = DistrictChange { name };
-    let id = path.into_inner();
-    let principal = caller.principal;
-    let updated = db
-        .write(move |conn| {
-            update_recorded(
-                conn,
-                &principal,
-                "district",
-                &id,
-                |c| repo::district::update(c, &id, version, &change, time::now()),
-                District::from,
-            )
-        })
-        .await?;
-    Ok(http::ok_with_etag(updated.version, &updated))
+    records::update::<_, _, District>(
+        &db,
+        caller.principal,
+        path.into_inner(),
+        version,
+        change,
+        repo::district::update,
+    )
+    .await
 }

@@ -6,9 +6,9 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::http::{self, Page, PageParams, PageRequest};
+use super::http::{self, PageParams, PageRequest};
 use super::input::{Fields, JsonObject, QueryParams, bool_param, boolean, slug_param, string};
-use super::{create_recorded, update_recorded};
+use super::records::{self, Versioned};
 use crate::auth::{Admins, AnyRole, Authorized};
 use crate::db::Db;
 use crate::db::reference::{
@@ -57,6 +57,17 @@ impl From<NeighbourhoodRow> for Neighbourhood {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+impl Versioned for Neighbourhood {
+    const KIND: &'static str = "neighbourhood";
+    const COLLECTION: &'static str = "neighbourhoods";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
     }
 }
 
@@ -176,17 +187,10 @@ pub async fn list_neighbourhoods(
     };
     let page = PageRequest::read(&mut query);
     query.finish()?;
-    let (limit, after) = (page.limit, page.after_text());
-    let rows = db
-        .read(move |conn| repo::list_neighbourhoods(conn, &filter, after.as_deref(), limit))
-        .await?;
-    let page = Page::from_rows(
-        rows,
-        limit,
-        |row| row.id.clone().into_bytes(),
-        Neighbourhood::from,
-    );
-    Ok(http::page_response(&req, page))
+    records::list_by_id::<_, Neighbourhood>(&req, &db, page, move |conn, after, limit| {
+        repo::list_neighbourhoods(conn, &filter, after, limit)
+    })
+    .await
 }
 
 /// Get one neighbourhood.
@@ -207,13 +211,7 @@ pub async fn get_neighbourhood(
     path: web::Path<String>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let missing = format!("There is no neighbourhood '{id}'.");
-    let row = db
-        .read(move |conn| repo::neighbourhood::find(conn, &id))
-        .await?
-        .ok_or(ApiError::NotFound(missing))?;
-    Ok(http::ok_with_etag(row.version, &Neighbourhood::from(row)))
+    records::read_one::<_, Neighbourhood>(&db, path.into_inner(), repo::neighbourhood::find).await
 }
 
 /// Create a neighbourhood.
@@ -257,24 +255,8 @@ pub async fn create_neighbourhood(
         created_at: now,
         updated_at: now,
     };
-    let principal = caller.principal;
-    let created = db
-        .write(move |conn| {
-            create_recorded(
-                conn,
-                &principal,
-                "neighbourhood",
-                |c| repo::neighbourhood::insert(c, &row),
-                Neighbourhood::from,
-                |n| &n.id,
-            )
-        })
-        .await?;
-    Ok(http::created(
-        format!("/api/v1/neighbourhoods/{}", created.id),
-        created.version,
-        &created,
-    ))
+    records::create::<_, Neighbourhood>(&db, caller.principal, row, repo::neighbourhood::insert)
+        .await
 }
 
 /// Update a neighbourhood (JSON merge patch).
@@ -320,19 +302,13 @@ pub async fn update_neighbourhood(
         focus_area,
         cbs_code: cbs_code.into_patch(),
     };
-    let id = path.into_inner();
-    let principal = caller.principal;
-    let updated = db
-        .write(move |conn| {
-            update_recorded(
-                conn,
-                &principal,
-                "neighbourhood",
-                &id,
-                |c| repo::neighbourhood::update(c, &id, version, &change, time::now()),
-                Neighbourhood::from,
-            )
-        })
-        .await?;
-    Ok(http::ok_with_etag(updated.version, &updated))
+    records::update::<_, _, Neighbourhood>(
+        &db,
+        caller.principal,
+        path.into_inner(),
+        version,
+        change,
+        repo::neighbourhood::update,
+    )
+    .await
 }

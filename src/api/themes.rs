@@ -7,9 +7,9 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::http::{self, Page, PageParams, PageRequest};
+use super::http::{self, PageParams, PageRequest};
 use super::input::{Fields, JsonObject, QueryParams, integer, slug_param, string};
-use super::{create_recorded, update_recorded};
+use super::records::{self, Versioned};
 use crate::auth::{AnyRole, Authorized, ThemeWriters};
 use crate::db::Db;
 use crate::db::reference::{self as repo, ThemeChange, ThemeFilter, ThemeRow};
@@ -53,6 +53,17 @@ impl From<ThemeRow> for Theme {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+impl Versioned for Theme {
+    const KIND: &'static str = "theme";
+    const COLLECTION: &'static str = "themes";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
     }
 }
 
@@ -167,12 +178,10 @@ pub async fn list_themes(
     };
     let page = PageRequest::read(&mut query);
     query.finish()?;
-    let (limit, after) = (page.limit, page.after_text());
-    let rows = db
-        .read(move |conn| repo::list_themes(conn, &filter, after.as_deref(), limit))
-        .await?;
-    let page = Page::from_rows(rows, limit, |row| row.id.clone().into_bytes(), Theme::from);
-    Ok(http::page_response(&req, page))
+    records::list_by_id::<_, Theme>(&req, &db, page, move |conn, after, limit| {
+        repo::list_themes(conn, &filter, after, limit)
+    })
+    .await
 }
 
 /// Get one theme.
@@ -193,13 +202,7 @@ pub async fn get_theme(
     path: web::Path<String>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let missing = format!("There is no theme '{id}'.");
-    let row = db
-        .read(move |conn| repo::theme::find(conn, &id))
-        .await?
-        .ok_or(ApiError::NotFound(missing))?;
-    Ok(http::ok_with_etag(row.version, &Theme::from(row)))
+    records::read_one::<_, Theme>(&db, path.into_inner(), repo::theme::find).await
 }
 
 /// Create a theme.
@@ -241,24 +244,7 @@ pub async fn create_theme(
         created_at: now,
         updated_at: now,
     };
-    let principal = caller.principal;
-    let created = db
-        .write(move |conn| {
-            create_recorded(
-                conn,
-                &principal,
-                "theme",
-                |c| repo::theme::insert(c, &row),
-                Theme::from,
-                |t| &t.id,
-            )
-        })
-        .await?;
-    Ok(http::created(
-        format!("/api/v1/themes/{}", created.id),
-        created.version,
-        &created,
-    ))
+    records::create::<_, Theme>(&db, caller.principal, row, repo::theme::insert).await
 }
 
 /// Update a theme (JSON merge patch): rename it, route it to another department, or change
@@ -303,19 +289,13 @@ pub async fn update_theme(
         department_id,
         response_days,
     };
-    let id = path.into_inner();
-    let principal = caller.principal;
-    let updated = db
-        .write(move |conn| {
-            update_recorded(
-                conn,
-                &principal,
-                "theme",
-                &id,
-                |c| repo::theme::update(c, &id, version, &change, time::now()),
-                Theme::from,
-            )
-        })
-        .await?;
-    Ok(http::ok_with_etag(updated.version, &updated))
+    records::update::<_, _, Theme>(
+        &db,
+        caller.principal,
+        path.into_inner(),
+        version,
+        change,
+        repo::theme::update,
+    )
+    .await
 }

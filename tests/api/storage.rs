@@ -104,3 +104,47 @@ fn migrated_schemas_are_the_same_on_both_backends() {
     assert!(on_sqlite.contains_key("events"), "{on_sqlite:?}");
     assert_eq!(on_sqlite, on_postgres);
 }
+
+#[test]
+fn sqlite_connections_enforce_foreign_keys_and_use_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let target =
+        DatabaseTarget::Sqlite(dir.path().join("pragmas.db").to_string_lossy().into_owned());
+    let mut conn = target.connect().unwrap();
+    wijkregie::db::run_migrations(&mut conn).unwrap();
+    let DbConnection::Sqlite(sqlite) = &mut conn else {
+        unreachable!()
+    };
+
+    #[derive(QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = Text)]
+        journal_mode: String,
+    }
+    let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
+        .get_result(sqlite)
+        .unwrap();
+    assert_eq!(mode.journal_mode, "wal");
+
+    let orphan = diesel::sql_query(
+        "INSERT INTO neighbourhoods (id, name, district_id, focus_area, version, created_at, updated_at) \
+         VALUES ('nergens', 'Nergens', 'atlantis', FALSE, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    )
+    .execute(sqlite);
+    assert!(
+        orphan.is_err(),
+        "a neighbourhood in a district that does not exist is refused"
+    );
+}
+
+#[test]
+fn a_postgresql_url_never_falls_back_to_sqlite() {
+    let target =
+        DatabaseTarget::parse("postgres://nobody@127.0.0.1:1/nothing?connect_timeout=2").unwrap();
+    let result = target.connect();
+    // diesel's derived establish would have answered with an SQLite connection here.
+    assert!(
+        matches!(result, Err(wijkregie::db::ConnectError::Connect(_))),
+        "an unreachable PostgreSQL server is an error, not an SQLite file"
+    );
+}
