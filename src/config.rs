@@ -57,6 +57,8 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// HTTP worker threads (`WIJKREGIE_WORKERS`, default: the number of CPUs).
     pub workers: usize,
+    /// Days the programme bureau has to answer a submitted project (`PROJECT_RESPONSE_DAYS`).
+    pub project_response_days: i64,
 }
 
 impl Settings {
@@ -146,6 +148,9 @@ impl Settings {
         let cpus = std::thread::available_parallelism().map_or(2, usize::from);
         let workers = number(&var, "WIJKREGIE_WORKERS", cpus, 1, 64, &mut problems);
 
+        let project_response_days =
+            number(&var, "PROJECT_RESPONSE_DAYS", 14, 0, 365, &mut problems);
+
         let cors_origins: Vec<String> = var("WIJKREGIE_CORS_ORIGINS")
             .map(|list| {
                 list.split(',')
@@ -172,6 +177,7 @@ impl Settings {
                 body_limit,
                 cors_origins,
                 workers,
+                project_response_days,
             }),
             _ => Err(problems),
         }

@@ -10,7 +10,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Server};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{departments, districts, events, health, neighbourhoods, themes};
+use crate::api::{
+    departments, districts, events, health, neighbourhoods, partners, project_parts, projects,
+    themes,
+};
 use crate::error::{InvalidParam, PROBLEM_JSON, Problem};
 
 /// The version of the API contract, sent as `API-Version` on every response.
@@ -42,6 +45,15 @@ pub const BASE_PATH: &str = "/api/v1";
         departments::list_departments, departments::get_department,
         departments::create_department, departments::update_department,
         themes::list_themes, themes::get_theme, themes::create_theme, themes::update_theme,
+        partners::list_partners, partners::get_partner, partners::create_partner, partners::update_partner,
+        projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
+        projects::transition_project, projects::project_history,
+        project_parts::list_goals, project_parts::create_goal, project_parts::update_goal, project_parts::delete_goal,
+        project_parts::list_funding_lines, project_parts::create_funding_line,
+        project_parts::update_funding_line, project_parts::delete_funding_line,
+        project_parts::put_project_partner, project_parts::delete_project_partner,
+        project_parts::create_project_link, project_parts::delete_project_link,
+        project_parts::list_notes, project_parts::create_note,
         events::list_events,
         health::live, health::ready,
     ),
@@ -57,6 +69,9 @@ pub const BASE_PATH: &str = "/api/v1";
     modifiers(&Conventions),
     tags(
         (name = "Reference data", description = "Districts, neighbourhoods, departments and themes (the routing table of signals)."),
+        (name = "Partners", description = "The organisations of the neighbourhood: schools, housing corporations, welfare, community centres, ..."),
+        (name = "Projects", description = "Neighbourhood projects and their status machine, from idea to evaluation."),
+        (name = "Project parts", description = "Goals, funding lines, project partners, links and notes of a project."),
         (name = "Events", description = "The audit trail of every change, in commit order."),
         (name = "Health", description = "Liveness and readiness, outside the versioned API."),
     )

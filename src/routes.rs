@@ -4,7 +4,10 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, Route, web};
 
-use crate::api::{departments, districts, events, health, neighbourhoods, themes};
+use crate::api::{
+    departments, districts, events, health, neighbourhoods, partners, project_parts as parts,
+    projects, themes,
+};
 use crate::error::ApiError;
 use crate::openapi;
 
@@ -72,6 +75,106 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         [
             web::get().to(themes::get_theme),
             web::patch().to(themes::update_theme),
+        ],
+    ))
+    .service(resource(
+        "/partners",
+        "GET, POST",
+        [
+            web::get().to(partners::list_partners),
+            web::post().to(partners::create_partner),
+        ],
+    ))
+    .service(resource(
+        "/partners/{partnerId}",
+        "GET, PATCH",
+        [
+            web::get().to(partners::get_partner),
+            web::patch().to(partners::update_partner),
+        ],
+    ))
+    .service(resource(
+        "/projects",
+        "GET, POST",
+        [
+            web::get().to(projects::list_projects),
+            web::post().to(projects::create_project),
+        ],
+    ))
+    .service(resource(
+        "/projects/{projectId}",
+        "GET, PATCH",
+        [
+            web::get().to(projects::get_project),
+            web::patch().to(projects::update_project),
+        ],
+    ))
+    .service(resource(
+        "/projects/{projectId}/transitions",
+        "POST",
+        [web::post().to(projects::transition_project)],
+    ))
+    .service(resource(
+        "/projects/{projectId}/history",
+        "GET",
+        [web::get().to(projects::project_history)],
+    ))
+    .service(resource(
+        "/projects/{projectId}/goals",
+        "GET, POST",
+        [
+            web::get().to(parts::list_goals),
+            web::post().to(parts::create_goal),
+        ],
+    ))
+    .service(resource(
+        "/projects/{projectId}/goals/{goalId}",
+        "PATCH, DELETE",
+        [
+            web::patch().to(parts::update_goal),
+            web::delete().to(parts::delete_goal),
+        ],
+    ))
+    .service(resource(
+        "/projects/{projectId}/funding-lines",
+        "GET, POST",
+        [
+            web::get().to(parts::list_funding_lines),
+            web::post().to(parts::create_funding_line),
+        ],
+    ))
+    .service(resource(
+        "/projects/{projectId}/funding-lines/{lineId}",
+        "PATCH, DELETE",
+        [
+            web::patch().to(parts::update_funding_line),
+            web::delete().to(parts::delete_funding_line),
+        ],
+    ))
+    .service(resource(
+        "/projects/{projectId}/partners/{partnerId}",
+        "PUT, DELETE",
+        [
+            web::put().to(parts::put_project_partner),
+            web::delete().to(parts::delete_project_partner),
+        ],
+    ))
+    .service(resource(
+        "/projects/{projectId}/links",
+        "POST",
+        [web::post().to(parts::create_project_link)],
+    ))
+    .service(resource(
+        "/projects/{projectId}/links/{linkId}",
+        "DELETE",
+        [web::delete().to(parts::delete_project_link)],
+    ))
+    .service(resource(
+        "/projects/{projectId}/notes",
+        "GET, POST",
+        [
+            web::get().to(parts::list_notes),
+            web::post().to(parts::create_note),
         ],
     ))
     .service(resource(

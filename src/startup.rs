@@ -15,6 +15,7 @@ use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::api::input::BodyLimit;
+use crate::api::projects::ProjectResponseDays;
 use crate::auth::TokenVerifier;
 use crate::config::Settings;
 use crate::db::{self, DatabaseTarget, Db};
@@ -63,12 +64,14 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     let db_data = web::Data::new(db.clone());
     let body_limit = BodyLimit(settings.body_limit);
     let origins = settings.cors_origins.clone();
+    let response_days = ProjectResponseDays(settings.project_response_days);
 
     let server = HttpServer::new(move || {
         App::new()
             .app_data(db_data.clone())
             .app_data(verifier.clone())
             .app_data(body_limit)
+            .app_data(response_days)
             .wrap(ErrorHandlers::new().default_handler(problem_backstop))
             .wrap(DefaultHeaders::new().add(("API-Version", API_VERSION)))
             .wrap(Logger::default())

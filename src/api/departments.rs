@@ -171,7 +171,7 @@ pub async fn create_department(
         created_at: now,
         updated_at: now,
     };
-    records::create::<_, Department>(&db, caller.principal, row, repo::department::insert).await
+    records::create::<_, _, Department>(&db, caller.principal, row, repo::department::insert).await
 }
 
 /// Update a department (JSON merge patch).

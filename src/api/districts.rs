@@ -171,7 +171,7 @@ pub async fn create_district(
         created_at: now,
         updated_at: now,
     };
-    records::create::<_, District>(&db, caller.principal, row, repo::district::insert).await
+    records::create::<_, _, District>(&db, caller.principal, row, repo::district::insert).await
 }
 
 /// Update a district (JSON merge patch).

@@ -73,13 +73,13 @@ impl From<EventRow> for Event {
 #[allow(dead_code, reason = "documentation only: read through QueryParams")]
 pub struct EventListParams {
     /// Only events about this kind of resource.
-    #[param(example = "theme")]
+    #[param(example = "theme", min_length = 1, max_length = 100)]
     resource_type: Option<String>,
     /// Only events about this resource.
-    #[param(example = "public_space")]
+    #[param(example = "public_space", min_length = 1, max_length = 100)]
     resource_id: Option<String>,
     /// Only this action.
-    #[param(example = "theme.updated")]
+    #[param(example = "theme.updated", min_length = 1, max_length = 100)]
     action: Option<String>,
     /// Only events after this event id (to follow the trail).
     #[param(minimum = 0, example = 41)]

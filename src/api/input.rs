@@ -198,6 +198,42 @@ impl Fields {
         }
     }
 
+    /// A member that is a JSON object, read by `read` with its own [`Fields`]; its problems are
+    /// named `key.member` and reported with the rest.
+    pub fn nested<T>(&mut self, key: &str, read: impl FnOnce(&mut Fields) -> T) -> Field<T> {
+        match self.map.remove(key) {
+            None => Field::Absent,
+            Some(Value::Null) => Field::Null,
+            Some(Value::Object(map)) => {
+                let mut inner = Fields {
+                    map,
+                    prefix: format!("{}{key}.", self.prefix),
+                    problems: Vec::new(),
+                };
+                let value = read(&mut inner);
+                inner.reject_unknown();
+                self.problems.append(&mut inner.problems);
+                Field::Value(value)
+            }
+            Some(_) => {
+                self.reject(key, Rejection::new("wrong_type", "must be an object"));
+                Field::Absent
+            }
+        }
+    }
+
+    fn reject_unknown(&mut self) {
+        let unknown: Vec<String> = self.map.keys().cloned().collect();
+        for key in unknown {
+            self.problems.push(InvalidParam::new(
+                self.name(&key),
+                "unknown_field",
+                "is not a member of this resource",
+            ));
+        }
+        self.map.clear();
+    }
+
     /// Records a problem found by a check that spans members (or needs the database).
     pub fn reject(&mut self, key: &str, rejection: Rejection) {
         self.problems.push(InvalidParam::new(
@@ -220,14 +256,7 @@ impl Fields {
     /// Ends reading: members nobody asked for are problems; any problem refuses the request.
     /// `values` are the members read, returned unwrapped when everything was valid.
     pub fn finish<V: Present>(mut self, values: V) -> Result<V::Output, ApiError> {
-        let unknown: Vec<String> = self.map.keys().cloned().collect();
-        for key in unknown {
-            self.problems.push(InvalidParam::new(
-                self.name(&key),
-                "unknown_field",
-                "is not a member of this resource",
-            ));
-        }
+        self.reject_unknown();
         if !self.problems.is_empty() {
             return Err(ApiError::InvalidInput(self.problems));
         }
@@ -287,8 +316,8 @@ present_tuple!(A, B, C, D, E, F, G, H);
 
 /// A JSON string, checked by `rule`.
 pub fn string<T>(
-    rule: impl FnOnce(&str) -> Result<T, Rejection>,
-) -> impl FnOnce(&Value) -> Result<T, Rejection> {
+    rule: impl Fn(&str) -> Result<T, Rejection>,
+) -> impl Fn(&Value) -> Result<T, Rejection> {
     move |value| match value {
         Value::String(text) => rule(text),
         _ => Err(Rejection::new("wrong_type", "must be a string")),
@@ -297,12 +326,40 @@ pub fn string<T>(
 
 /// A JSON whole number, checked by `rule`.
 pub fn integer<T>(
-    rule: impl FnOnce(i64) -> Result<T, Rejection>,
-) -> impl FnOnce(&Value) -> Result<T, Rejection> {
+    rule: impl Fn(i64) -> Result<T, Rejection>,
+) -> impl Fn(&Value) -> Result<T, Rejection> {
     move |value| match value.as_i64() {
         Some(number) => rule(number),
         None => Err(Rejection::new("wrong_type", "must be a whole number")),
     }
+}
+
+/// A JSON array whose every element passes `rule`; duplicates are removed, order kept.
+pub fn array<T: PartialEq>(
+    rule: impl Fn(&Value) -> Result<T, Rejection>,
+) -> impl FnOnce(&Value) -> Result<Vec<T>, Rejection> {
+    move |value| {
+        let Value::Array(items) = value else {
+            return Err(Rejection::new("wrong_type", "must be an array"));
+        };
+        let mut parsed = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let item = rule(item)
+                .map_err(|r| Rejection::new(r.code, format!("item {index} {}", r.reason)))?;
+            if !parsed.contains(&item) {
+                parsed.push(item);
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+/// A JSON number.
+pub fn number(value: &Value) -> Result<f64, Rejection> {
+    value
+        .as_f64()
+        .filter(|n| n.is_finite())
+        .ok_or_else(|| Rejection::new("wrong_type", "must be a number"))
 }
 
 /// A JSON boolean.

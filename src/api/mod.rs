@@ -8,5 +8,8 @@ pub mod health;
 pub mod http;
 pub mod input;
 pub mod neighbourhoods;
+pub mod partners;
+pub mod project_parts;
+pub mod projects;
 mod records;
 pub mod themes;

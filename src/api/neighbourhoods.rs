@@ -255,7 +255,7 @@ pub async fn create_neighbourhood(
         created_at: now,
         updated_at: now,
     };
-    records::create::<_, Neighbourhood>(&db, caller.principal, row, repo::neighbourhood::insert)
+    records::create::<_, _, Neighbourhood>(&db, caller.principal, row, repo::neighbourhood::insert)
         .await
 }
 

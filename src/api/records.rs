@@ -80,19 +80,20 @@ where
 }
 
 /// Inserts a record with its `<kind>.created` event; `201` with `Location` and `ETag`.
-pub(crate) async fn create<Row, Dto>(
+pub(crate) async fn create<New, Row, Dto>(
     db: &Db,
     principal: Principal,
-    row: Row,
-    insert: fn(&mut DbConnection, &Row) -> Result<Row, ApiError>,
+    new: New,
+    insert: fn(&mut DbConnection, &New) -> Result<Row, ApiError>,
 ) -> Result<HttpResponse, ApiError>
 where
+    New: Send + 'static,
     Row: Send + 'static,
     Dto: From<Row> + Serialize + Versioned + Send + 'static,
 {
     let created = db
         .write(move |conn| {
-            let created = Dto::from(insert(conn, &row)?);
+            let created = Dto::from(insert(conn, &new)?);
             let event = NewEvent::created(Dto::KIND, created.id(), snapshot(&created)?);
             event_store::record(conn, &principal.actor(), event, time::now())?;
             Ok(created)

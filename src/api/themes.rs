@@ -244,7 +244,7 @@ pub async fn create_theme(
         created_at: now,
         updated_at: now,
     };
-    records::create::<_, Theme>(&db, caller.principal, row, repo::theme::insert).await
+    records::create::<_, _, Theme>(&db, caller.principal, row, repo::theme::insert).await
 }
 
 /// Update a theme (JSON merge patch): rename it, route it to another department, or change

@@ -114,6 +114,22 @@ policy!(
     ThemeWriters: Programmabureau, Admin
 );
 policy!(
+    /// Registering partners.
+    PartnerCreators: Programmabureau, Stadsdeel, Admin
+);
+policy!(
+    /// Changing partner records (a partner only its own: see `authz`).
+    PartnerEditors: Programmabureau, Stadsdeel, Partner, Admin
+);
+policy!(
+    /// Creating projects (a stadsdeel in its district, a partner as initiator: see `authz`).
+    ProjectCreators: Programmabureau, Stadsdeel, Partner
+);
+policy!(
+    /// Changing projects and their parts; object rules in `authz` decide the rest.
+    ProjectWriters: Programmabureau, Stadsdeel, Vakdienst, Partner
+);
+policy!(
     /// The audit trail.
     EventReaders: Programmabureau, Admin
 );

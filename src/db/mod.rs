@@ -5,6 +5,8 @@
 //! Anything that differs between the two backends sits in a visible `match` in this module.
 
 pub mod events;
+pub mod partners;
+pub mod projects;
 pub mod reference;
 pub mod schema;
 

@@ -254,3 +254,16 @@ pub fn district_exists(conn: &mut DbConnection, id: &str) -> Result<bool, ApiErr
 pub fn department_exists(conn: &mut DbConnection, id: &str) -> Result<bool, ApiError> {
     Ok(department::find(conn, id)?.is_some())
 }
+
+/// The district of each given neighbourhood that exists (missing ones are absent).
+pub fn districts_of_neighbourhoods(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    Ok(neighbourhoods::table
+        .filter(neighbourhoods::id.eq_any(ids))
+        .select((neighbourhoods::id, neighbourhoods::district_id))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}

@@ -67,8 +67,140 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    partners (id) {
+        id -> Text,
+        name -> Text,
+        name_search -> Text,
+        kind -> Text,
+        kvk_number -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        website -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partner_neighbourhoods (partner_id, neighbourhood_id) {
+        partner_id -> Text,
+        neighbourhood_id -> Text,
+    }
+}
+
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        title -> Text,
+        title_search -> Text,
+        summary -> Nullable<Text>,
+        district_id -> Text,
+        initiator -> Nullable<Text>,
+        initiator_partner_id -> Nullable<Text>,
+        project_leader -> Nullable<Text>,
+        start_date -> Nullable<Text>,
+        end_date -> Nullable<Text>,
+        sustainability_plan -> Nullable<Text>,
+        status -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        response_due_at -> Nullable<Timestamp>,
+        responded_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_neighbourhoods (project_id, neighbourhood_id) {
+        project_id -> Text,
+        neighbourhood_id -> Text,
+    }
+}
+
+diesel::table! {
+    project_effects (project_id, effect) {
+        project_id -> Text,
+        effect -> Text,
+    }
+}
+
+diesel::table! {
+    goals (id) {
+        id -> Text,
+        project_id -> Text,
+        effect -> Text,
+        indicator -> Text,
+        unit -> Text,
+        baseline -> Double,
+        target -> Double,
+        actual -> Nullable<Double>,
+        measured_on -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    funding_lines (id) {
+        id -> Text,
+        project_id -> Text,
+        source_type -> Text,
+        source_id -> Nullable<Text>,
+        amount_cents -> BigInt,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_partners (project_id, partner_id) {
+        project_id -> Text,
+        partner_id -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_links (id) {
+        id -> Text,
+        project_id -> Text,
+        target_project_id -> Text,
+        kind -> Text,
+        pair_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notes (id) {
+        id -> Text,
+        project_id -> Text,
+        text -> Text,
+        author_sub -> Text,
+        author_role -> Text,
+        author_name -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(neighbourhoods -> districts (district_id));
 diesel::joinable!(themes -> departments (department_id));
+diesel::joinable!(partner_neighbourhoods -> partners (partner_id));
+diesel::joinable!(project_neighbourhoods -> projects (project_id));
+diesel::joinable!(project_effects -> projects (project_id));
+diesel::joinable!(project_partners -> projects (project_id));
+diesel::joinable!(goals -> projects (project_id));
+diesel::joinable!(funding_lines -> projects (project_id));
+diesel::joinable!(notes -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
@@ -77,4 +209,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     themes,
     events,
     event_counter,
+    partners,
+    partner_neighbourhoods,
+    projects,
+    project_neighbourhoods,
+    project_effects,
+    goals,
+    funding_lines,
+    project_partners,
+    project_links,
+    notes,
 );

@@ -4,6 +4,8 @@
 //! A failed check is a [`Rejection`]: a stable code and a sentence for the client.
 
 pub mod events;
+pub mod partners;
+pub mod projects;
 pub mod reference;
 pub mod time;
 

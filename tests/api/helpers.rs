@@ -212,6 +212,7 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         body_limit: 64 * 1024,
         cors_origins: Vec::new(),
         workers: 1,
+        project_response_days: 14,
     }
 }
 

@@ -16,5 +16,6 @@ mod events;
 mod helpers;
 mod openapi;
 mod operations;
+mod projects;
 mod reference;
 mod storage;

@@ -1,0 +1,10 @@
+DROP TABLE notes;
+DROP TABLE project_links;
+DROP TABLE project_partners;
+DROP TABLE funding_lines;
+DROP TABLE goals;
+DROP TABLE project_effects;
+DROP TABLE project_neighbourhoods;
+DROP TABLE projects;
+DROP TABLE partner_neighbourhoods;
+DROP TABLE partners;

@@ -1,0 +1,427 @@
+//! Partners: schools, housing corporations, welfare organisations, community centres and the
+//! other organisations of the neighbourhood. Read by every role; created by the programme
+//! bureau, a stadsdeel or administration; updated by those and by a partner for its own record.
+//! Never deleted: archived with `active: false`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::http::{self, PageParams, PageRequest};
+use super::input::{
+    Field, Fields, JsonObject, QueryParams, array, bool_param, boolean, slug_param, string,
+};
+use super::records::{self, Versioned};
+use crate::auth::{AnyRole, Authorized, PartnerCreators, PartnerEditors};
+use crate::authz;
+use crate::db::partners::{
+    self as repo, Partner as PartnerRecord, PartnerChange, PartnerFilter, PartnerRow,
+};
+use crate::db::{Db, reference as reference_repo};
+use crate::domain::partners::{email, kvk_number, partner_kind, search_form, website};
+use crate::domain::{Rejection, bounded_text, reference, time};
+use crate::error::ApiError;
+
+/// How to reach a partner.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    #[schema(example = "Fatima el Amrani", max_length = 200)]
+    pub name: Option<String>,
+    #[schema(example = "info@demussen.nl", format = Email)]
+    pub email: Option<String>,
+    #[schema(example = "070 123 4567", max_length = 50)]
+    pub phone: Option<String>,
+}
+
+/// A partner organisation.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Partner {
+    #[schema(example = "0190f0a0-0000-7000-8000-000000000001")]
+    pub id: String,
+    #[schema(example = "Stichting Buurthuis De Mussen")]
+    pub name: String,
+    #[schema(example = "community_centre")]
+    pub kind: String,
+    /// Chamber of Commerce number.
+    #[schema(example = "41150013")]
+    pub kvk_number: Option<String>,
+    /// The neighbourhoods it serves.
+    pub neighbourhood_ids: Vec<String>,
+    pub contact: Option<Contact>,
+    #[schema(example = "https://demussen.nl")]
+    pub website: Option<String>,
+    /// `false` once archived.
+    pub active: bool,
+    #[schema(example = 1)]
+    pub version: i64,
+    #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+}
+
+impl From<PartnerRecord> for Partner {
+    fn from(partner: PartnerRecord) -> Self {
+        let row = partner.row;
+        let contact = (row.contact_name.is_some()
+            || row.contact_email.is_some()
+            || row.contact_phone.is_some())
+        .then_some(Contact {
+            name: row.contact_name,
+            email: row.contact_email,
+            phone: row.contact_phone,
+        });
+        Self {
+            id: row.id,
+            name: row.name,
+            kind: row.kind,
+            kvk_number: row.kvk_number,
+            neighbourhood_ids: partner.neighbourhood_ids,
+            contact,
+            website: row.website,
+            active: row.active,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl Versioned for Partner {
+    const KIND: &'static str = "partner";
+    const COLLECTION: &'static str = "partners";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+/// A new partner, or the members of a partner to change (merge patch; `null` clears optional
+/// members).
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct PartnerInput {
+    /// Required on creation.
+    #[schema(
+        example = "Stichting Buurthuis De Mussen",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    name: Option<String>,
+    /// Required on creation.
+    #[schema(example = "community_centre")]
+    kind: Option<PartnerKind>,
+    #[schema(example = "41150013", pattern = "^[0-9]{8}$")]
+    kvk_number: Option<String>,
+    neighbourhood_ids: Option<Vec<NeighbourhoodId>>,
+    contact: Option<Contact>,
+    #[schema(
+        example = "https://demussen.nl",
+        pattern = "^https?://\\S+$",
+        max_length = 500
+    )]
+    website: Option<String>,
+    /// Default `true`; `false` archives the partner.
+    active: Option<bool>,
+}
+
+/// The kind of partner organisation.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code, reason = "documentation of the allowed values")]
+pub enum PartnerKind {
+    School,
+    HousingCorporation,
+    Welfare,
+    CommunityCentre,
+    Library,
+    SelfOrganisation,
+    CommunityWork,
+    Health,
+    Business,
+    Other,
+}
+
+/// The slug id of an existing neighbourhood.
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, example = "schilderswijk", pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$", max_length = 64)]
+#[allow(dead_code, reason = "documentation only")]
+pub struct NeighbourhoodId(String);
+
+/// Filters of the partner list.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+#[allow(dead_code, reason = "documentation only: read through QueryParams")]
+pub struct PartnerListParams {
+    /// Only partners of this kind.
+    kind: Option<PartnerKind>,
+    /// Only partners serving this neighbourhood.
+    #[param(pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$", max_length = 64)]
+    neighbourhood_id: Option<String>,
+    /// Only active (`true`) or archived (`false`) partners.
+    active: Option<bool>,
+    /// Case-insensitive search in the name (accents ignored).
+    #[param(max_length = 100)]
+    q: Option<String>,
+}
+
+http::page_schema!(PartnerPage, Partner);
+
+/// Text of at most 200 characters.
+fn short(value: &str) -> Result<String, Rejection> {
+    bounded_text(value, 200)
+}
+
+/// Reads the members of a partner body; `creating` makes name and kind required.
+struct PartnerBody {
+    name: Option<String>,
+    kind: Option<String>,
+    kvk_number: Field<String>,
+    neighbourhood_ids: Option<Vec<String>>,
+    contact: Field<(Field<String>, Field<String>, Field<String>)>,
+    website: Field<String>,
+    active: Option<bool>,
+}
+
+async fn read_partner_body(
+    db: &Db,
+    body: JsonObject,
+    creating: bool,
+) -> Result<PartnerBody, ApiError> {
+    let mut fields = Fields::new(body);
+    let (name, kind) = if creating {
+        (
+            fields.required("name", string(reference::name)),
+            fields.required("kind", string(partner_kind)),
+        )
+    } else {
+        (
+            fields.not_null("name", string(reference::name)),
+            fields.not_null("kind", string(partner_kind)),
+        )
+    };
+    let kvk_number = fields.optional("kvkNumber", string(kvk_number));
+    let neighbourhood_ids = fields.not_null("neighbourhoodIds", array(string(slug_param)));
+    let contact = fields.nested("contact", |contact| {
+        (
+            contact.optional("name", string(short)),
+            contact.optional("email", string(email)),
+            contact.optional("phone", string(|v| bounded_text(v, 50))),
+        )
+    });
+    let website = fields.optional("website", string(website));
+    let active = fields.not_null("active", boolean);
+    if let Some(ids) = neighbourhood_ids.clone() {
+        let known = db
+            .read(move |conn| reference_repo::districts_of_neighbourhoods(conn, &ids))
+            .await?;
+        if let Some(missing) = neighbourhood_ids
+            .iter()
+            .flatten()
+            .find(|id| !known.contains_key(*id))
+        {
+            fields.reject(
+                "neighbourhoodIds",
+                Rejection::new(
+                    "unknown_reference",
+                    format!("'{missing}' is not an existing neighbourhood"),
+                ),
+            );
+        }
+    }
+    let (kvk_number, contact, website) = fields.finish((kvk_number, contact, website))?;
+    Ok(PartnerBody {
+        name,
+        kind,
+        kvk_number,
+        neighbourhood_ids,
+        contact,
+        website,
+        active,
+    })
+}
+
+/// List partners, newest first.
+///
+/// Roles: every role.
+#[utoipa::path(
+    get, path = "/partners", tag = "Partners", operation_id = "list_partners",
+    params(PartnerListParams, PageParams),
+    responses((status = 200, description = "A page of partners", body = PartnerPage)),
+    security(("bearer" = []))
+)]
+pub async fn list_partners(
+    req: HttpRequest,
+    _caller: Authorized<AnyRole>,
+    mut query: QueryParams,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = PartnerFilter {
+        kind: query.single("kind", partner_kind),
+        neighbourhood_id: query.single("neighbourhoodId", slug_param),
+        active: query.single("active", bool_param),
+        q: query.single("q", |v| {
+            if v.chars().count() > 100 {
+                Err(Rejection::new("too_long", "must be at most 100 characters"))
+            } else {
+                Ok(search_form(v))
+            }
+        }),
+    };
+    let page = PageRequest::read(&mut query);
+    query.finish()?;
+    records::list_by_id::<_, Partner>(&req, &db, page, move |conn, after, limit| {
+        repo::list(conn, &filter, after, limit)
+    })
+    .await
+}
+
+/// Get one partner.
+///
+/// Roles: every role.
+#[utoipa::path(
+    get, path = "/partners/{partnerId}", tag = "Partners", operation_id = "get_partner",
+    params(("partnerId" = String, Path, description = "The partner's id")),
+    responses(
+        (status = 200, description = "The partner", body = Partner,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 404, description = "No such partner"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_partner(
+    _caller: Authorized<AnyRole>,
+    path: web::Path<String>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    records::read_one::<_, Partner>(&db, path.into_inner(), repo::find).await
+}
+
+/// Register a partner.
+///
+/// Roles: programmabureau, stadsdeel, admin.
+#[utoipa::path(
+    post, path = "/partners", tag = "Partners", operation_id = "create_partner",
+    request_body = PartnerInput,
+    responses(
+        (status = 201, description = "Created", body = Partner,
+            headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new partner's URL"))),
+        (status = 403, description = "Not a role that registers partners"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Body is not JSON"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_partner(
+    caller: Authorized<PartnerCreators>,
+    body: JsonObject,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let input = read_partner_body(&db, body, true).await?;
+    let (Some(name), Some(kind)) = (input.name, input.kind) else {
+        return Err(ApiError::Internal(
+            "name and kind were checked as required".to_owned(),
+        ));
+    };
+    let now = time::now();
+    let (contact_name, contact_email, contact_phone) = match input.contact {
+        Field::Value((n, e, p)) => (n.into_option(), e.into_option(), p.into_option()),
+        Field::Absent | Field::Null => (None, None, None),
+    };
+    let partner = PartnerRecord {
+        row: PartnerRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            name_search: search_form(&name),
+            name,
+            kind,
+            kvk_number: input.kvk_number.into_option(),
+            contact_name,
+            contact_email,
+            contact_phone,
+            website: input.website.into_option(),
+            active: input.active.unwrap_or(true),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        },
+        neighbourhood_ids: input.neighbourhood_ids.unwrap_or_default(),
+    };
+    records::create::<_, _, Partner>(&db, caller.principal, partner, repo::insert).await
+}
+
+/// Update or archive a partner (JSON merge patch; `active: false` archives it).
+///
+/// Roles: programmabureau, stadsdeel, admin; a partner its own record. Requires `If-Match`.
+#[utoipa::path(
+    patch, path = "/partners/{partnerId}", tag = "Partners", operation_id = "update_partner",
+    params(
+        ("partnerId" = String, Path, description = "The partner's id"),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+    ),
+    request_body(content = PartnerInput, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "Updated", body = Partner,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "Not allowed to change this partner"),
+        (status = 404, description = "No such partner"),
+        (status = 412, description = "The partner changed since you read it"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Body is not JSON"),
+        (status = 428, description = "If-Match missing"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update_partner(
+    req: HttpRequest,
+    caller: Authorized<PartnerEditors>,
+    path: web::Path<String>,
+    body: JsonObject,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    if !authz::can_update_partner(&caller.principal, &id) {
+        let lookup = id.clone();
+        return Err(
+            match db.read(move |conn| repo::exists(conn, &lookup)).await? {
+                true => ApiError::Forbidden("A partner may change only its own record.".to_owned()),
+                false => ApiError::NotFound(format!("There is no partner '{id}'.")),
+            },
+        );
+    }
+    let version = http::if_match(&req)?;
+    let input = read_partner_body(&db, body, false).await?;
+    let (contact_name, contact_email, contact_phone) = match input.contact {
+        Field::Value((n, e, p)) => (n.into_patch(), e.into_patch(), p.into_patch()),
+        Field::Null => (Some(None), Some(None), Some(None)),
+        Field::Absent => (None, None, None),
+    };
+    let change = PartnerChange {
+        name_search: input.name.as_deref().map(search_form),
+        name: input.name,
+        kind: input.kind,
+        kvk_number: input.kvk_number.into_patch(),
+        contact_name,
+        contact_email,
+        contact_phone,
+        website: input.website.into_patch(),
+        active: input.active,
+    };
+    records::update::<_, _, Partner>(
+        &db,
+        caller.principal,
+        id,
+        version,
+        (change, input.neighbourhood_ids),
+        repo::update,
+    )
+    .await
+}

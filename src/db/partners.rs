@@ -1,0 +1,226 @@
+//! Partners repo. A partner's neighbourhoods are rows of `partner_neighbourhoods`; a partner is
+//! never deleted, only archived (`active = false`).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{partner_neighbourhoods, partners};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = partners)]
+pub struct PartnerRow {
+    pub id: String,
+    pub name: String,
+    pub name_search: String,
+    pub kind: String,
+    pub kvk_number: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub website: Option<String>,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A partner with its neighbourhoods.
+#[derive(Debug, Clone)]
+pub struct Partner {
+    pub row: PartnerRow,
+    pub neighbourhood_ids: Vec<String>,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = partners)]
+pub struct PartnerChange {
+    pub name: Option<String>,
+    pub name_search: Option<String>,
+    pub kind: Option<String>,
+    pub kvk_number: Option<Option<String>>,
+    pub contact_name: Option<Option<String>>,
+    pub contact_email: Option<Option<String>>,
+    pub contact_phone: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct PartnerFilter {
+    pub kind: Option<String>,
+    pub neighbourhood_id: Option<String>,
+    pub active: Option<bool>,
+    /// Already in search form.
+    pub q: Option<String>,
+}
+
+fn neighbourhoods_of(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<String>>, ApiError> {
+    let pairs: Vec<(String, String)> = partner_neighbourhoods::table
+        .filter(partner_neighbourhoods::partner_id.eq_any(ids))
+        .order((
+            partner_neighbourhoods::partner_id,
+            partner_neighbourhoods::neighbourhood_id,
+        ))
+        .select((
+            partner_neighbourhoods::partner_id,
+            partner_neighbourhoods::neighbourhood_id,
+        ))
+        .load(conn)?;
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for (partner, neighbourhood) in pairs {
+        map.entry(partner).or_default().push(neighbourhood);
+    }
+    Ok(map)
+}
+
+fn with_neighbourhoods(
+    conn: &mut DbConnection,
+    rows: Vec<PartnerRow>,
+) -> Result<Vec<Partner>, ApiError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut map = neighbourhoods_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Partner {
+            neighbourhood_ids: map.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Partner>, ApiError> {
+    let row = partners::table
+        .find(id)
+        .select(PartnerRow::as_select())
+        .first(conn)
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some(row) => Ok(with_neighbourhoods(conn, vec![row])?.pop()),
+    }
+}
+
+pub fn exists(conn: &mut DbConnection, id: &str) -> Result<bool, ApiError> {
+    Ok(partners::table
+        .find(id)
+        .select(partners::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
+}
+
+fn set_neighbourhoods(
+    conn: &mut DbConnection,
+    id: &str,
+    neighbourhood_ids: &[String],
+) -> Result<(), ApiError> {
+    diesel::delete(partner_neighbourhoods::table.filter(partner_neighbourhoods::partner_id.eq(id)))
+        .execute(conn)?;
+    for neighbourhood_id in neighbourhood_ids {
+        diesel::insert_into(partner_neighbourhoods::table)
+            .values((
+                partner_neighbourhoods::partner_id.eq(id),
+                partner_neighbourhoods::neighbourhood_id.eq(neighbourhood_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn insert(conn: &mut DbConnection, partner: &Partner) -> Result<Partner, ApiError> {
+    diesel::insert_into(partners::table)
+        .values(&partner.row)
+        .execute(conn)?;
+    set_neighbourhoods(conn, &partner.row.id, &partner.neighbourhood_ids)?;
+    find(conn, &partner.row.id)?
+        .ok_or_else(|| ApiError::Internal("inserted partner not found".to_owned()))
+}
+
+/// A version-checked update; `neighbourhood_ids` replaces the set when given.
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    expected_version: i64,
+    change: &(PartnerChange, Option<Vec<String>>),
+    now: NaiveDateTime,
+) -> Result<Option<(Partner, Partner)>, ApiError> {
+    let Some(before) = find(conn, id)? else {
+        return Ok(None);
+    };
+    if before.row.version != expected_version {
+        return Err(ApiError::PreconditionFailed {
+            current: Some(before.row.version),
+        });
+    }
+    let updated = diesel::update(
+        partners::table
+            .filter(partners::id.eq(id))
+            .filter(partners::version.eq(expected_version)),
+    )
+    .set((
+        &change.0,
+        partners::version.eq(expected_version + 1),
+        partners::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(ApiError::PreconditionFailed {
+            current: Some(expected_version + 1),
+        });
+    }
+    if let Some(neighbourhood_ids) = &change.1 {
+        set_neighbourhoods(conn, id, neighbourhood_ids)?;
+    }
+    let after = find(conn, id)?
+        .ok_or_else(|| ApiError::Internal("updated partner not found".to_owned()))?;
+    Ok(Some((before, after)))
+}
+
+/// Newest first (ids are UUIDv7); `limit + 1` rows after the cursor id.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &PartnerFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Partner>, ApiError> {
+    let mut query = partners::table.select(PartnerRow::as_select()).into_boxed();
+    if let Some(kind) = &filter.kind {
+        query = query.filter(partners::kind.eq(kind.clone()));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(partners::active.eq(active));
+    }
+    if let Some(q) = &filter.q {
+        let pattern = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        query = query.filter(partners::name_search.like(pattern).escape('\\'));
+    }
+    if let Some(neighbourhood_id) = &filter.neighbourhood_id {
+        query = query.filter(
+            partners::id.eq_any(
+                partner_neighbourhoods::table
+                    .filter(partner_neighbourhoods::neighbourhood_id.eq(neighbourhood_id.clone()))
+                    .select(partner_neighbourhoods::partner_id),
+            ),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(partners::id.lt(after.to_owned()));
+    }
+    let rows = query
+        .order(partners::id.desc())
+        .limit(limit + 1)
+        .load(conn)?;
+    with_neighbourhoods(conn, rows)
+}
