@@ -181,7 +181,7 @@ pub async fn create_department(
     patch, path = "/departments/{departmentId}", tag = "Reference data", operation_id = "update_department",
     params(
         ("departmentId" = String, Path, description = "The department's slug id", example = "ocw"),
-        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
     ),
     request_body(content = DepartmentUpdate, content_type = "application/merge-patch+json"),
     responses(

@@ -181,7 +181,7 @@ pub async fn create_district(
     patch, path = "/districts/{districtId}", tag = "Reference data", operation_id = "update_district",
     params(
         ("districtId" = String, Path, description = "The district's slug id", example = "escamp"),
-        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
     ),
     request_body(content = DistrictUpdate, content_type = "application/merge-patch+json"),
     responses(

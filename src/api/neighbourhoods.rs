@@ -266,7 +266,7 @@ pub async fn create_neighbourhood(
     patch, path = "/neighbourhoods/{neighbourhoodId}", tag = "Reference data", operation_id = "update_neighbourhood",
     params(
         ("neighbourhoodId" = String, Path, description = "The neighbourhood's slug id", example = "moerwijk"),
-        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
     ),
     request_body(content = NeighbourhoodUpdate, content_type = "application/merge-patch+json"),
     responses(

@@ -27,11 +27,25 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
-    #[schema(example = "Fatima el Amrani", max_length = 200)]
+    #[schema(
+        example = "Fatima el Amrani",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub name: Option<String>,
-    #[schema(example = "info@demussen.nl", format = Email)]
+    #[schema(
+        example = "info@demussen.nl",
+        max_length = 254,
+        pattern = "^[^\\s@\\u0000-\\u001f\\u007f-\\u009f]+@[^\\s@.\\u0000-\\u001f\\u007f-\\u009f]+(\\.[^\\s@.\\u0000-\\u001f\\u007f-\\u009f]+)+$"
+    )]
     pub email: Option<String>,
-    #[schema(example = "070 123 4567", max_length = 50)]
+    #[schema(
+        example = "070 123 4567",
+        min_length = 1,
+        max_length = 50,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub phone: Option<String>,
 }
 
@@ -103,34 +117,62 @@ impl Versioned for Partner {
     }
 }
 
-/// A new partner, or the members of a partner to change (merge patch; `null` clears optional
-/// members).
+/// A new partner.
 #[derive(Debug, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
-pub struct PartnerInput {
-    /// Required on creation.
+pub struct PartnerCreate {
     #[schema(
         example = "Stichting Buurthuis De Mussen",
         min_length = 1,
         max_length = 200,
         pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
     )]
-    name: Option<String>,
-    /// Required on creation.
+    name: String,
     #[schema(example = "community_centre")]
-    kind: Option<PartnerKind>,
+    kind: PartnerKind,
     #[schema(example = "41150013", pattern = "^[0-9]{8}$")]
     kvk_number: Option<String>,
     neighbourhood_ids: Option<Vec<NeighbourhoodId>>,
     contact: Option<Contact>,
     #[schema(
         example = "https://demussen.nl",
-        pattern = "^https?://\\S+$",
-        max_length = 500
+        max_length = 500,
+        pattern = "^https?://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+$"
     )]
     website: Option<String>,
-    /// Default `true`; `false` archives the partner.
+    /// Default `true`.
+    active: Option<bool>,
+}
+
+/// Changes to a partner (JSON merge patch; `null` clears `kvkNumber`, `contact`, `website`;
+/// `active: false` archives it).
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct PartnerUpdate {
+    #[schema(
+        nullable = false,
+        example = "Stichting Buurthuis De Mussen",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    name: Option<String>,
+    #[schema(nullable = false)]
+    kind: Option<PartnerKind>,
+    #[schema(example = "41150013", pattern = "^[0-9]{8}$")]
+    kvk_number: Option<String>,
+    #[schema(nullable = false)]
+    neighbourhood_ids: Option<Vec<NeighbourhoodId>>,
+    contact: Option<Contact>,
+    #[schema(
+        example = "https://demussen.nl",
+        max_length = 500,
+        pattern = "^https?://[^\\s\\u0000-\\u001f\\u007f-\\u009f]+$"
+    )]
+    website: Option<String>,
+    #[schema(nullable = false)]
     active: Option<bool>,
 }
 
@@ -311,7 +353,7 @@ pub async fn get_partner(
 /// Roles: programmabureau, stadsdeel, admin.
 #[utoipa::path(
     post, path = "/partners", tag = "Partners", operation_id = "create_partner",
-    request_body = PartnerInput,
+    request_body = PartnerCreate,
     responses(
         (status = 201, description = "Created", body = Partner,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new partner's URL"))),
@@ -365,9 +407,9 @@ pub async fn create_partner(
     patch, path = "/partners/{partnerId}", tag = "Partners", operation_id = "update_partner",
     params(
         ("partnerId" = String, Path, description = "The partner's id"),
-        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
     ),
-    request_body(content = PartnerInput, content_type = "application/merge-patch+json"),
+    request_body(content = PartnerUpdate, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "Updated", body = Partner,
             headers(("ETag" = String, description = "The new version"))),

@@ -91,22 +91,55 @@ pub struct GoalList {
     items: Vec<Goal>,
 }
 
-/// A new goal, or the members of a goal to change (merge patch).
+/// A new goal.
 #[derive(Debug, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
-pub struct GoalInput {
-    /// Required on creation.
+pub struct GoalCreate {
+    effect: super::projects::Effect,
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    indicator: String,
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    unit: String,
+    baseline: f64,
+    target: f64,
+    actual: Option<f64>,
+    #[schema(format = Date)]
+    measured_on: Option<String>,
+}
+
+/// Changes to a goal (JSON merge patch; `null` clears `actual` and `measuredOn`).
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct GoalUpdate {
+    #[schema(nullable = false)]
     effect: Option<super::projects::Effect>,
-    /// Required on creation.
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     indicator: Option<String>,
-    /// Required on creation.
-    #[schema(min_length = 1, max_length = 50)]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 50,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     unit: Option<String>,
-    /// Required on creation.
+    #[schema(nullable = false)]
     baseline: Option<f64>,
-    /// Required on creation.
+    #[schema(nullable = false)]
     target: Option<f64>,
     actual: Option<f64>,
     #[schema(format = Date)]
@@ -225,7 +258,7 @@ fn read_goal(body: JsonObject, creating: bool) -> Result<GoalChange, ApiError> {
 #[utoipa::path(
     post, path = "/projects/{projectId}/goals", tag = "Project parts", operation_id = "create_goal",
     params(("projectId" = String, Path, description = "The project's id")),
-    request_body = GoalInput,
+    request_body = GoalCreate,
     responses(
         (status = 201, description = "Created", body = Goal, headers(("ETag" = String, description = "The goal's version"), ("Location" = String, description = "The goal's URL"))),
         (status = 403, description = "Not allowed to edit this project"),
@@ -294,9 +327,9 @@ pub async fn create_goal(
     params(
         ("projectId" = String, Path, description = "The project's id"),
         ("goalId" = String, Path, description = "The goal's id"),
-        ("If-Match" = String, Header, description = "The goal's ETag", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+        ("If-Match" = String, Header, description = "The goal's ETag", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
     ),
-    request_body(content = GoalInput, content_type = "application/merge-patch+json"),
+    request_body(content = GoalUpdate, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "Updated", body = Goal, headers(("ETag" = String, description = "The goal's new version"))),
         (status = 403, description = "Not allowed to edit this project"),
@@ -358,7 +391,7 @@ pub async fn update_goal(
     params(
         ("projectId" = String, Path, description = "The project's id"),
         ("goalId" = String, Path, description = "The goal's id"),
-        ("If-Match" = String, Header, description = "The goal's ETag", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+        ("If-Match" = String, Header, description = "The goal's ETag", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
     ),
     responses(
         (status = 204, description = "Removed"),
@@ -470,20 +503,38 @@ pub enum FundingStatus {
     Received,
 }
 
-/// A new funding line, or the members to change (merge patch).
+/// A new funding line.
 #[derive(Debug, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
-pub struct FundingLineInput {
-    /// Required on creation.
-    source_type: Option<FundingSource>,
+pub struct FundingLineCreate {
+    source_type: FundingSource,
     /// Required for `department` and `partner` sources: an existing department or partner.
-    #[schema(max_length = 64)]
+    #[schema(pattern = "^[A-Za-z0-9-]{1,64}$")]
     source_id: Option<String>,
-    /// Required on creation; more than 0.
-    #[schema(minimum = 1, example = 2500000)]
+    /// More than 0.
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_i64, example = 2500000)]
+    amount_cents: i64,
+    status: FundingStatus,
+}
+
+/// Changes to a funding line (JSON merge patch).
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct FundingLineUpdate {
+    #[schema(nullable = false)]
+    source_type: Option<FundingSource>,
+    #[schema(pattern = "^[A-Za-z0-9-]{1,64}$")]
+    source_id: Option<String>,
+    #[schema(
+        nullable = false,
+        minimum = 1,
+        maximum = 1_000_000_000_000_i64,
+        example = 2500000
+    )]
     amount_cents: Option<i64>,
-    /// Required on creation.
+    #[schema(nullable = false)]
     status: Option<FundingStatus>,
 }
 
@@ -495,16 +546,28 @@ fn funding_status(value: &str) -> Result<String, Rejection> {
     one_of(value, &FUNDING_STATUSES)
 }
 
+/// The largest amount of one funding line: ten billion euro, far beyond any project, and small
+/// enough that a project's sums cannot overflow.
+const MAX_AMOUNT_CENTS: i64 = 1_000_000_000_000;
+
 fn amount(value: i64) -> Result<i64, Rejection> {
-    if value > 0 {
+    if (1..=MAX_AMOUNT_CENTS).contains(&value) {
         Ok(value)
     } else {
-        Err(Rejection::new("out_of_range", "must be more than 0 cents"))
+        Err(Rejection::new(
+            "out_of_range",
+            format!("must be from 1 to {MAX_AMOUNT_CENTS} cents"),
+        ))
     }
 }
 
 fn source_id(value: &str) -> Result<String, Rejection> {
-    if value.is_empty() || value.len() > 64 || value.chars().any(char::is_control) {
+    if value.is_empty()
+        || value.len() > 64
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
         Err(Rejection::new("invalid_id", "is not an id"))
     } else {
         Ok(value.to_owned())
@@ -634,7 +697,7 @@ pub async fn list_funding_lines(
 #[utoipa::path(
     post, path = "/projects/{projectId}/funding-lines", tag = "Project parts", operation_id = "create_funding_line",
     params(("projectId" = String, Path, description = "The project's id")),
-    request_body = FundingLineInput,
+    request_body = FundingLineCreate,
     responses(
         (status = 201, description = "Created", body = FundingLine, headers(("ETag" = String, description = "The line's version"), ("Location" = String, description = "The line's URL"))),
         (status = 403, description = "Not allowed to fund this project from this source"),
@@ -702,9 +765,9 @@ pub async fn create_funding_line(
     params(
         ("projectId" = String, Path, description = "The project's id"),
         ("lineId" = String, Path, description = "The funding line's id"),
-        ("If-Match" = String, Header, description = "The line's ETag", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+        ("If-Match" = String, Header, description = "The line's ETag", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
     ),
-    request_body(content = FundingLineInput, content_type = "application/merge-patch+json"),
+    request_body(content = FundingLineUpdate, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "Updated", body = FundingLine, headers(("ETag" = String, description = "The line's new version"))),
         (status = 403, description = "Not allowed to change this funding line"),
@@ -774,7 +837,7 @@ pub async fn update_funding_line(
     params(
         ("projectId" = String, Path, description = "The project's id"),
         ("lineId" = String, Path, description = "The funding line's id"),
-        ("If-Match" = String, Header, description = "The line's ETag", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+        ("If-Match" = String, Header, description = "The line's ETag", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
     ),
     responses(
         (status = 204, description = "Removed"),
@@ -859,13 +922,13 @@ pub enum PartnerRole {
     params(
         ("projectId" = String, Path, description = "The project's id"),
         ("partnerId" = String, Path, description = "The partner's id"),
-        ("If-Match" = String, Header, description = "The project's ETag", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+        ("If-Match" = String, Header, description = "The project's ETag", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
     ),
     request_body = ProjectPartnerInput,
     responses(
         (status = 200, description = "The project with its partners", body = Project, headers(("ETag" = String, description = "The project's new version"))),
         (status = 403, description = "Not allowed to edit this project"),
-        (status = 404, description = "No such project"),
+        (status = 404, description = "No such project or partner"),
         (status = 412, description = "The project changed since you read it"),
         (status = 413, description = "Body too large"),
         (status = 415, description = "Body is not JSON"),
@@ -890,11 +953,7 @@ pub async fn put_project_partner(
         .read(move |conn| partner_repo::exists(conn, &lookup))
         .await?
     {
-        return Err(ApiError::invalid(
-            "partnerId",
-            "unknown_reference",
-            "is not an existing partner",
-        ));
+        return Err(ApiError::NotFound("There is no such partner.".to_owned()));
     }
     let project = edit_project(&db, caller.principal, project_id, "change its partners", may_edit, move |conn, principal, project_id| {
         let now = time::now();
@@ -916,7 +975,7 @@ pub async fn put_project_partner(
     params(
         ("projectId" = String, Path, description = "The project's id"),
         ("partnerId" = String, Path, description = "The partner's id"),
-        ("If-Match" = String, Header, description = "The project's ETag", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+        ("If-Match" = String, Header, description = "The project's ETag", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
     ),
     responses(
         (status = 200, description = "The project without that partner", body = Project, headers(("ETag" = String, description = "The project's new version"))),
@@ -968,7 +1027,7 @@ pub async fn delete_project_partner(
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct LinkInput {
     /// Another project that exists.
-    #[schema(max_length = 64)]
+    #[schema(pattern = "^[A-Za-z0-9-]{1,64}$")]
     target_project_id: String,
     kind: LinkKind,
 }
@@ -1154,7 +1213,11 @@ pub struct NoteList {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct NoteInput {
-    #[schema(min_length = 1, max_length = 5000)]
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
     text: String,
 }
 
@@ -1211,21 +1274,7 @@ pub async fn create_note(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::new(body);
-    let text = fields.required(
-        "text",
-        string(|v| {
-            if v.trim().is_empty() {
-                Err(Rejection::new("empty", "must not be empty"))
-            } else if v.chars().count() > 5000 {
-                Err(Rejection::new(
-                    "too_long",
-                    "must be at most 5000 characters",
-                ))
-            } else {
-                Ok(v.trim().to_owned())
-            }
-        }),
-    );
+    let text = fields.required("text", string(super::projects::text(5000)));
     let text = fields.finish(text)?;
     let project_id = path.into_inner();
     let location = format!("/api/v1/projects/{project_id}/notes");

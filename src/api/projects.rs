@@ -224,37 +224,103 @@ impl Versioned for Project {
 
 http::page_schema!(ProjectPage, Project);
 
-/// A new project, or the members to change (merge patch; `null` clears optional members).
+/// A new project (created as `draft`).
 #[derive(Debug, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
-pub struct ProjectInput {
-    /// Required on creation.
+pub struct ProjectCreate {
     #[schema(
         example = "Moestuin op het plein",
         min_length = 1,
         max_length = 200,
         pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
     )]
-    title: Option<String>,
-    #[schema(max_length = 5000)]
+    title: String,
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
     summary: Option<String>,
-    /// Required on creation: one or more neighbourhoods, all in one district.
+    /// One or more neighbourhoods, all in one district.
     #[schema(example = json!(["moerwijk"]), min_items = 1)]
-    neighbourhood_ids: Option<Vec<String>>,
-    #[schema(max_length = 200)]
+    neighbourhood_ids: Vec<super::partners::NeighbourhoodId>,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
     initiator: Option<String>,
     /// The initiating partner; a partner creating a project is its initiator.
+    #[schema(pattern = "^[A-Za-z0-9-]{1,64}$")]
     initiator_partner_id: Option<String>,
-    #[schema(max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
+    project_leader: Option<String>,
+    #[schema(format = Date, example = "2027-03-01")]
+    start_date: Option<String>,
+    /// Not before `startDate`.
+    #[schema(format = Date, example = "2027-12-31")]
+    end_date: Option<String>,
+    #[schema(example = json!(["social_cohesion", "ownership", "positive_image"]))]
+    claimed_effects: Option<Vec<Effect>>,
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
+    sustainability_plan: Option<String>,
+}
+
+/// Changes to a project (JSON merge patch; `null` clears optional members).
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct ProjectUpdateInput {
+    #[schema(
+        nullable = false,
+        example = "Moestuin op het plein",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
+    title: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
+    summary: Option<String>,
+    #[schema(nullable = false, example = json!(["moerwijk"]), min_items = 1)]
+    neighbourhood_ids: Option<Vec<super::partners::NeighbourhoodId>>,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
+    initiator: Option<String>,
+    #[schema(pattern = "^[A-Za-z0-9-]{1,64}$")]
+    initiator_partner_id: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
     project_leader: Option<String>,
     #[schema(format = Date, example = "2027-03-01")]
     start_date: Option<String>,
     #[schema(format = Date, example = "2027-12-31")]
     end_date: Option<String>,
-    #[schema(example = json!(["social_cohesion", "ownership", "positive_image"]))]
+    #[schema(nullable = false)]
     claimed_effects: Option<Vec<Effect>>,
-    #[schema(max_length = 5000)]
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
     sustainability_plan: Option<String>,
 }
 
@@ -295,7 +361,11 @@ pub enum ProjectStatus {
 pub struct TransitionInput {
     to: ProjectStatus,
     /// Required when returning to draft, rejecting or stopping.
-    #[schema(max_length = 2000)]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
     reason: Option<String>,
 }
 
@@ -325,7 +395,7 @@ pub struct ProjectListParams {
     updated_after: Option<String>,
 }
 
-fn text(max: usize) -> impl Fn(&str) -> Result<String, Rejection> {
+pub(crate) fn text(max: usize) -> impl Fn(&str) -> Result<String, Rejection> {
     move |value| {
         let trimmed = value.trim();
         if trimmed.is_empty() {
@@ -354,7 +424,7 @@ fn title(value: &str) -> Result<String, Rejection> {
     bounded_text(value, 200)
 }
 
-fn id_param(value: &str) -> Result<String, Rejection> {
+pub(crate) fn id_param(value: &str) -> Result<String, Rejection> {
     if value.is_empty()
         || value.len() > 64
         || !value
@@ -606,7 +676,7 @@ pub async fn get_project(
 /// initiator (its own partner id).
 #[utoipa::path(
     post, path = "/projects", tag = "Projects", operation_id = "create_project",
-    request_body = ProjectInput,
+    request_body = ProjectCreate,
     responses(
         (status = 201, description = "Created", body = Project,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new project's URL"))),
@@ -695,9 +765,9 @@ pub async fn create_project(
     patch, path = "/projects/{projectId}", tag = "Projects", operation_id = "update_project",
     params(
         ("projectId" = String, Path, description = "The project's id"),
-        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
     ),
-    request_body(content = ProjectInput, content_type = "application/merge-patch+json"),
+    request_body(content = ProjectUpdateInput, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "Updated", body = Project, headers(("ETag" = String, description = "The new version"))),
         (status = 403, description = "Not allowed to edit this project"),
@@ -806,7 +876,7 @@ fn set_initiator_partner(
     post, path = "/projects/{projectId}/transitions", tag = "Projects", operation_id = "transition_project",
     params(
         ("projectId" = String, Path, description = "The project's id"),
-        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
     ),
     request_body = TransitionInput,
     responses(

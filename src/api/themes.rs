@@ -255,7 +255,7 @@ pub async fn create_theme(
     patch, path = "/themes/{themeId}", tag = "Reference data", operation_id = "update_theme",
     params(
         ("themeId" = String, Path, description = "The theme's slug id", example = "public_space"),
-        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]+\"$"),
+        ("If-Match" = String, Header, description = "The ETag you last read", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
     ),
     request_body(content = ThemeUpdate, content_type = "application/merge-patch+json"),
     responses(

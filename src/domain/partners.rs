@@ -44,16 +44,18 @@ pub fn kvk_number(value: &str) -> Result<String, Rejection> {
     }
 }
 
-/// An e-mail address: one `@`, a local part, a domain with a dot, no spaces.
+/// An e-mail address: a local part, `@`, and a domain of two or more dot-separated labels; no
+/// spaces or control characters (the same rule as the documented pattern).
 pub fn email(value: &str) -> Result<String, Rejection> {
-    let valid = value.len() <= 254
-        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+    let plain = |c: char| !c.is_whitespace() && !c.is_control() && c != '@';
+    let valid = value.chars().count() <= 254
         && value.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
+                && local.chars().all(plain)
+                && domain.split('.').count() >= 2
+                && domain
+                    .split('.')
+                    .all(|label| !label.is_empty() && label.chars().all(plain))
         });
     if valid {
         Ok(value.to_owned())
