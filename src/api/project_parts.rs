@@ -170,18 +170,30 @@ pub async fn list_goals(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     query.finish()?;
-    let principal = caller.principal;
-    let id = path.into_inner();
-    let goals = db
+    list_parts::<_, Goal>(&db, caller.principal, path.into_inner(), repo::goals_of).await
+}
+
+/// `200` with all parts of one kind of a project the caller may read.
+async fn list_parts<Row, Dto>(
+    db: &Db,
+    principal: Principal,
+    project_id: String,
+    load: fn(&mut crate::db::DbConnection, &str) -> Result<Vec<Row>, ApiError>,
+) -> Result<HttpResponse, ApiError>
+where
+    Row: Send + 'static,
+    Dto: From<Row> + Serialize + Send + 'static,
+{
+    let items = db
         .read(move |conn| {
-            readable(conn, &principal, &id)?;
-            Ok(repo::goals_of(conn, &id)?
+            readable(conn, &principal, &project_id)?;
+            Ok(load(conn, &project_id)?
                 .into_iter()
-                .map(Goal::from)
+                .map(Dto::from)
                 .collect::<Vec<_>>())
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Items { items: goals }))
+    Ok(HttpResponse::Ok().json(Items { items }))
 }
 
 /// Runs `work` in one write transaction after checking that the principal may read the project
@@ -676,18 +688,13 @@ pub async fn list_funding_lines(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     query.finish()?;
-    let principal = caller.principal;
-    let id = path.into_inner();
-    let lines = db
-        .read(move |conn| {
-            readable(conn, &principal, &id)?;
-            Ok(repo::funding_lines_of(conn, &id)?
-                .into_iter()
-                .map(FundingLine::from)
-                .collect::<Vec<_>>())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Items { items: lines }))
+    list_parts::<_, FundingLine>(
+        &db,
+        caller.principal,
+        path.into_inner(),
+        repo::funding_lines_of,
+    )
+    .await
 }
 
 /// Add a funding line; the project's `budget` follows.
@@ -1237,18 +1244,7 @@ pub async fn list_notes(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     query.finish()?;
-    let principal = caller.principal;
-    let id = path.into_inner();
-    let notes = db
-        .read(move |conn| {
-            readable(conn, &principal, &id)?;
-            Ok(repo::notes_of(conn, &id)?
-                .into_iter()
-                .map(Note::from)
-                .collect::<Vec<_>>())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Items { items: notes }))
+    list_parts::<_, Note>(&db, caller.principal, path.into_inner(), repo::notes_of).await
 }
 
 /// Add a note to the dialogue log; notes are never changed or removed.
