@@ -11,8 +11,8 @@ use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Serv
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    departments, districts, events, health, neighbourhoods, partners, project_parts, projects,
-    themes,
+    assessments, departments, districts, events, health, neighbourhoods, partners, project_parts,
+    projects, themes,
 };
 use crate::error::{InvalidParam, PROBLEM_JSON, Problem};
 
@@ -54,6 +54,8 @@ pub const BASE_PATH: &str = "/api/v1";
         project_parts::put_project_partner, project_parts::delete_project_partner,
         project_parts::create_project_link, project_parts::delete_project_link,
         project_parts::list_notes, project_parts::create_note,
+        assessments::list_assessments, assessments::get_assessment,
+        assessments::create_assessment, assessments::update_assessment,
         events::list_events,
         health::live, health::ready,
     ),
@@ -72,6 +74,7 @@ pub const BASE_PATH: &str = "/api/v1";
         (name = "Partners", description = "The organisations of the neighbourhood: schools, housing corporations, welfare, community centres, ..."),
         (name = "Projects", description = "Neighbourhood projects and their status machine, from idea to evaluation."),
         (name = "Project parts", description = "Goals, funding lines, project partners, links and notes of a project."),
+        (name = "Assessments", description = "Assessments against the six effects and sustainability; the latest final programme assessment decides approval."),
         (name = "Events", description = "The audit trail of every change, in commit order."),
         (name = "Health", description = "Liveness and readiness, outside the versioned API."),
     )

@@ -5,8 +5,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, Route, web};
 
 use crate::api::{
-    departments, districts, events, health, neighbourhoods, partners, project_parts as parts,
-    projects, themes,
+    assessments, departments, districts, events, health, neighbourhoods, partners,
+    project_parts as parts, projects, themes,
 };
 use crate::error::ApiError;
 use crate::openapi;
@@ -175,6 +175,22 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         [
             web::get().to(parts::list_notes),
             web::post().to(parts::create_note),
+        ],
+    ))
+    .service(resource(
+        "/projects/{projectId}/assessments",
+        "GET, POST",
+        [
+            web::get().to(assessments::list_assessments),
+            web::post().to(assessments::create_assessment),
+        ],
+    ))
+    .service(resource(
+        "/projects/{projectId}/assessments/{assessmentId}",
+        "GET, PATCH",
+        [
+            web::get().to(assessments::get_assessment),
+            web::patch().to(assessments::update_assessment),
         ],
     ))
     .service(resource(

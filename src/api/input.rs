@@ -328,9 +328,18 @@ pub fn string<T>(
 pub fn integer<T>(
     rule: impl Fn(i64) -> Result<T, Rejection>,
 ) -> impl Fn(&Value) -> Result<T, Rejection> {
-    move |value| match value.as_i64() {
-        Some(number) => rule(number),
-        None => Err(Rejection::new("wrong_type", "must be a whole number")),
+    move |value| {
+        // JSON Schema counts 2.0 as an integer, so a client may send it that way.
+        let whole = value.as_i64().or_else(|| {
+            value
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        });
+        match whole {
+            Some(number) => rule(number),
+            None => Err(Rejection::new("wrong_type", "must be a whole number")),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP resources: one file per resource with its request and response types and thin
 //! handlers (extract → read input → authorize → one database call → response).
 
+pub mod assessments;
 pub mod departments;
 pub mod districts;
 pub mod events;

@@ -152,6 +152,10 @@ pub struct Project {
     pub partners: Vec<ProjectPartner>,
     pub links: Vec<ProjectLink>,
     pub budget: Budget,
+    /// The outcome of the latest final programme assessment; `null` until there is one.
+    pub eligible: Option<bool>,
+    /// That assessment.
+    pub assessment_id: Option<String>,
     pub version: i64,
     #[serde(with = "time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -204,6 +208,8 @@ impl From<ProjectRecord> for Project {
                 .collect(),
             links: project.links.into_iter().map(ProjectLink::from).collect(),
             budget,
+            eligible: row.eligible,
+            assessment_id: row.assessment_id,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -390,6 +396,9 @@ pub struct ProjectListParams {
     q: Option<String>,
     /// `true`: only submitted projects whose answer is overdue.
     awaiting_response: Option<bool>,
+    /// Only projects whose latest final programme assessment is (`true`) or is not (`false`)
+    /// eligible.
+    eligible: Option<bool>,
     /// Only projects changed after this moment.
     #[param(value_type = Option<String>, format = DateTime)]
     updated_after: Option<String>,
@@ -630,6 +639,7 @@ pub async fn list_projects(
         awaiting_response_at: query
             .single("awaitingResponse", super::input::bool_param)
             .and_then(|awaiting| awaiting.then(time::now)),
+        eligible: query.single("eligible", super::input::bool_param),
         updated_after: query.single("updatedAfter", |v| {
             time::parse(v)
                 .ok_or_else(|| Rejection::new("invalid_date_time", "must be an RFC 3339 date-time"))
@@ -742,6 +752,8 @@ pub async fn create_project(
         submitted_at: None,
         response_due_at: None,
         responded_at: None,
+        eligible: None,
+        assessment_id: None,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -929,11 +941,13 @@ pub async fn transition_project(
             }
             match to {
                 Status::Approved => {
-                    return Err(ApiError::Conflict {
-                        code: "assessment_not_eligible",
-                        detail: "A project is approved only with an eligible final programme assessment.".to_owned(),
-                        details: Some(json!({ "ineligibleReasons": ["no final programme assessment"] })),
-                    });
+                    if let Some(reasons) = super::assessments::approval_refusal(conn, &id, project.row.assessment_id.as_deref())? {
+                        return Err(ApiError::Conflict {
+                            code: "assessment_not_eligible",
+                            detail: format!("A project is approved only with an eligible final programme assessment: {}.", reasons.join("; ")),
+                            details: Some(json!({ "ineligibleReasons": reasons })),
+                        });
+                    }
                 }
                 Status::Evaluated => {
                     let without: Vec<String> =

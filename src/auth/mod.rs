@@ -130,6 +130,10 @@ policy!(
     ProjectWriters: Programmabureau, Stadsdeel, Vakdienst, Partner
 );
 policy!(
+    /// Assessing: programme assessments by the bureau, advisory ones by a vakdienst.
+    Assessors: Programmabureau, Vakdienst
+);
+policy!(
     /// The audit trail.
     EventReaders: Programmabureau, Admin
 );

@@ -132,3 +132,69 @@ pub fn require(
     }
     Ok(())
 }
+
+/// What the rules need to know about an assessment.
+#[derive(Debug, Clone)]
+pub struct AssessmentFacts {
+    pub programme: bool,
+    pub department_id: Option<String>,
+    pub is_final: bool,
+}
+
+/// Whether the project has been decided (approved or rejected, or later).
+fn decided(status: Status) -> bool {
+    match status {
+        Status::Approved
+        | Status::Rejected
+        | Status::Running
+        | Status::Completed
+        | Status::Stopped
+        | Status::Evaluated => true,
+        Status::Draft | Status::Submitted | Status::InDialogue | Status::UnderAssessment => false,
+    }
+}
+
+/// Reading an assessment (on a project the principal may read): the bureau and administration
+/// all; a vakdienst its own advisory ones, and the final programme one where it co-finances or
+/// advised (`involved`); the district's stadsdeel and the initiating partner the final programme
+/// one once the project is decided.
+pub fn can_read_assessment(
+    principal: &Principal,
+    project: &ProjectFacts,
+    assessment: &AssessmentFacts,
+    involved: bool,
+) -> bool {
+    let final_programme = assessment.programme && assessment.is_final;
+    match &principal.role {
+        Role::Programmabureau | Role::Admin => true,
+        Role::Vakdienst { department_id } => {
+            (!assessment.programme
+                && assessment.department_id.as_deref() == Some(department_id.as_str()))
+                || (final_programme && involved)
+        }
+        Role::Stadsdeel { district_id } => {
+            final_programme && decided(project.status) && &project.district_id == district_id
+        }
+        Role::Partner { partner_id } => {
+            final_programme && decided(project.status) && project.initiated_by(partner_id)
+        }
+    }
+}
+
+/// Writing an assessment: a programme one by the bureau; an advisory one by a vakdienst (its
+/// own department's), on a project past draft.
+pub fn can_write_assessment(
+    principal: &Principal,
+    project: &ProjectFacts,
+    assessment: &AssessmentFacts,
+) -> bool {
+    match &principal.role {
+        Role::Programmabureau => assessment.programme,
+        Role::Vakdienst { department_id } => {
+            !assessment.programme
+                && project.status != Status::Draft
+                && assessment.department_id.as_deref() == Some(department_id.as_str())
+        }
+        Role::Stadsdeel { .. } | Role::Partner { .. } | Role::Admin => false,
+    }
+}

@@ -4,6 +4,7 @@
 //!
 //! Anything that differs between the two backends sits in a visible `match` in this module.
 
+pub mod assessments;
 pub mod events;
 pub mod partners;
 pub mod projects;

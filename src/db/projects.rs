@@ -38,6 +38,9 @@ pub struct ProjectRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The outcome of the latest final programme assessment; `None` before there is one.
+    pub eligible: Option<bool>,
+    pub assessment_id: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, AsChangeset)]
@@ -56,6 +59,8 @@ pub struct ProjectChange {
     pub submitted_at: Option<Option<NaiveDateTime>>,
     pub response_due_at: Option<Option<NaiveDateTime>>,
     pub responded_at: Option<Option<NaiveDateTime>>,
+    pub eligible: Option<Option<bool>>,
+    pub assessment_id: Option<Option<String>>,
 }
 
 /// A change to a project with its multi-valued members (replaced when given).
@@ -393,6 +398,7 @@ pub struct ProjectFilter {
     /// Submitted and past `response_due_at` at this moment.
     pub awaiting_response_at: Option<NaiveDateTime>,
     pub updated_after: Option<NaiveDateTime>,
+    pub eligible: Option<bool>,
 }
 
 /// Newest first, only what `principal` may read; `limit + 1` projects after the cursor id.
@@ -472,6 +478,9 @@ pub fn list(
         query = query
             .filter(projects::status.eq(Status::Submitted.as_str()))
             .filter(projects::response_due_at.lt(now));
+    }
+    if let Some(eligible) = filter.eligible {
+        query = query.filter(projects::eligible.eq(eligible));
     }
     if let Some(updated_after) = filter.updated_after {
         query = query.filter(projects::updated_at.gt(updated_after));

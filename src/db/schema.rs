@@ -112,6 +112,30 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        eligible -> Nullable<Bool>,
+        assessment_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    assessments (id) {
+        id -> Text,
+        project_id -> Text,
+        kind -> Text,
+        department_id -> Nullable<Text>,
+        status -> Text,
+        effects -> Text,
+        sustainability_score -> Integer,
+        sustainability_motivation -> Text,
+        advice -> Text,
+        explanation -> Text,
+        substantial_effects -> Integer,
+        eligible -> Bool,
+        author_sub -> Text,
+        finalized_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -211,6 +235,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_counter,
     partners,
     partner_neighbourhoods,
+    assessments,
     projects,
     project_neighbourhoods,
     project_effects,

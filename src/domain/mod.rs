@@ -3,6 +3,7 @@
 //! Constructors validate, so past the API edge a value of one of these types is known to be good.
 //! A failed check is a [`Rejection`]: a stable code and a sentence for the client.
 
+pub mod assessments;
 pub mod events;
 pub mod partners;
 pub mod projects;

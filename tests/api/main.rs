@@ -9,6 +9,7 @@
     reason = "a failed expectation in a test is the test failing"
 )]
 
+mod assessments;
 mod auth;
 mod cli;
 mod conventions;

@@ -1,0 +1,644 @@
+//! Assessments (toetsing) of a project against the six effects and sustainability: programme
+//! assessments by the bureau, advisory ones by a vakdienst. Created as `draft`; `final` is
+//! immutable. The latest final programme assessment decides whether a project may be approved.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::http;
+use super::input::{Fields, JsonObject, QueryParams, array, integer, string};
+use super::projects::{readable, record, text};
+use crate::auth::{AnyRole, Assessors, Authorized, Principal, Role};
+use crate::authz::{self, AssessmentFacts, ProjectFacts};
+use crate::db::assessments::{self as repo, AssessmentChange, AssessmentRow};
+use crate::db::{Db, DbConnection};
+use crate::domain::assessments::{self as rules, EffectScore};
+use crate::domain::projects::effect;
+use crate::domain::{Rejection, time};
+use crate::error::ApiError;
+
+/// One scored effect.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScoredEffect {
+    #[schema(example = "social_cohesion")]
+    pub effect: String,
+    /// 0 (none), 1 (limited) or 2 (substantial).
+    #[schema(minimum = 0, maximum = 2, example = 2)]
+    pub score: i32,
+    pub motivation: String,
+}
+
+/// The sustainability score (borging).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Sustainability {
+    #[schema(minimum = 0, maximum = 2, example = 1)]
+    pub score: i32,
+    pub motivation: String,
+}
+
+/// An assessment of a project.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Assessment {
+    pub id: String,
+    pub project_id: String,
+    /// `programme` (by the bureau) or `advisory` (by a vakdienst).
+    #[schema(example = "programme")]
+    pub kind: String,
+    /// The advising department, for advisory assessments.
+    pub department_id: Option<String>,
+    /// `draft` or `final`.
+    #[schema(example = "final")]
+    pub status: String,
+    pub effects: Vec<ScoredEffect>,
+    pub sustainability: Sustainability,
+    /// `positive`, `conditional` or `negative`.
+    #[schema(example = "positive")]
+    pub advice: String,
+    pub explanation: String,
+    /// How many effects score 2.
+    #[schema(example = 3)]
+    pub substantial_effects: i32,
+    /// At least 3 substantial effects and sustainability at least 1.
+    pub eligible: bool,
+    #[schema(example = json!(["2 of the required 3 effects substantial"]))]
+    pub ineligible_reasons: Vec<String>,
+    #[serde(serialize_with = "serialize_optional_time")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub finalized_at: Option<NaiveDateTime>,
+    pub version: i64,
+    #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+}
+
+fn serialize_optional_time<S: serde::Serializer>(
+    at: &Option<NaiveDateTime>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => s.serialize_str(&time::format(at)),
+        None => s.serialize_none(),
+    }
+}
+
+impl From<AssessmentRow> for Assessment {
+    fn from(row: AssessmentRow) -> Self {
+        let scores: Vec<EffectScore> = serde_json::from_str(&row.effects).unwrap_or_default();
+        let outcome = rules::outcome(&scores, row.sustainability_score);
+        Self {
+            id: row.id,
+            project_id: row.project_id,
+            kind: row.kind,
+            department_id: row.department_id,
+            status: row.status,
+            effects: scores
+                .into_iter()
+                .map(|s| ScoredEffect {
+                    effect: s.effect,
+                    score: s.score,
+                    motivation: s.motivation,
+                })
+                .collect(),
+            sustainability: Sustainability {
+                score: row.sustainability_score,
+                motivation: row.sustainability_motivation,
+            },
+            advice: row.advice,
+            explanation: row.explanation,
+            substantial_effects: row.substantial_effects,
+            eligible: row.eligible,
+            ineligible_reasons: outcome.ineligible_reasons,
+            finalized_at: row.finalized_at,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// The assessments of a project the caller may see.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code, reason = "documentation only")]
+pub struct AssessmentList {
+    items: Vec<Assessment>,
+}
+
+/// A scored effect as sent.
+#[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct ScoredEffectInput {
+    effect: super::projects::Effect,
+    #[schema(minimum = 0, maximum = 2)]
+    score: i32,
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
+    motivation: String,
+}
+
+/// The sustainability score as sent.
+#[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct SustainabilityInput {
+    #[schema(minimum = 0, maximum = 2)]
+    score: i32,
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
+    motivation: String,
+}
+
+/// The kind of assessment.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code, reason = "documentation of the allowed values")]
+pub enum AssessmentKind {
+    Programme,
+    Advisory,
+}
+
+/// The overall advice.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code, reason = "documentation of the allowed values")]
+pub enum Advice {
+    Positive,
+    Conditional,
+    Negative,
+}
+
+/// A new assessment (created as `draft`). Every one of the six effects exactly once.
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct AssessmentCreate {
+    kind: AssessmentKind,
+    #[schema(min_items = 6, max_items = 6)]
+    effects: Vec<ScoredEffectInput>,
+    sustainability: SustainabilityInput,
+    advice: Advice,
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
+    explanation: String,
+}
+
+/// The status an assessment can be set to.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code, reason = "documentation of the allowed values")]
+pub enum AssessmentStatus {
+    Draft,
+    Final,
+}
+
+/// Changes to a draft assessment (JSON merge patch); `status: final` makes it final.
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct AssessmentUpdate {
+    #[schema(nullable = false, min_items = 6, max_items = 6)]
+    effects: Option<Vec<ScoredEffectInput>>,
+    #[schema(nullable = false)]
+    sustainability: Option<SustainabilityInput>,
+    #[schema(nullable = false)]
+    advice: Option<Advice>,
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 5000,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
+    explanation: Option<String>,
+    #[schema(nullable = false)]
+    status: Option<AssessmentStatus>,
+}
+
+fn scored_effect(value: &Value) -> Result<EffectScore, Rejection> {
+    let Value::Object(map) = value else {
+        return Err(Rejection::new(
+            "wrong_type",
+            "must be an object with effect, score and motivation",
+        ));
+    };
+    if map
+        .keys()
+        .any(|k| !matches!(k.as_str(), "effect" | "score" | "motivation"))
+    {
+        return Err(Rejection::new(
+            "unknown_field",
+            "has a member other than effect, score and motivation",
+        ));
+    }
+    let field = |key: &str| {
+        map.get(key)
+            .ok_or_else(|| Rejection::new("required", format!("needs {key}")))
+    };
+    Ok(EffectScore {
+        effect: string(effect)(field("effect")?)?,
+        score: integer(rules::score)(field("score")?)?,
+        motivation: string(text(2000))(field("motivation")?)?,
+    })
+}
+
+/// Members read from an assessment body.
+struct Scored {
+    effects: Option<Vec<EffectScore>>,
+    sustainability: Option<(i32, String)>,
+    advice: Option<String>,
+    explanation: Option<String>,
+}
+
+fn read_scores(fields: &mut Fields, creating: bool) -> Scored {
+    let effects = if creating {
+        fields.required("effects", array(scored_effect))
+    } else {
+        fields.not_null("effects", array(scored_effect))
+    };
+    if let Some(scores) = &effects {
+        if let Err(rejection) = rules::complete_effects(scores) {
+            fields.reject("effects", rejection);
+        }
+    }
+    let sustainability = fields.nested("sustainability", |inner| {
+        (
+            inner.required("score", integer(rules::score)),
+            inner.required("motivation", string(text(2000))),
+        )
+    });
+    let sustainability = match sustainability {
+        super::input::Field::Value((Some(score), Some(motivation))) => Some((score, motivation)),
+        super::input::Field::Value(_) => None,
+        super::input::Field::Absent | super::input::Field::Null => {
+            if creating {
+                fields.reject("sustainability", Rejection::new("required", "is required"));
+            }
+            None
+        }
+    };
+    let (advice, explanation) = if creating {
+        (
+            fields.required("advice", string(rules::advice)),
+            fields.required("explanation", string(text(5000))),
+        )
+    } else {
+        (
+            fields.not_null("advice", string(rules::advice)),
+            fields.not_null("explanation", string(text(5000))),
+        )
+    };
+    Scored {
+        effects,
+        sustainability,
+        advice,
+        explanation,
+    }
+}
+
+/// Whether a vakdienst is involved in a project: it co-finances it or advised on it.
+fn involved(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    project_id: &str,
+) -> Result<bool, ApiError> {
+    match &principal.role {
+        Role::Vakdienst { department_id } => {
+            Ok(repo::co_finances(conn, project_id, department_id)?
+                || repo::of_project(conn, project_id)?.iter().any(|a| {
+                    a.kind == "advisory"
+                        && a.department_id.as_deref() == Some(department_id.as_str())
+                }))
+        }
+        Role::Programmabureau | Role::Stadsdeel { .. } | Role::Partner { .. } | Role::Admin => {
+            Ok(false)
+        }
+    }
+}
+
+fn facts_of(row: &AssessmentRow) -> AssessmentFacts {
+    AssessmentFacts {
+        programme: row.kind == "programme",
+        department_id: row.department_id.clone(),
+        is_final: row.status == "final",
+    }
+}
+
+/// The assessment, if the principal may see it (404 otherwise).
+fn visible(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    project: &ProjectFacts,
+    id: &str,
+) -> Result<AssessmentRow, ApiError> {
+    let missing = || ApiError::NotFound(format!("There is no assessment '{id}' on this project."));
+    let row = repo::find(conn, &project.id, id)?.ok_or_else(missing)?;
+    let involved = involved(conn, principal, &project.id)?;
+    if authz::can_read_assessment(principal, project, &facts_of(&row), involved) {
+        Ok(row)
+    } else {
+        Err(missing())
+    }
+}
+
+/// The assessments of a project that the caller may see, oldest first.
+///
+/// Roles: programmabureau and admin all; a vakdienst its own advisory ones and the final
+/// programme one where it co-finances or advised; the district's stadsdeel and the initiating
+/// partner the final programme one once the project is decided.
+#[utoipa::path(
+    get, path = "/projects/{projectId}/assessments", tag = "Assessments", operation_id = "list_assessments",
+    params(("projectId" = String, Path, description = "The project's id")),
+    responses((status = 200, description = "The assessments", body = AssessmentList), (status = 404, description = "No such project")),
+    security(("bearer" = []))
+)]
+pub async fn list_assessments(
+    caller: Authorized<AnyRole>,
+    path: web::Path<String>,
+    query: QueryParams,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    query.finish()?;
+    let principal = caller.principal;
+    let project_id = path.into_inner();
+    let items = db
+        .read(move |conn| {
+            let (_, project) = readable(conn, &principal, &project_id)?;
+            let involved = involved(conn, &principal, &project_id)?;
+            Ok(repo::of_project(conn, &project_id)?
+                .into_iter()
+                .filter(|row| {
+                    authz::can_read_assessment(&principal, &project, &facts_of(row), involved)
+                })
+                .map(Assessment::from)
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+/// Get one assessment.
+///
+/// Roles: as for listing them (404 for one the caller may not see).
+#[utoipa::path(
+    get, path = "/projects/{projectId}/assessments/{assessmentId}", tag = "Assessments", operation_id = "get_assessment",
+    params(("projectId" = String, Path, description = "The project's id"), ("assessmentId" = String, Path, description = "The assessment's id")),
+    responses(
+        (status = 200, description = "The assessment", body = Assessment, headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 404, description = "No such project or assessment, or not yours to see"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_assessment(
+    caller: Authorized<AnyRole>,
+    path: web::Path<(String, String)>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = caller.principal;
+    let (project_id, id) = path.into_inner();
+    let assessment = db
+        .read(move |conn| {
+            let (_, project) = readable(conn, &principal, &project_id)?;
+            visible(conn, &principal, &project, &id).map(Assessment::from)
+        })
+        .await?;
+    Ok(http::ok_with_etag(assessment.version, &assessment))
+}
+
+/// Assess a project (as `draft`).
+///
+/// Roles: programmabureau for a `programme` assessment; a vakdienst for an `advisory` one on a
+/// project past draft.
+#[utoipa::path(
+    post, path = "/projects/{projectId}/assessments", tag = "Assessments", operation_id = "create_assessment",
+    params(("projectId" = String, Path, description = "The project's id")),
+    request_body = AssessmentCreate,
+    responses(
+        (status = 201, description = "Created", body = Assessment, headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The assessment's URL"))),
+        (status = 403, description = "Not allowed to make this kind of assessment here"),
+        (status = 404, description = "No such project"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Body is not JSON"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_assessment(
+    caller: Authorized<Assessors>,
+    path: web::Path<String>,
+    body: JsonObject,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let mut fields = Fields::new(body);
+    let kind = fields.required("kind", string(rules::kind));
+    let scored = read_scores(&mut fields, true);
+    let kind = fields.finish(kind)?;
+    let (
+        Some(effects),
+        Some((sustainability_score, sustainability_motivation)),
+        Some(advice),
+        Some(explanation),
+    ) = (
+        scored.effects,
+        scored.sustainability,
+        scored.advice,
+        scored.explanation,
+    )
+    else {
+        return Err(ApiError::Internal(
+            "assessment members were checked as required".to_owned(),
+        ));
+    };
+    let principal = caller.principal;
+    let project_id = path.into_inner();
+    let location_of = project_id.clone();
+    let assessment = db
+        .write(move |conn| {
+            let (_, project) = readable(conn, &principal, &project_id)?;
+            let department_id = match &principal.role {
+                Role::Vakdienst { department_id } => Some(department_id.clone()),
+                Role::Programmabureau | Role::Stadsdeel { .. } | Role::Partner { .. } | Role::Admin => None,
+            };
+            let facts = AssessmentFacts { programme: kind == "programme", department_id: department_id.clone(), is_final: false };
+            authz::require(&principal, &project, authz::can_write_assessment(&principal, &project, &facts), &format!("make a {kind} assessment"))?;
+            let outcome = rules::outcome(&effects, sustainability_score);
+            let now = time::now();
+            let row = AssessmentRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                project_id: project_id.clone(),
+                kind,
+                department_id,
+                status: "draft".to_owned(),
+                effects: serde_json::to_string(&effects).map_err(|e| ApiError::Internal(e.to_string()))?,
+                sustainability_score,
+                sustainability_motivation,
+                advice,
+                explanation,
+                substantial_effects: i32::try_from(outcome.substantial_effects).unwrap_or(0),
+                eligible: outcome.eligible,
+                author_sub: principal.subject.clone(),
+                finalized_at: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            repo::insert(conn, &row)?;
+            let assessment = Assessment::from(row);
+            record(conn, &principal, &project_id, "assessment_created", json!({ "assessmentId": assessment.id, "kind": assessment.kind, "eligible": assessment.eligible }))?;
+            Ok(assessment)
+        })
+        .await?;
+    Ok(http::created(
+        format!(
+            "/api/v1/projects/{location_of}/assessments/{}",
+            assessment.id
+        ),
+        assessment.version,
+        &assessment,
+    ))
+}
+
+/// Change a draft assessment, or make it final (`status: final`). A final assessment is
+/// immutable (409 `assessment_final`). Finalizing a programme assessment makes it the one that
+/// counts for the project's approval.
+///
+/// Roles: programmabureau for programme assessments; the advising vakdienst for its own.
+/// Requires `If-Match`.
+#[utoipa::path(
+    patch, path = "/projects/{projectId}/assessments/{assessmentId}", tag = "Assessments", operation_id = "update_assessment",
+    params(
+        ("projectId" = String, Path, description = "The project's id"),
+        ("assessmentId" = String, Path, description = "The assessment's id"),
+        ("If-Match" = String, Header, description = "The assessment's ETag", example = "\"1\"", pattern = "^\"[0-9]{1,18}\"$"),
+    ),
+    request_body(content = AssessmentUpdate, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "Updated", body = Assessment, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "Not allowed to change this assessment"),
+        (status = 404, description = "No such project or assessment"),
+        (status = 409, description = "The assessment is final"),
+        (status = 412, description = "The assessment changed since you read it"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Body is not JSON"),
+        (status = 428, description = "If-Match missing"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update_assessment(
+    req: HttpRequest,
+    caller: Authorized<Assessors>,
+    path: web::Path<(String, String)>,
+    body: JsonObject,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let version = http::if_match(&req)?;
+    let mut fields = Fields::new(body);
+    let scored = read_scores(&mut fields, false);
+    let status = fields.not_null(
+        "status",
+        string(|v| crate::domain::partners::one_of(v, &["draft", "final"])),
+    );
+    fields.finish(())?;
+    let principal = caller.principal;
+    let (project_id, id) = path.into_inner();
+    let assessment = db
+        .write(move |conn| {
+            let (_, project) = readable(conn, &principal, &project_id)?;
+            let before = visible(conn, &principal, &project, &id)?;
+            authz::require(
+                &principal,
+                &project,
+                authz::can_write_assessment(&principal, &project, &facts_of(&before)),
+                "change this assessment",
+            )?;
+            if before.status == "final" {
+                return Err(ApiError::conflict(
+                    "assessment_final",
+                    "A final assessment cannot be changed; make a new one.",
+                ));
+            }
+            if before.version != version {
+                return Err(ApiError::PreconditionFailed {
+                    current: Some(before.version),
+                });
+            }
+            let effects = match scored.effects {
+                Some(effects) => effects,
+                None => serde_json::from_str(&before.effects)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+            };
+            let (sustainability_score, sustainability_motivation) =
+                scored.sustainability.unwrap_or((
+                    before.sustainability_score,
+                    before.sustainability_motivation.clone(),
+                ));
+            let outcome = rules::outcome(&effects, sustainability_score);
+            let now = time::now();
+            let finalizing = status.as_deref() == Some("final");
+            let change = AssessmentChange {
+                status: status.clone(),
+                effects: Some(
+                    serde_json::to_string(&effects)
+                        .map_err(|e| ApiError::Internal(e.to_string()))?,
+                ),
+                sustainability_score: Some(sustainability_score),
+                sustainability_motivation: Some(sustainability_motivation),
+                advice: scored.advice,
+                explanation: scored.explanation,
+                substantial_effects: Some(i32::try_from(outcome.substantial_effects).unwrap_or(0)),
+                eligible: Some(outcome.eligible),
+                finalized_at: finalizing.then_some(Some(now)),
+            };
+            let after = repo::update(conn, &project_id, &id, version, &change, now)?;
+            if finalizing && after.kind == "programme" {
+                repo::set_project_outcome(conn, &project_id, &id, after.eligible, now)?;
+            }
+            let action = if finalizing {
+                "assessment_finalized"
+            } else {
+                "assessment_updated"
+            };
+            record(
+                conn,
+                &principal,
+                &project_id,
+                action,
+                json!({ "assessmentId": id, "kind": after.kind, "eligible": after.eligible }),
+            )?;
+            Ok(Assessment::from(after))
+        })
+        .await?;
+    Ok(http::ok_with_etag(assessment.version, &assessment))
+}
+
+/// Why a project may not be approved: the reasons of its latest final programme assessment, or
+/// that it has none. `None` when it may.
+pub(crate) fn approval_refusal(
+    conn: &mut DbConnection,
+    project_id: &str,
+    assessment_id: Option<&str>,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(assessment_id) = assessment_id else {
+        return Ok(Some(vec!["no final programme assessment".to_owned()]));
+    };
+    let row = repo::find(conn, project_id, assessment_id)?.ok_or_else(|| {
+        ApiError::Internal(format!("project {project_id} names a missing assessment"))
+    })?;
+    let scores: Vec<EffectScore> =
+        serde_json::from_str(&row.effects).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let outcome = rules::outcome(&scores, row.sustainability_score);
+    Ok((!outcome.eligible).then_some(outcome.ineligible_reasons))
+}

@@ -1,0 +1,143 @@
+//! Assessments repo. Finalizing a programme assessment also records its outcome on the project
+//! (the latest final programme assessment is the one that counts).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{assessments, funding_lines, projects};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assessments)]
+pub struct AssessmentRow {
+    pub id: String,
+    pub project_id: String,
+    pub kind: String,
+    pub department_id: Option<String>,
+    pub status: String,
+    /// JSON array of `{effect, score, motivation}`.
+    pub effects: String,
+    pub sustainability_score: i32,
+    pub sustainability_motivation: String,
+    pub advice: String,
+    pub explanation: String,
+    pub substantial_effects: i32,
+    pub eligible: bool,
+    pub author_sub: String,
+    pub finalized_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, Clone, AsChangeset)]
+#[diesel(table_name = assessments)]
+pub struct AssessmentChange {
+    pub status: Option<String>,
+    pub effects: Option<String>,
+    pub sustainability_score: Option<i32>,
+    pub sustainability_motivation: Option<String>,
+    pub advice: Option<String>,
+    pub explanation: Option<String>,
+    pub substantial_effects: Option<i32>,
+    pub eligible: Option<bool>,
+    pub finalized_at: Option<Option<NaiveDateTime>>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &AssessmentRow) -> Result<(), ApiError> {
+    diesel::insert_into(assessments::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    project_id: &str,
+    id: &str,
+) -> Result<Option<AssessmentRow>, ApiError> {
+    Ok(assessments::table
+        .filter(assessments::project_id.eq(project_id))
+        .filter(assessments::id.eq(id))
+        .select(AssessmentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn of_project(
+    conn: &mut DbConnection,
+    project_id: &str,
+) -> Result<Vec<AssessmentRow>, ApiError> {
+    Ok(assessments::table
+        .filter(assessments::project_id.eq(project_id))
+        .order((assessments::created_at, assessments::id))
+        .select(AssessmentRow::as_select())
+        .load(conn)?)
+}
+
+/// Version-checked; returns the row after, or 412.
+pub fn update(
+    conn: &mut DbConnection,
+    project_id: &str,
+    id: &str,
+    expected_version: i64,
+    change: &AssessmentChange,
+    now: NaiveDateTime,
+) -> Result<AssessmentRow, ApiError> {
+    let changed = diesel::update(
+        assessments::table
+            .filter(assessments::project_id.eq(project_id))
+            .filter(assessments::id.eq(id))
+            .filter(assessments::version.eq(expected_version)),
+    )
+    .set((
+        change,
+        assessments::version.eq(expected_version + 1),
+        assessments::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    let current = find(conn, project_id, id)?
+        .ok_or_else(|| ApiError::NotFound(format!("There is no assessment '{id}'.")))?;
+    if changed == 0 {
+        return Err(ApiError::PreconditionFailed {
+            current: Some(current.version),
+        });
+    }
+    Ok(current)
+}
+
+/// Records the outcome of a just-finalized programme assessment on its project.
+pub fn set_project_outcome(
+    conn: &mut DbConnection,
+    project_id: &str,
+    assessment_id: &str,
+    eligible: bool,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(projects::table.filter(projects::id.eq(project_id)))
+        .set((
+            projects::eligible.eq(Some(eligible)),
+            projects::assessment_id.eq(Some(assessment_id)),
+            projects::version.eq(projects::version + 1),
+            projects::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether a department co-finances a project (has a funding line on it).
+pub fn co_finances(
+    conn: &mut DbConnection,
+    project_id: &str,
+    department_id: &str,
+) -> Result<bool, ApiError> {
+    Ok(funding_lines::table
+        .filter(funding_lines::project_id.eq(project_id))
+        .filter(funding_lines::source_type.eq("department"))
+        .filter(funding_lines::source_id.eq(department_id))
+        .select(funding_lines::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
+}
