@@ -59,6 +59,8 @@ pub struct Settings {
     pub workers: usize,
     /// Days the programme bureau has to answer a submitted project (`PROJECT_RESPONSE_DAYS`).
     pub project_response_days: i64,
+    /// Seconds between overdue sweeps (`WIJKREGIE_OVERDUE_SWEEP_SECONDS`, 0: no sweep).
+    pub overdue_sweep_seconds: u64,
 }
 
 impl Settings {
@@ -151,6 +153,15 @@ impl Settings {
         let project_response_days =
             number(&var, "PROJECT_RESPONSE_DAYS", 14, 0, 365, &mut problems);
 
+        let overdue_sweep_seconds = number(
+            &var,
+            "WIJKREGIE_OVERDUE_SWEEP_SECONDS",
+            60,
+            0,
+            86_400,
+            &mut problems,
+        );
+
         let cors_origins: Vec<String> = var("WIJKREGIE_CORS_ORIGINS")
             .map(|list| {
                 list.split(',')
@@ -178,6 +189,7 @@ impl Settings {
                 cors_origins,
                 workers,
                 project_response_days,
+                overdue_sweep_seconds,
             }),
             _ => Err(problems),
         }

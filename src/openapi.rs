@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api::{
     assessments, departments, districts, events, health, neighbourhoods, partners, project_parts,
-    projects, themes,
+    projects, signals, themes,
 };
 use crate::error::{InvalidParam, PROBLEM_JSON, Problem};
 
@@ -56,6 +56,8 @@ pub const BASE_PATH: &str = "/api/v1";
         project_parts::list_notes, project_parts::create_note,
         assessments::list_assessments, assessments::get_assessment,
         assessments::create_assessment, assessments::update_assessment,
+        signals::list_signals, signals::get_signal, signals::create_signal, signals::update_signal,
+        signals::transition_signal, signals::reassign_signal, signals::signal_history,
         events::list_events,
         health::live, health::ready,
     ),
@@ -75,6 +77,7 @@ pub const BASE_PATH: &str = "/api/v1";
         (name = "Projects", description = "Neighbourhood projects and their status machine, from idea to evaluation."),
         (name = "Project parts", description = "Goals, funding lines, project partners, links and notes of a project."),
         (name = "Assessments", description = "Assessments against the six effects and sustainability; the latest final programme assessment decides approval."),
+        (name = "Signals", description = "Signals from the neighbourhood, routed by theme to the department that owns the policy, answered on time."),
         (name = "Events", description = "The audit trail of every change, in commit order."),
         (name = "Health", description = "Liveness and readiness, outside the versioned API."),
     )

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, Route, web};
 
 use crate::api::{
     assessments, departments, districts, events, health, neighbourhoods, partners,
-    project_parts as parts, projects, themes,
+    project_parts as parts, projects, signals, themes,
 };
 use crate::error::ApiError;
 use crate::openapi;
@@ -192,6 +192,37 @@ pub fn api(cfg: &mut web::ServiceConfig) {
             web::get().to(assessments::get_assessment),
             web::patch().to(assessments::update_assessment),
         ],
+    ))
+    .service(resource(
+        "/signals",
+        "GET, POST",
+        [
+            web::get().to(signals::list_signals),
+            web::post().to(signals::create_signal),
+        ],
+    ))
+    .service(resource(
+        "/signals/{signalId}",
+        "GET, PATCH",
+        [
+            web::get().to(signals::get_signal),
+            web::patch().to(signals::update_signal),
+        ],
+    ))
+    .service(resource(
+        "/signals/{signalId}/transitions",
+        "POST",
+        [web::post().to(signals::transition_signal)],
+    ))
+    .service(resource(
+        "/signals/{signalId}/reassignments",
+        "POST",
+        [web::post().to(signals::reassign_signal)],
+    ))
+    .service(resource(
+        "/signals/{signalId}/history",
+        "GET",
+        [web::get().to(signals::signal_history)],
     ))
     .service(resource(
         "/events",

@@ -3,6 +3,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
+use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -111,11 +112,36 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     .map_err(|e| format!("cannot serve on {address}: {e}"))?
     .run();
 
+    if settings.overdue_sweep_seconds > 0 {
+        spawn_overdue_sweep(
+            db.clone(),
+            Duration::from_secs(settings.overdue_sweep_seconds),
+        );
+    }
     Ok(Application {
         server,
         address,
         db,
     })
+}
+
+/// Every `interval`, writes the `signal.overdue` events that are due. Runs on every instance;
+/// the sweep itself makes sure each signal gets exactly one.
+fn spawn_overdue_sweep(db: Db, interval: Duration) {
+    actix_web::rt::spawn(async move {
+        let mut ticker = actix_web::rt::time::interval(interval);
+        loop {
+            ticker.tick().await;
+            match db
+                .read(|conn| crate::api::signals::sweep_overdue(conn, crate::domain::time::now()))
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => log::info!("overdue sweep: {n} signal(s) passed their due date"),
+                Err(e) => log::warn!("overdue sweep failed: {e}"),
+            }
+        }
+    });
 }
 
 /// CORS for browser clients on the configured origins (and the service's own origin, so that

@@ -13,4 +13,5 @@ pub mod partners;
 pub mod project_parts;
 pub mod projects;
 mod records;
+pub mod signals;
 pub mod themes;

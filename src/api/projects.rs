@@ -156,6 +156,8 @@ pub struct Project {
     pub eligible: Option<bool>,
     /// That assessment.
     pub assessment_id: Option<String>,
+    /// The signals from the neighbourhood linked to this project.
+    pub signal_ids: Vec<String>,
     pub version: i64,
     #[serde(with = "time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -210,6 +212,7 @@ impl From<ProjectRecord> for Project {
             budget,
             eligible: row.eligible,
             assessment_id: row.assessment_id,
+            signal_ids: project.signal_ids,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,

@@ -134,6 +134,15 @@ policy!(
     Assessors: Programmabureau, Vakdienst
 );
 policy!(
+    /// Reporting signals (a stadsdeel in its district: see `authz`).
+    SignalReporters: Programmabureau, Stadsdeel, Vakdienst, Partner
+);
+policy!(
+    /// Handling signals: moving, handing off, linking. Partners pass the route so that the
+    /// object rules in `authz` can answer 404 for a signal they may not even read.
+    SignalHandlers: Programmabureau, Stadsdeel, Vakdienst, Partner
+);
+policy!(
     /// The audit trail.
     EventReaders: Programmabureau, Admin
 );

@@ -198,3 +198,88 @@ pub fn can_write_assessment(
         Role::Stadsdeel { .. } | Role::Partner { .. } | Role::Admin => false,
     }
 }
+
+/// What the rules need to know about a signal.
+#[derive(Debug, Clone)]
+pub struct SignalFacts {
+    pub id: String,
+    pub district_id: String,
+    pub assigned_department_id: String,
+    /// Every department it was ever assigned to, the current one included.
+    pub departments: Vec<String>,
+    pub reported_by_partner_id: Option<String>,
+}
+
+/// Reading a signal: the bureau and administration all; a stadsdeel its district's; a vakdienst
+/// those assigned to it now or before; a partner those it reported.
+pub fn can_read_signal(principal: &Principal, signal: &SignalFacts) -> bool {
+    match &principal.role {
+        Role::Programmabureau | Role::Admin => true,
+        Role::Stadsdeel { district_id } => &signal.district_id == district_id,
+        Role::Vakdienst { department_id } => signal.departments.iter().any(|d| d == department_id),
+        Role::Partner { partner_id } => {
+            signal.reported_by_partner_id.as_deref() == Some(partner_id.as_str())
+        }
+    }
+}
+
+/// Seeing the reporter's personal data: the bureau and the department assigned now.
+pub fn can_see_reporter(principal: &Principal, signal: &SignalFacts) -> bool {
+    match &principal.role {
+        Role::Programmabureau => true,
+        Role::Vakdienst { department_id } => &signal.assigned_department_id == department_id,
+        Role::Stadsdeel { .. } | Role::Partner { .. } | Role::Admin => false,
+    }
+}
+
+/// Moving a signal along its status machine and handing it off: the bureau and the department
+/// assigned now.
+pub fn can_handle_signal(principal: &Principal, signal: &SignalFacts) -> bool {
+    match &principal.role {
+        Role::Programmabureau => true,
+        Role::Vakdienst { department_id } => &signal.assigned_department_id == department_id,
+        Role::Stadsdeel { .. } | Role::Partner { .. } | Role::Admin => false,
+    }
+}
+
+/// Linking a signal to projects: the bureau, the district's stadsdeel, the department assigned now.
+pub fn can_link_signal(principal: &Principal, signal: &SignalFacts) -> bool {
+    match &principal.role {
+        Role::Programmabureau => true,
+        Role::Stadsdeel { district_id } => &signal.district_id == district_id,
+        Role::Vakdienst { department_id } => &signal.assigned_department_id == department_id,
+        Role::Partner { .. } | Role::Admin => false,
+    }
+}
+
+/// Reporting a signal: the bureau, a vakdienst and a partner anywhere; a stadsdeel in its own
+/// district's neighbourhoods.
+pub fn can_report_signal(principal: &Principal, district_id: &str) -> bool {
+    match &principal.role {
+        Role::Programmabureau | Role::Vakdienst { .. } | Role::Partner { .. } => true,
+        Role::Stadsdeel { district_id: own } => own == district_id,
+        Role::Admin => false,
+    }
+}
+
+/// 404 when the principal may not read the signal, 403 when it may read but not do this.
+pub fn require_signal(
+    principal: &Principal,
+    signal: &SignalFacts,
+    allowed: bool,
+    what: &str,
+) -> Result<(), ApiError> {
+    if !can_read_signal(principal, signal) {
+        return Err(ApiError::NotFound(format!(
+            "There is no signal '{}'.",
+            signal.id
+        )));
+    }
+    if !allowed {
+        return Err(ApiError::Forbidden(format!(
+            "The role '{}' may not {what} on this signal.",
+            principal.role.kind().as_str()
+        )));
+    }
+    Ok(())
+}

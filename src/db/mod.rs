@@ -10,6 +10,7 @@ pub mod partners;
 pub mod projects;
 pub mod reference;
 pub mod schema;
+pub mod signals;
 
 use std::time::Duration;
 

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::{
     funding_lines, goals, notes, project_effects, project_links, project_neighbourhoods,
-    project_partners, projects,
+    project_partners, projects, signal_projects,
 };
 use crate::auth::{Principal, Role};
 use crate::authz::ProjectFacts;
@@ -159,6 +159,8 @@ pub struct Project {
     pub links: Vec<LinkView>,
     /// (source type, amount) of every funding line.
     pub funding: Vec<(String, i64)>,
+    /// The signals linked to it.
+    pub signal_ids: Vec<String>,
 }
 
 impl Project {
@@ -234,6 +236,15 @@ fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Projec
     {
         funding.entry(project).or_default().push((source, amount));
     }
+    let mut signals: HashMap<String, Vec<String>> = HashMap::new();
+    for (project, signal) in signal_projects::table
+        .filter(signal_projects::project_id.eq_any(&ids))
+        .order((signal_projects::project_id, signal_projects::signal_id))
+        .select((signal_projects::project_id, signal_projects::signal_id))
+        .load::<(String, String)>(conn)?
+    {
+        signals.entry(project).or_default().push(signal);
+    }
     let mut links: HashMap<String, Vec<LinkView>> = HashMap::new();
     type LinkTuple = (String, String, String, String, NaiveDateTime);
     let rows_of_links: Vec<LinkTuple> = project_links::table
@@ -279,6 +290,7 @@ fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Projec
             partners: partners.remove(&row.id).unwrap_or_default(),
             links: links.remove(&row.id).unwrap_or_default(),
             funding: funding.remove(&row.id).unwrap_or_default(),
+            signal_ids: signals.remove(&row.id).unwrap_or_default(),
             row,
         })
         .collect())

@@ -216,6 +216,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signals (id) {
+        id -> Text,
+        title -> Text,
+        title_search -> Text,
+        description -> Text,
+        neighbourhood_id -> Text,
+        district_id -> Text,
+        source -> Text,
+        theme_id -> Text,
+        policy_feedback -> Bool,
+        reporter_name -> Nullable<Text>,
+        reporter_email -> Nullable<Text>,
+        reporter_phone -> Nullable<Text>,
+        reported_by_partner_id -> Nullable<Text>,
+        assigned_department_id -> Text,
+        status -> Text,
+        received_at -> Timestamp,
+        due_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        response -> Nullable<Text>,
+        reassignment_count -> Integer,
+        overdue_recorded -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signal_departments (signal_id, department_id) {
+        signal_id -> Text,
+        department_id -> Text,
+    }
+}
+
+diesel::table! {
+    signal_projects (signal_id, project_id) {
+        signal_id -> Text,
+        project_id -> Text,
+    }
+}
+
 diesel::joinable!(neighbourhoods -> districts (district_id));
 diesel::joinable!(themes -> departments (department_id));
 diesel::joinable!(partner_neighbourhoods -> partners (partner_id));
@@ -236,6 +279,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     partners,
     partner_neighbourhoods,
     assessments,
+    signals,
+    signal_departments,
+    signal_projects,
     projects,
     project_neighbourhoods,
     project_effects,

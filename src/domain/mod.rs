@@ -8,6 +8,7 @@ pub mod events;
 pub mod partners;
 pub mod projects;
 pub mod reference;
+pub mod signals;
 pub mod time;
 
 /// Why one input value was refused: a stable snake_case code and a human-readable reason.

@@ -213,6 +213,7 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         cors_origins: Vec::new(),
         workers: 1,
         project_response_days: 14,
+        overdue_sweep_seconds: 0,
     }
 }
 

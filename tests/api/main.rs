@@ -19,4 +19,5 @@ mod openapi;
 mod operations;
 mod projects;
 mod reference;
+mod signals;
 mod storage;
