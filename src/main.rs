@@ -129,7 +129,12 @@ async fn serve(settings: Settings) -> Result<(), String> {
              Set WIJKREGIE_JWT_SECRET or WIJKREGIE_JWT_PUBLIC_KEY_FILE for anything but your own machine.",
             settings.data_dir().display()
         );
-        print_development_tokens(&settings, secret.as_deref(), app.address);
+        let partner_id = app.db.get().ok().and_then(|mut conn| {
+            wijkregie::db::partners::first_active_id(&mut conn)
+                .ok()
+                .flatten()
+        });
+        print_development_tokens(&settings, secret.as_deref(), app.address, partner_id);
     }
     app.server
         .await
@@ -140,7 +145,9 @@ fn print_development_tokens(
     settings: &Settings,
     secret: Option<&[u8]>,
     address: std::net::SocketAddr,
+    partner_id: Option<String>,
 ) {
+    let partner_id_missing = partner_id.is_none();
     let Ok(minter) = TokenMinter::new(&settings.jwt, secret) else {
         return;
     };
@@ -158,16 +165,19 @@ fn print_development_tokens(
         Role::Vakdienst {
             department_id: "ocw".to_owned(),
         },
-        Role::Partner {
-            partner_id: "dev-partner".to_owned(),
-        },
         Role::Admin,
     ];
-    for role in roles {
+    // A partner token is only useful for a partner that exists: take the first registered one.
+    let partner = partner_id.map(|partner_id| Role::Partner { partner_id });
+    for role in roles.into_iter().chain(partner) {
         let subject = default_subject(&role);
         if let Ok(token) = minter.mint(&subject, None, &role, Duration::from_secs(8 * 3600)) {
             println!("  {:<16} {token}", role.kind().as_str());
         }
+    }
+    if partner_id_missing {
+        println!("  (no partner token: register a partner with POST /api/v1/partners, then");
+        println!("   `wijkregie token --role partner --partner <its id>`)");
     }
     println!();
 }

@@ -224,3 +224,13 @@ pub fn list(
         .load(conn)?;
     with_neighbourhoods(conn, rows)
 }
+
+/// The first registered active partner, if any (for development-mode tokens).
+pub fn first_active_id(conn: &mut DbConnection) -> Result<Option<String>, ApiError> {
+    Ok(partners::table
+        .filter(partners::active.eq(true))
+        .order(partners::id.asc())
+        .select(partners::id)
+        .first(conn)
+        .optional()?)
+}
