@@ -10,6 +10,7 @@ pub mod auth;
 pub mod authz;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod openapi;

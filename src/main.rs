@@ -24,7 +24,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service (the default). Migrates the database first.
-    Serve,
+    Serve {
+        /// Load the demo programme first when the database holds no programme data yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Load the demo programme into a database without programme data, then exit.
+    DemoData,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print a signed token for development and integration tests.
@@ -62,12 +68,13 @@ struct TokenArgs {
 async fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Openapi => print_openapi(),
-        Command::Serve => match settings() {
-            Ok(settings) => serve(settings).await,
+        Command::Serve { demo } => match settings() {
+            Ok(settings) => serve(settings, demo).await,
             Err(e) => Err(e),
         },
+        Command::DemoData => settings().and_then(|s| load_demo(&s)),
         Command::Migrate => settings().and_then(|s| startup::open_database(&s).map(|_| ())),
         Command::Token(args) => settings().and_then(|s| token(&s, &args)),
     };
@@ -106,7 +113,32 @@ fn dev_secret(settings: &Settings) -> Result<Option<Vec<u8>>, String> {
     }
 }
 
-async fn serve(settings: Settings) -> Result<(), String> {
+/// Loads the demo programme, or says why it changed nothing.
+fn load_demo(settings: &Settings) -> Result<(), String> {
+    let db = startup::open_database(settings)?;
+    let mut conn = db
+        .get()
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    match wijkregie::demo::load(&mut conn, wijkregie::domain::time::now())
+        .map_err(|e| format!("loading the demo programme failed: {e}"))?
+    {
+        Some(loaded) => log::info!(
+            "demo programme loaded: {} partners, {} projects, {} signals",
+            loaded.partners,
+            loaded.projects,
+            loaded.signals
+        ),
+        None => log::info!(
+            "the database holds programme data already; the demo programme was not loaded"
+        ),
+    }
+    Ok(())
+}
+
+async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
+    if demo {
+        load_demo(&settings)?;
+    }
     let development = settings.jwt.key == JwtKey::Development;
     if development && !settings.binds_loopback_only() {
         return Err(format!(

@@ -13,6 +13,7 @@ mod assessments;
 mod auth;
 mod cli;
 mod conventions;
+mod demo;
 mod events;
 mod helpers;
 mod openapi;
