@@ -145,3 +145,40 @@ pub async fn list_events(
     );
     Ok(http::page_response(&req, page))
 }
+
+/// A page of one resource's events, oldest first, once `check` has confirmed that the caller
+/// may read the resource (it answers 404 otherwise).
+pub(crate) async fn history<F>(
+    req: &HttpRequest,
+    db: &Db,
+    mut query: QueryParams,
+    resource_type: &'static str,
+    id: String,
+    check: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&mut crate::db::DbConnection, &str) -> Result<(), ApiError> + Send + 'static,
+{
+    let page = PageRequest::read(&mut query);
+    query.finish()?;
+    let cursor = page.after_number()?;
+    let limit = page.limit;
+    let rows = db
+        .read(move |conn| {
+            check(conn, &id)?;
+            let filter = EventFilter {
+                resource_type: Some(resource_type.to_owned()),
+                resource_id: Some(id),
+                ..EventFilter::default()
+            };
+            repo::list(conn, &filter, cursor, limit)
+        })
+        .await?;
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |row| row.id.to_be_bytes().to_vec(),
+        Event::from,
+    );
+    Ok(http::page_response(req, page))
+}

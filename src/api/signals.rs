@@ -8,13 +8,12 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::events::Event;
 use super::http::{self, EventPageParams, Page, PageParams, PageRequest};
 use super::input::{Field, Fields, JsonObject, QueryParams, array, bool_param, slug_param, string};
 use super::projects::{id_param, text};
 use crate::auth::{AnyRole, Authorized, Principal, Role, SignalHandlers, SignalReporters};
 use crate::authz::{self, SignalFacts};
-use crate::db::events::{self as event_store, EventFilter};
+use crate::db::events as event_store;
 use crate::db::signals::{
     self as repo, Signal as SignalRecord, SignalChange, SignalFilter, SignalRow,
 };
@@ -739,33 +738,19 @@ pub async fn signal_history(
     req: HttpRequest,
     caller: Authorized<AnyRole>,
     path: web::Path<String>,
-    mut query: QueryParams,
+    query: QueryParams,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = PageRequest::read(&mut query);
-    query.finish()?;
-    let cursor = page.after_number()?;
-    let limit = page.limit;
     let principal = caller.principal;
-    let id = path.into_inner();
-    let rows = db
-        .read(move |conn| {
-            readable(conn, &principal, &id)?;
-            let filter = EventFilter {
-                resource_type: Some("signal".to_owned()),
-                resource_id: Some(id),
-                ..EventFilter::default()
-            };
-            event_store::list(conn, &filter, cursor, limit)
-        })
-        .await?;
-    let page = Page::from_rows(
-        rows,
-        limit,
-        |row| row.id.to_be_bytes().to_vec(),
-        Event::from,
-    );
-    Ok(http::page_response(&req, page))
+    super::events::history(
+        &req,
+        &db,
+        query,
+        "signal",
+        path.into_inner(),
+        move |conn, id| readable(conn, &principal, id).map(|_| ()),
+    )
+    .await
 }
 
 /// Writes one `signal.overdue` event for each open signal that has passed its due date and has
