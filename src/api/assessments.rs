@@ -66,7 +66,7 @@ pub struct Assessment {
     pub eligible: bool,
     #[schema(example = json!(["2 of the required 3 effects substantial"]))]
     pub ineligible_reasons: Vec<String>,
-    #[serde(serialize_with = "serialize_optional_time")]
+    #[serde(with = "time::rfc3339_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub finalized_at: Option<NaiveDateTime>,
     pub version: i64,
@@ -76,16 +76,6 @@ pub struct Assessment {
     #[serde(with = "time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
-}
-
-fn serialize_optional_time<S: serde::Serializer>(
-    at: &Option<NaiveDateTime>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match at {
-        Some(at) => s.serialize_str(&time::format(at)),
-        None => s.serialize_none(),
-    }
 }
 
 impl From<AssessmentRow> for Assessment {

@@ -137,15 +137,15 @@ pub struct Project {
     pub sustainability_plan: Option<String>,
     #[schema(example = "draft")]
     pub status: String,
-    #[serde(with = "optional_time")]
+    #[serde(with = "time::rfc3339_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub submitted_at: Option<NaiveDateTime>,
     /// When the bureau owes the initiator an answer (set on submission).
-    #[serde(with = "optional_time")]
+    #[serde(with = "time::rfc3339_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub response_due_at: Option<NaiveDateTime>,
     /// When the bureau answered (the project left `submitted`).
-    #[serde(with = "optional_time")]
+    #[serde(with = "time::rfc3339_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub responded_at: Option<NaiveDateTime>,
     pub partners: Vec<ProjectPartner>,
@@ -164,21 +164,6 @@ pub struct Project {
     #[serde(with = "time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
-}
-
-mod optional_time {
-    use chrono::NaiveDateTime;
-    use serde::Serializer;
-
-    pub fn serialize<S: Serializer>(
-        at: &Option<NaiveDateTime>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match at {
-            Some(at) => serializer.serialize_str(&crate::domain::time::format(at)),
-            None => serializer.serialize_none(),
-        }
-    }
 }
 
 impl From<ProjectRecord> for Project {

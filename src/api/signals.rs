@@ -59,7 +59,7 @@ pub struct Signal {
     #[serde(with = "time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub due_at: NaiveDateTime,
-    #[serde(serialize_with = "optional_time")]
+    #[serde(with = "time::rfc3339_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub answered_at: Option<NaiveDateTime>,
     pub response: Option<String>,
@@ -74,16 +74,6 @@ pub struct Signal {
     #[serde(with = "time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
-}
-
-fn optional_time<S: serde::Serializer>(
-    at: &Option<NaiveDateTime>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match at {
-        Some(at) => s.serialize_str(&time::format(at)),
-        None => s.serialize_none(),
-    }
 }
 
 impl Signal {

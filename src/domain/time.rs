@@ -34,6 +34,22 @@ pub mod rfc3339 {
     }
 }
 
+/// Serde helper: an optional UTC `NaiveDateTime`, written as RFC 3339 with `Z` or `null`.
+pub mod rfc3339_option {
+    use chrono::NaiveDateTime;
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(
+        at: &Option<NaiveDateTime>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match at {
+            Some(at) => serializer.serialize_str(&super::format(at)),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
