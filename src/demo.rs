@@ -48,7 +48,7 @@ const THEMES: [(&str, &str, i64); 10] = [
     ("other", "dpz", 28),
 ];
 const DEPARTMENTS: [&str; 6] = ["ocw", "szw", "dso", "dsb", "dpz", "bsd"];
-const PROJECT_IDEAS: [&str; 12] = [
+pub(crate) const PROJECT_IDEAS: [&str; 12] = [
     "Moestuin op het plein",
     "Huiswerkklas in het buurthuis",
     "Taalcafé voor ouders",
@@ -62,7 +62,7 @@ const PROJECT_IDEAS: [&str; 12] = [
     "Veilig naar school",
     "Repair café",
 ];
-const SIGNAL_TOPICS: [&str; 8] = [
+pub(crate) const SIGNAL_TOPICS: [&str; 8] = [
     "Subsidieaanvraag buurthuis blijft liggen",
     "Loszittende stoeptegels bij de school",
     "Wachtlijst schuldhulp te lang",
@@ -73,11 +73,12 @@ const SIGNAL_TOPICS: [&str; 8] = [
     "Loket alleen op afspraak bereikbaar",
 ];
 
-/// SplitMix64: small, fast, and the same sequence on every platform and version.
-struct Rng(u64);
+/// SplitMix64: small, fast, and the same sequence on every platform and version. Shared with
+/// the bulk generator (`crate::generate`), so both make ids and choices the same way.
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -86,16 +87,16 @@ impl Rng {
     }
 
     /// A number from 0 to `n - 1`.
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         usize::try_from(self.next() % u64::try_from(n.max(1)).unwrap_or(1)).unwrap_or(0)
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
 
     /// A deterministic UUIDv7-shaped id whose time part orders like `at`.
-    fn id(&mut self, at: NaiveDateTime) -> String {
+    pub(crate) fn id(&mut self, at: NaiveDateTime) -> String {
         let millis = u64::try_from(at.and_utc().timestamp_millis()).unwrap_or(0);
         let random = self.next();
         format!(

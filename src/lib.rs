@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod generate;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

@@ -1,4 +1,4 @@
-//! The `wijkregie` command: serve (the default), migrate, token, openapi.
+//! The `wijkregie` command: serve (the default), migrate, token, openapi, demo-data, generate.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use wijkregie::auth::jwt::development_secret;
 use wijkregie::auth::{Role, RoleKind, TokenMinter};
 use wijkregie::config::{JwtKey, Settings, parse_duration};
-use wijkregie::{openapi, startup};
+use wijkregie::{generate, openapi, startup};
 
 #[derive(Parser)]
 #[command(
@@ -31,12 +31,34 @@ enum Command {
     },
     /// Load the demo programme into a database without programme data, then exit.
     DemoData,
+    /// Generate a city-scale programme (for the benchmark) into a database without programme
+    /// data, then exit. The same seed and anchor give the same data.
+    Generate(GenerateArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print a signed token for development and integration tests.
     Token(TokenArgs),
     /// Print the OpenAPI document.
     Openapi,
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// Number of projects (partners: one per 20 projects, at least 10).
+    #[arg(long, default_value_t = 100_000)]
+    projects: usize,
+    /// Number of signals.
+    #[arg(long, default_value_t = 1_000_000)]
+    signals: usize,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Every time lies before midnight (UTC) of this day, YYYY-MM-DD; by default today.
+    #[arg(long)]
+    anchor: Option<String>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -75,6 +97,7 @@ async fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::DemoData => settings().and_then(|s| load_demo(&s)),
+        Command::Generate(args) => settings().and_then(|s| generate(&s, &args)),
         Command::Migrate => settings().and_then(|s| startup::open_database(&s).map(|_| ())),
         Command::Token(args) => settings().and_then(|s| token(&s, &args)),
     };
@@ -133,6 +156,103 @@ fn load_demo(settings: &Settings) -> Result<(), String> {
         ),
     }
     Ok(())
+}
+
+/// Generates a city-scale programme, with a progress bar on standard error.
+fn generate(settings: &Settings, args: &GenerateArgs) -> Result<(), String> {
+    const MAX_ROWS: usize = 100_000_000;
+    if args.projects > MAX_ROWS || args.signals > MAX_ROWS {
+        return Err(format!(
+            "--projects and --signals must be at most {MAX_ROWS}"
+        ));
+    }
+    let day = match &args.anchor {
+        None => wijkregie::domain::time::now().date(),
+        Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|e| format!("--anchor '{text}' is not a date like 2026-11-27: {e}"))?,
+    };
+    let plan = generate::Plan {
+        projects: args.projects,
+        signals: args.signals,
+        seed: args.seed,
+        anchor: generate::Plan::anchor_of(day),
+    };
+    let db = startup::open_database(settings)?;
+    let mut conn = db
+        .get()
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    let started = std::time::Instant::now();
+    let mut bar = ProgressBar::new(!args.quiet);
+    let generated = generate::generate(&mut conn, &plan, &mut |stage, done, total| {
+        bar.show(stage, done, total);
+    })
+    .map_err(|e| format!("generating the programme failed: {e}"))?;
+    bar.end();
+    match generated {
+        Some(g) => {
+            eprintln!(
+                "generated {} partners, {} projects ({} assessments), {} signals and {} events \
+                 in {:.1} s (seed {}, anchor {day})",
+                g.partners,
+                g.projects,
+                g.assessments,
+                g.signals,
+                g.events,
+                started.elapsed().as_secs_f64(),
+                plan.seed
+            );
+            Ok(())
+        }
+        None => Err(
+            "the database holds programme data already; generate into an empty database".to_owned(),
+        ),
+    }
+}
+
+/// A one-line progress bar on standard error, redrawn when its percentage changes.
+struct ProgressBar {
+    enabled: bool,
+    last: Option<(&'static str, usize)>,
+    started: std::time::Instant,
+}
+
+impl ProgressBar {
+    fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            last: None,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    fn show(&mut self, stage: &'static str, done: usize, total: usize) {
+        if !self.enabled {
+            return;
+        }
+        let percent = done.saturating_mul(100) / total.max(1);
+        if let Some((last_stage, last_percent)) = self.last {
+            if last_stage == stage && last_percent == percent {
+                return;
+            }
+            if last_stage != stage {
+                eprintln!();
+            }
+        }
+        self.last = Some((stage, percent));
+        let filled = percent * 30 / 100;
+        eprint!(
+            "\r{stage:<10} [{}{}] {percent:>3}% {done:>9}/{total:<9} {:>6.1} s",
+            "#".repeat(filled),
+            " ".repeat(30 - filled),
+            self.started.elapsed().as_secs_f64()
+        );
+    }
+
+    fn end(&mut self) {
+        if self.enabled && self.last.is_some() {
+            eprintln!();
+        }
+    }
 }
 
 async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
