@@ -15,6 +15,7 @@ mod cli;
 mod conventions;
 mod demo;
 mod events;
+mod generate;
 mod helpers;
 mod openapi;
 mod operations;
