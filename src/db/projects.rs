@@ -442,9 +442,13 @@ pub fn list(
                 )),
         ),
     };
-    if !filter.statuses.is_empty() {
-        query = query.filter(projects::status.eq_any(filter.statuses.clone()));
-    }
+    query = match filter.statuses.as_slice() {
+        [] => query,
+        // `=` rather than `= ANY(…)` for one value: PostgreSQL then reads projects_status or
+        // projects_district_status in id order instead of filtering the newest projects.
+        [status] => query.filter(projects::status.eq(status.clone())),
+        statuses => query.filter(projects::status.eq_any(statuses.to_vec())),
+    };
     if let Some(district_id) = &filter.district_id {
         query = query.filter(projects::district_id.eq(district_id.clone()));
     }

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 use super::DbConnection;
 use super::schema::{signal_departments, signal_projects, signals};
@@ -221,6 +223,10 @@ pub struct SignalFilter {
 }
 
 const DONE: [&str; 2] = ["answered", "closed"];
+/// Open signals (not in `DONE`), as literal SQL: the partial index `signals_open` (migration
+/// 2026-11-27-000006) has exactly this condition, and a planner uses a partial index only when
+/// the query's own condition shows it applies, which a bound parameter does not.
+const OPEN_PREDICATE: &str = "\"signals\".\"status\" NOT IN ('answered', 'closed')";
 
 /// Newest first, only what `principal` may read; `limit + 1` signals after the cursor id.
 pub fn list(
@@ -247,9 +253,13 @@ pub fn list(
             query.filter(signals::reported_by_partner_id.eq(partner_id.clone()))
         }
     };
-    if !filter.statuses.is_empty() {
-        query = query.filter(signals::status.eq_any(filter.statuses.clone()));
-    }
+    query = match filter.statuses.as_slice() {
+        [] => query,
+        // `=` rather than `= ANY(…)` for one value: PostgreSQL then reads an index on
+        // (…, status, id) in id order instead of sorting.
+        [status] => query.filter(signals::status.eq(status.clone())),
+        statuses => query.filter(signals::status.eq_any(statuses.to_vec())),
+    };
     if let Some(theme_id) = &filter.theme_id {
         query = query.filter(signals::theme_id.eq(theme_id.clone()));
     }
@@ -271,7 +281,7 @@ pub fn list(
     match filter.overdue {
         Some((true, now)) => {
             query = query
-                .filter(signals::status.ne_all(DONE))
+                .filter(sql::<Bool>(OPEN_PREDICATE))
                 .filter(signals::due_at.lt(now))
         }
         Some((false, now)) => {
