@@ -386,7 +386,7 @@ fn run(o: &Options) -> Result<bool, String> {
     };
 
     step("starting the release server (production settings: JWT secret, log level warn)");
-    let server = Server::start(&database_url, &secret, &dir.join("server.log"), "warn")?;
+    let server = Server::start(&database_url, &secret, &dir.join("server.log"), true)?;
     let mut results = Vec::new();
     for workload in &selected {
         let ids = match workload.ids {
@@ -574,18 +574,24 @@ struct Server {
 }
 
 impl Server {
-    fn start(database_url: &str, secret: &str, log: &Path, level: &str) -> Result<Self, String> {
+    /// `sweep`: whether the overdue sweep runs (it does in production; the capture server turns
+    /// it off, so that its statements are not taken for a request's).
+    fn start(database_url: &str, secret: &str, log: &Path, sweep: bool) -> Result<Self, String> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("no free port: {e}"))?
             .port();
         let log_file = std::fs::File::create(log).map_err(|e| e.to_string())?;
-        let child = Command::new(SERVER_BIN)
+        let mut command = Command::new(SERVER_BIN);
+        if !sweep {
+            command.env("WIJKREGIE_OVERDUE_SWEEP_SECONDS", "0");
+        }
+        let child = command
             .arg("serve")
             .env("DATABASE_URL", database_url)
             .env("WIJKREGIE_BIND", format!("127.0.0.1:{port}"))
             .env("WIJKREGIE_JWT_SECRET", secret)
-            .env("RUST_LOG", level)
+            .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(log_file)
             .spawn()
@@ -733,7 +739,7 @@ fn capture(
         ))
         .map_err(|e| e.to_string())?;
     let result = (|| {
-        let server = Server::start(database_url, secret, &dir.join("capture.log"), "warn")?;
+        let server = Server::start(database_url, secret, &dir.join("capture.log"), false)?;
         let mut captured = HashMap::new();
         let outcome = (|| {
             for workload in workloads {
@@ -1054,81 +1060,92 @@ fn run_pgbench(
 ) -> Result<Measured, String> {
     let capture_id = ids.first().map(String::as_str);
     let (files, defines) = pgbench_scripts(workload, statements, capture_id, ids, dir)?;
-    let run = |seconds: u64, log_prefix: Option<&Path>| -> Result<String, String> {
-        let mut command = Command::new(pgbench);
-        command.args([
-            "-n",
-            "-M",
-            "prepared",
-            "-c",
-            &o.connections.to_string(),
-            "-j",
-            &o.threads.to_string(),
-            "-T",
-            &seconds.to_string(),
-        ]);
-        for file in &files {
-            command.arg("-f").arg(format!("{}@1", file.display()));
-        }
-        for define in &defines {
-            command.arg("-D").arg(define);
-        }
-        if let Some(prefix) = log_prefix {
-            command
-                .arg("-l")
-                .arg(format!("--log-prefix={}", prefix.display()));
-        }
-        // The connection string as the server uses it: TCP to 127.0.0.1, sslmode=disable.
-        command.arg(database_url);
-        let output = command
-            .output()
-            .map_err(|e| format!("cannot run pgbench: {e}"))?;
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        if !output.status.success() {
-            return Err(format!(
-                "pgbench failed for {}: {}\n{}",
-                workload.name,
-                String::from_utf8_lossy(&output.stderr),
-                stdout
-            ));
-        }
-        Ok(stdout)
-    };
-    if o.warmup > 0 {
-        run(o.warmup, None)?;
-    }
     let log_dir = dir.join(format!("pgbench-{}", slug(workload.name)));
     std::fs::create_dir_all(&log_dir).map_err(|e| e.to_string())?;
-    let prefix = log_dir.join("tx");
-    let stdout = run(o.duration, Some(&prefix))?;
-    let tps = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("tps = "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|v| v.parse::<f64>().ok())
-        .ok_or_else(|| format!("no tps in the pgbench output:\n{stdout}"))?;
+    // One pgbench process for warm-up and measurement: each connection prepares every statement
+    // of every script once (100 scripts for the random-id workloads), as the server's statement
+    // cache does once per pooled connection; that happens in the warm-up, which is cut from the
+    // per-transaction log below, as is the ramp-down at the end.
+    let mut command = Command::new(pgbench);
+    command.args([
+        "-n",
+        "-M",
+        "prepared",
+        "-c",
+        &o.connections.to_string(),
+        "-j",
+        &o.threads.to_string(),
+        "-T",
+        &(o.warmup + o.duration).to_string(),
+    ]);
+    for file in &files {
+        command.arg("-f").arg(format!("{}@1", file.display()));
+    }
+    for define in &defines {
+        command.arg("-D").arg(define);
+    }
+    command
+        .arg("-l")
+        .arg(format!("--log-prefix={}", log_dir.join("tx").display()));
+    // The connection string as the server uses it: TCP to 127.0.0.1, sslmode=disable.
+    command.arg(database_url);
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs_f64();
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run pgbench: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        return Err(format!(
+            "pgbench failed for {}: {}\n{}",
+            workload.name,
+            String::from_utf8_lossy(&output.stderr),
+            stdout
+        ));
+    }
     let failed = stdout
         .lines()
         .find_map(|l| l.strip_prefix("number of failed transactions: "))
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
-    // Per-transaction log: client, transaction, latency in µs, script, epoch, µs.
+    // Per-transaction log: client, transaction, latency (µs), script, end time (s, µs).
+    let window = (
+        started + o.warmup as f64,
+        started + (o.warmup + o.duration) as f64,
+    );
     let mut latencies: Vec<f64> = Vec::new();
     for entry in std::fs::read_dir(&log_dir)
         .map_err(|e| e.to_string())?
         .flatten()
     {
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        latencies.extend(
-            text.lines()
-                .filter_map(|l| l.split_whitespace().nth(2))
-                .filter_map(|v| v.parse::<f64>().ok())
-                .map(|us| us / 1000.0),
-        );
+        for line in text.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (Some(latency), Some(secs), Some(micros)) = (
+                fields.get(2).and_then(|v| v.parse::<f64>().ok()),
+                fields.get(4).and_then(|v| v.parse::<f64>().ok()),
+                fields.get(5).and_then(|v| v.parse::<f64>().ok()),
+            ) else {
+                continue;
+            };
+            let ended = secs + micros / 1e6;
+            if ended >= window.0 && ended < window.1 {
+                latencies.push(latency / 1000.0);
+            }
+        }
     }
     latencies.sort_by(f64::total_cmp);
     let _ = std::fs::remove_dir_all(&log_dir);
+    if latencies.is_empty() {
+        return Err(format!(
+            "pgbench logged no transactions for {}:\n{stdout}",
+            workload.name
+        ));
+    }
+    let tps = latencies.len() as f64 / o.duration as f64;
     Ok(Measured {
         per_second: tps,
         p50_ms: percentile(&latencies, 50.0),
@@ -1342,6 +1359,17 @@ fn table(o: &Options, results: &[Outcome], peak_rss_kb: u64) -> String {
     t
 }
 
+/// The 1, 5 and 15 minute load averages (`/proc/loadavg`).
+fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    Some(
+        text.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
 fn git_commit() -> Option<String> {
     let output = Command::new("git")
         .args(["rev-parse", "HEAD"])
@@ -1381,6 +1409,8 @@ fn report_json(
         "threads": o.threads,
         "durationSeconds": o.duration,
         "peakRssMb": (peak_rss_kb as f64 / 102.4).round() / 10.0,
+        // Other work on the machine shows here: the figures are only comparable at a low load.
+        "loadAverage": load_average(),
         "workloads": results.iter().map(|r| json!({
             "name": r.workload.name,
             "method": r.workload.method,
