@@ -14,5 +14,6 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod openapi;
+pub mod reports;
 pub mod routes;
 pub mod startup;

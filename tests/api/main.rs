@@ -20,5 +20,6 @@ mod openapi;
 mod operations;
 mod projects;
 mod reference;
+mod reports;
 mod signals;
 mod storage;
