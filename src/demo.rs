@@ -419,6 +419,7 @@ fn load_assessment(
             created_at: at,
             updated_at: at,
         },
+        &scores,
     )?;
     if decided {
         assessment_repo::set_project_outcome(conn, project_id, &id, result.eligible, at)?;

@@ -15,5 +15,6 @@ pub mod domain;
 pub mod error;
 pub mod generate;
 pub mod openapi;
+pub mod reports;
 pub mod routes;
 pub mod startup;

@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api::{
     assessments, departments, districts, events, health, neighbourhoods, partners, project_parts,
-    projects, signals, themes,
+    projects, reports, signals, themes,
 };
 use crate::error::{InvalidParam, PROBLEM_JSON, Problem};
 
@@ -58,6 +58,7 @@ pub const BASE_PATH: &str = "/api/v1";
         assessments::create_assessment, assessments::update_assessment,
         signals::list_signals, signals::get_signal, signals::create_signal, signals::update_signal,
         signals::transition_signal, signals::reassign_signal, signals::signal_history,
+        reports::get_progress_report,
         events::list_events,
         health::live, health::ready,
     ),
@@ -78,6 +79,7 @@ pub const BASE_PATH: &str = "/api/v1";
         (name = "Project parts", description = "Goals, funding lines, project partners, links and notes of a project."),
         (name = "Assessments", description = "Assessments against the six effects and sustainability; the latest final programme assessment decides approval."),
         (name = "Signals", description = "Signals from the neighbourhood, routed by theme to the department that owns the policy, answered on time."),
+        (name = "Reports", description = "The progress report for the council: per neighbourhood and in total, as JSON, CSV or a printable HTML page."),
         (name = "Events", description = "The audit trail of every change, in commit order."),
         (name = "Health", description = "Liveness and readiness, outside the versioned API."),
     )

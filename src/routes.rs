@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, Route, web};
 
 use crate::api::{
     assessments, departments, districts, events, health, neighbourhoods, partners,
-    project_parts as parts, projects, signals, themes,
+    project_parts as parts, projects, reports, signals, themes,
 };
 use crate::error::ApiError;
 use crate::openapi;
@@ -223,6 +223,11 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         "/signals/{signalId}/history",
         "GET",
         [web::get().to(signals::signal_history)],
+    ))
+    .service(resource(
+        "/reports/progress",
+        "GET",
+        [web::get().to(reports::get_progress_report)],
     ))
     .service(resource(
         "/events",

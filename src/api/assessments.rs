@@ -485,7 +485,7 @@ pub async fn create_assessment(
                 created_at: now,
                 updated_at: now,
             };
-            repo::insert(conn, &row)?;
+            repo::insert(conn, &row, &effects)?;
             let assessment = Assessment::from(row);
             record(conn, &principal, &project_id, "assessment_created", json!({ "assessmentId": assessment.id, "kind": assessment.kind, "eligible": assessment.eligible }))?;
             Ok(assessment)
@@ -565,6 +565,7 @@ pub async fn update_assessment(
                     current: Some(before.version),
                 });
             }
+            let rescored = scored.effects.is_some();
             let effects = match scored.effects {
                 Some(effects) => effects,
                 None => serde_json::from_str(&before.effects)
@@ -593,6 +594,9 @@ pub async fn update_assessment(
                 finalized_at: finalizing.then_some(Some(now)),
             };
             let after = repo::update(conn, &project_id, &id, version, &change, now)?;
+            if rescored {
+                repo::write_scores(conn, &id, &effects)?;
+            }
             if finalizing && after.kind == "programme" {
                 repo::set_project_outcome(conn, &project_id, &id, after.eligible, now)?;
             }

@@ -451,6 +451,12 @@ impl QueryParams {
         parsed
     }
 
+    /// A problem with a key's value found after reading it (a rule across keys).
+    pub fn reject(&mut self, key: &'static str, rejection: Rejection) {
+        self.problems
+            .push(InvalidParam::new(key, rejection.code, rejection.reason));
+    }
+
     /// Ends reading: unknown keys are problems; any problem refuses the request.
     pub fn finish(self) -> Result<(), ApiError> {
         let mut problems = self.problems;

@@ -13,5 +13,6 @@ pub mod partners;
 pub mod project_parts;
 pub mod projects;
 mod records;
+pub mod reports;
 pub mod signals;
 pub mod themes;

@@ -143,6 +143,10 @@ policy!(
     SignalHandlers: Programmabureau, Stadsdeel, Vakdienst, Partner
 );
 policy!(
+    /// The progress report (a stadsdeel for its own district: see the handler).
+    ReportReaders: Programmabureau, Stadsdeel, Vakdienst, Admin
+);
+policy!(
     /// The audit trail.
     EventReaders: Programmabureau, Admin
 );

@@ -5,7 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{assessments, funding_lines, projects};
+use super::schema::{assessment_scores, assessments, funding_lines, projects};
+use crate::domain::assessments::EffectScore;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -45,10 +46,37 @@ pub struct AssessmentChange {
     pub finalized_at: Option<Option<NaiveDateTime>>,
 }
 
-pub fn insert(conn: &mut DbConnection, row: &AssessmentRow) -> Result<(), ApiError> {
+/// Inserts an assessment with its per-effect scores (`scores` is what `row.effects` holds).
+pub fn insert(
+    conn: &mut DbConnection,
+    row: &AssessmentRow,
+    scores: &[EffectScore],
+) -> Result<(), ApiError> {
     diesel::insert_into(assessments::table)
         .values(row)
         .execute(conn)?;
+    write_scores(conn, &row.id, scores)
+}
+
+/// Replaces the per-effect score rows of an assessment, which the progress report counts.
+pub fn write_scores(
+    conn: &mut DbConnection,
+    assessment_id: &str,
+    scores: &[EffectScore],
+) -> Result<(), ApiError> {
+    diesel::delete(
+        assessment_scores::table.filter(assessment_scores::assessment_id.eq(assessment_id)),
+    )
+    .execute(conn)?;
+    for score in scores {
+        diesel::insert_into(assessment_scores::table)
+            .values((
+                assessment_scores::assessment_id.eq(assessment_id),
+                assessment_scores::effect.eq(&score.effect),
+                assessment_scores::score.eq(score.score),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

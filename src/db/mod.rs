@@ -9,6 +9,7 @@ pub mod events;
 pub mod partners;
 pub mod projects;
 pub mod reference;
+pub mod reports;
 pub mod schema;
 pub mod signals;
 

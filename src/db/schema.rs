@@ -291,3 +291,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_links,
     notes,
 );
+
+diesel::table! {
+    assessment_scores (assessment_id, effect) {
+        assessment_id -> Text,
+        effect -> Text,
+        score -> Integer,
+    }
+}

@@ -21,5 +21,6 @@ mod openapi;
 mod operations;
 mod projects;
 mod reference;
+mod reports;
 mod signals;
 mod storage;

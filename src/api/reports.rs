@@ -1,0 +1,275 @@
+//! `GET /reports/progress`: the progress report for the council, as JSON, CSV or HTML.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
+use utoipa::IntoParams;
+
+use super::input::{QueryParams, slug_param};
+use crate::auth::{Authorized, ReportReaders, Role};
+use crate::db::reference::{self as reference_repo, NeighbourhoodFilter, ThemeFilter};
+use crate::db::{Db, reports as figures_repo};
+use crate::domain::{Rejection, time};
+use crate::error::{ApiError, InvalidParam};
+use crate::reports::{self, Labels, ProgressReport, Request};
+
+/// What the report covers.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+#[allow(dead_code, reason = "documentation only: read through QueryParams")]
+pub struct ProgressParams {
+    /// First day of the period (UTC), included: projects created and signals received from
+    /// this day. Open-ended when absent.
+    #[param(value_type = Option<String>, format = Date, example = "2026-01-01")]
+    from: Option<String>,
+    /// Last day of the period (UTC), included. Not before `from`. Open-ended when absent.
+    #[param(value_type = Option<String>, format = Date, example = "2026-12-31")]
+    to: Option<String>,
+    /// Only this district's neighbourhoods. A stadsdeel gets its own district when absent and
+    /// may not ask for another.
+    #[param(
+        example = "escamp",
+        pattern = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$",
+        max_length = 64
+    )]
+    district_id: Option<String>,
+}
+
+/// The media types the report comes in, in the order of preference for `*/*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    Html,
+}
+
+impl Format {
+    const ALL: [Self; 3] = [Self::Json, Self::Csv, Self::Html];
+
+    fn media_type(self) -> &'static str {
+        match self {
+            Self::Json => "application/json",
+            Self::Csv => "text/csv",
+            Self::Html => "text/html",
+        }
+    }
+
+    /// Picks the format an `Accept` header prefers: the highest quality, then our order.
+    /// No header means JSON; `None` means nothing we offer is acceptable.
+    pub fn negotiate(accept: Option<&str>) -> Option<Self> {
+        let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+            return Some(Self::Json);
+        };
+        let ranges: Vec<(String, f64)> = accept.split(',').filter_map(media_range).collect();
+        let quality = |format: Self| {
+            let (kind, _) = format.media_type().split_once('/').unwrap_or_default();
+            // The most specific range that matches decides (RFC 9110 §12.5.1).
+            ranges
+                .iter()
+                .filter_map(|(range, q)| {
+                    let specificity = if range == format.media_type() {
+                        3
+                    } else if range.strip_suffix("/*") == Some(kind) {
+                        2
+                    } else if range == "*/*" {
+                        1
+                    } else {
+                        return None;
+                    };
+                    Some((specificity, *q))
+                })
+                .max_by_key(|(specificity, _)| *specificity)
+                .map_or(0.0, |(_, q)| q)
+        };
+        let mut best: Option<(Self, f64)> = None;
+        for format in Self::ALL {
+            let q = quality(format);
+            if q > 0.0 && best.is_none_or(|(_, best_q)| q > best_q) {
+                best = Some((format, q));
+            }
+        }
+        best.map(|(format, _)| format)
+    }
+}
+
+/// One media range of an `Accept` header: its lower-case type and quality.
+fn media_range(part: &str) -> Option<(String, f64)> {
+    let mut pieces = part.split(';');
+    let range = pieces.next()?.trim().to_ascii_lowercase();
+    if range.is_empty() {
+        return None;
+    }
+    let mut q = 1.0;
+    for parameter in pieces {
+        if let Some((name, value)) = parameter.split_once('=')
+            && name.trim().eq_ignore_ascii_case("q")
+        {
+            q = value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|q| (0.0..=1.0).contains(q))?;
+        }
+    }
+    Some((range, q))
+}
+
+fn date(value: &str) -> Result<NaiveDate, Rejection> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        .filter(|d| d.format("%Y-%m-%d").to_string() == value)
+        .ok_or_else(|| Rejection::new("invalid_date", "must be a date like 2026-01-31"))
+}
+
+/// The programme's progress per neighbourhood and in total.
+///
+/// Per neighbourhood and in total: projects per status; committed and received funding,
+/// programme money and the co-financing ratio against the target; per effect the approved,
+/// running, completed and evaluated projects that score it substantial; links per project;
+/// submitted projects waiting past `responseDueAt`. Signals received, answered, answered on
+/// time, median days to answer, overdue now and hand-offs, also per theme and per department.
+/// Every figure is computed in the database.
+///
+/// The period selects projects by creation and signals by receipt. A project in two
+/// neighbourhoods counts in both rows and once in the total.
+///
+/// Content negotiation on `Accept`: `application/json` (default), `text/csv` (RFC 4180: a
+/// header row, one row per neighbourhood and a total row) or `text/html` (a printable page
+/// with inline SVG charts); anything else is a 406.
+///
+/// Roles: programmabureau, admin, vakdienst; a stadsdeel for its own district (the default).
+#[utoipa::path(
+    get, path = "/reports/progress", tag = "Reports", operation_id = "get_progress_report",
+    params(ProgressParams),
+    responses(
+        (status = 200, description = "The report, in the negotiated format",
+            headers(("Vary" = String, description = "Accept: the format follows the Accept header")),
+            content(
+                (ProgressReport = "application/json"),
+                (String = "text/csv", example = "neighbourhood_id,name,district_id,focus_area,projects,...\r\n"),
+                (String = "text/html"),
+            )),
+        (status = 403, description = "A partner, or a stadsdeel asking for another district"),
+        (status = 406, description = "None of JSON, CSV or HTML is acceptable"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_progress_report(
+    req: HttpRequest,
+    caller: Authorized<ReportReaders>,
+    mut query: QueryParams,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let from = query.single("from", date);
+    let to = query.single("to", date);
+    let district_id = query.single("districtId", slug_param);
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        query.reject(
+            "to",
+            Rejection::new("before_from", "must not be before from"),
+        );
+    }
+    query.finish()?;
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok());
+    let format = Format::negotiate(accept).ok_or_else(|| {
+        ApiError::NotAcceptable(
+            "The progress report comes as application/json, text/csv or text/html.".to_owned(),
+        )
+    })?;
+    let district_id = match (&caller.principal.role, district_id) {
+        (Role::Stadsdeel { district_id: own }, Some(asked)) if &asked != own => {
+            return Err(ApiError::Forbidden(format!(
+                "A stadsdeel sees the report of its own district ('{own}') only."
+            )));
+        }
+        (Role::Stadsdeel { district_id: own }, _) => Some(own.clone()),
+        (_, asked) => asked,
+    };
+    let request = Request {
+        from,
+        to,
+        district_id,
+        now: time::now(),
+    };
+    let scope = request.scope();
+    let district = request.district_id.clone();
+    let (labels, figures) = db
+        .read(move |conn| {
+            if let Some(district) = &district
+                && !reference_repo::district_exists(conn, district)?
+            {
+                return Err(ApiError::InvalidInput(vec![InvalidParam::new(
+                    "districtId",
+                    "unknown_district",
+                    "is not a district",
+                )]));
+            }
+            let all = 10_000;
+            let labels = Labels {
+                neighbourhoods: reference_repo::list_neighbourhoods(
+                    conn,
+                    &NeighbourhoodFilter {
+                        district_id: district.clone(),
+                        focus_area: None,
+                    },
+                    None,
+                    all,
+                )?,
+                themes: reference_repo::list_themes(conn, &ThemeFilter::default(), None, all)?,
+                departments: reference_repo::list_departments(conn, None, all)?,
+            };
+            Ok((labels, figures_repo::figures(conn, &scope)?))
+        })
+        .await?;
+    let report = reports::assemble(&request, labels, figures);
+    Ok(respond(format, &report))
+}
+
+fn respond(format: Format, report: &ProgressReport) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::VARY, HeaderValue::from_static("Accept")));
+    match format {
+        Format::Json => response.json(report),
+        Format::Csv => response
+            .content_type("text/csv; charset=utf-8; header=present")
+            .body(reports::csv::render(report)),
+        Format::Html => response
+            .content_type("text/html; charset=utf-8")
+            .body(reports::html::render(report)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Format;
+
+    #[test]
+    fn accept_headers_pick_a_format() {
+        assert_eq!(Format::negotiate(None), Some(Format::Json));
+        assert_eq!(Format::negotiate(Some("*/*")), Some(Format::Json));
+        assert_eq!(Format::negotiate(Some("text/csv")), Some(Format::Csv));
+        assert_eq!(Format::negotiate(Some("TEXT/HTML")), Some(Format::Html));
+        assert_eq!(
+            Format::negotiate(Some(
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+            )),
+            Some(Format::Html)
+        );
+        assert_eq!(
+            Format::negotiate(Some("text/*;q=0.5, application/json;q=0.4")),
+            Some(Format::Csv)
+        );
+        assert_eq!(
+            Format::negotiate(Some("text/csv;q=0, */*")),
+            Some(Format::Json)
+        );
+        assert_eq!(Format::negotiate(Some("application/xml")), None);
+        assert_eq!(Format::negotiate(Some("application/json;q=0")), None);
+        assert_eq!(Format::negotiate(Some("application/pdf, text/plain")), None);
+    }
+}

@@ -1,0 +1,444 @@
+//! The progress report's figures, computed by aggregate queries in the database.
+//!
+//! Each query returns a few hundred rows at most, whatever the number of projects or signals:
+//! per neighbourhood (and a total row with `grp` NULL), per theme or per department. The handler
+//! only divides and rounds what comes back. The SQL is raw because it needs window functions
+//! and `UNION ALL`, which diesel's query builder does not offer on both backends; it is the same
+//! text for both but for the two expressions in [`Dialect`].
+
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
+use diesel::pg::Pg;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
+use diesel::sqlite::Sqlite;
+use diesel::{Connection, QueryableByName, RunQueryDsl};
+
+use super::DbConnection;
+use crate::error::ApiError;
+
+/// What the report covers. Projects are selected by `created_at`, signals by `received_at`;
+/// `until` is exclusive (the day after the report's `to`).
+#[derive(Debug, Clone)]
+pub struct ReportScope {
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    pub district_id: Option<String>,
+    pub now: NaiveDateTime,
+}
+
+/// Projects per status; `waiting` counts submitted projects past their `responseDueAt`.
+#[derive(Debug, QueryableByName)]
+pub struct StatusCount {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub grp: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = BigInt)]
+    pub projects: i64,
+    #[diesel(sql_type = BigInt)]
+    pub waiting: i64,
+}
+
+/// Committed and received funding of the projects that deliver (approved and later).
+#[derive(Debug, QueryableByName)]
+pub struct Funding {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub grp: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub total_cents: i64,
+    #[diesel(sql_type = BigInt)]
+    pub programme_cents: i64,
+}
+
+/// Delivering projects whose counting assessment scores an effect substantial.
+#[derive(Debug, QueryableByName)]
+pub struct EffectCount {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub grp: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub effect: String,
+    #[diesel(sql_type = BigInt)]
+    pub projects: i64,
+}
+
+/// Links of the projects past draft: how connected (or fragmented) the programme is.
+#[derive(Debug, QueryableByName)]
+pub struct Linkage {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub grp: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub projects: i64,
+    #[diesel(sql_type = BigInt)]
+    pub links: i64,
+    #[diesel(sql_type = BigInt)]
+    pub unlinked: i64,
+}
+
+/// Signal figures of one group: `dimension` is `neighbourhood`, `theme`, `department` or
+/// `total` (with `grp` NULL).
+#[derive(Debug, QueryableByName)]
+pub struct SignalFigures {
+    #[diesel(sql_type = Text)]
+    pub dimension: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub grp: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub received: i64,
+    #[diesel(sql_type = BigInt)]
+    pub answered: i64,
+    #[diesel(sql_type = BigInt)]
+    pub answered_on_time: i64,
+    #[diesel(sql_type = BigInt)]
+    pub overdue_now: i64,
+    #[diesel(sql_type = BigInt)]
+    pub hand_offs: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub median_days: Option<f64>,
+}
+
+/// Everything the report needs from the database.
+#[derive(Debug)]
+pub struct Figures {
+    pub statuses: Vec<StatusCount>,
+    pub funding: Vec<Funding>,
+    pub effects: Vec<EffectCount>,
+    pub linkage: Vec<Linkage>,
+    pub signals: Vec<SignalFigures>,
+}
+
+/// Statuses of the projects that deliver: approved and everything after it but `stopped`.
+const DELIVERING: &str = "('approved', 'running', 'completed', 'evaluated')";
+/// Signal statuses that count as answered.
+const ANSWERED: &str = "('answered', 'closed')";
+
+pub fn figures(conn: &mut DbConnection, scope: &ReportScope) -> Result<Figures, ApiError> {
+    let dialect = match conn {
+        DbConnection::Pg(_) => Dialect::Postgres,
+        DbConnection::Sqlite(_) => Dialect::Sqlite,
+    };
+    // One snapshot for all five queries, so the figures agree with each other while writers
+    // go on: REPEATABLE READ on PostgreSQL; on SQLite (WAL) a read transaction is a snapshot.
+    conn.transaction(|conn| {
+        if let DbConnection::Pg(pg) = conn {
+            pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        Ok(Figures {
+            statuses: load(conn, statuses(scope))?,
+            funding: load(conn, funding(scope))?,
+            effects: load(conn, effects(scope))?,
+            linkage: load(conn, linkage(scope))?,
+            signals: load(conn, signals(scope, dialect))?,
+        })
+    })
+}
+
+/// Per neighbourhood (through `project_neighbourhoods`, so a project in two neighbourhoods
+/// counts in both) and in total (each project once).
+fn per_neighbourhood_and_total(
+    scope: &ReportScope,
+    select: &str,
+    from: &str,
+    condition: &str,
+    group: &str,
+) -> Sql {
+    let mut sql = Sql::default();
+    for total in [false, true] {
+        if total {
+            sql.push(" UNION ALL ");
+        }
+        let grp = if total {
+            "CAST(NULL AS TEXT)"
+        } else {
+            "pn.neighbourhood_id"
+        };
+        sql.push(&format!("SELECT {grp} AS grp, {select} FROM {from}"));
+        if !total {
+            sql.push(" JOIN project_neighbourhoods pn ON pn.project_id = p.id");
+        }
+        sql.push(&format!(" WHERE {condition}"));
+        sql.project_scope(scope);
+        let group_by = match (total, group.is_empty()) {
+            (false, true) => " GROUP BY pn.neighbourhood_id".to_owned(),
+            (false, false) => format!(" GROUP BY pn.neighbourhood_id, {group}"),
+            (true, true) => String::new(),
+            (true, false) => format!(" GROUP BY {group}"),
+        };
+        sql.push(&group_by);
+    }
+    sql
+}
+
+fn statuses(scope: &ReportScope) -> Sql {
+    let mut sql = Sql::default();
+    for total in [false, true] {
+        if total {
+            sql.push(" UNION ALL ");
+        }
+        let (grp, join, group) = if total {
+            ("CAST(NULL AS TEXT)", "", "p.status")
+        } else {
+            (
+                "pn.neighbourhood_id",
+                " JOIN project_neighbourhoods pn ON pn.project_id = p.id",
+                "pn.neighbourhood_id, p.status",
+            )
+        };
+        let due = sql.param(Param::Timestamp(scope.now));
+        sql.push(&format!(
+            "SELECT {grp} AS grp, p.status AS status, COUNT(*) AS projects, \
+             CAST(COALESCE(SUM(CASE WHEN p.status = 'submitted' AND p.response_due_at < {due} \
+             THEN 1 ELSE 0 END), 0) AS BIGINT) AS waiting \
+             FROM projects p{join} WHERE 1 = 1"
+        ));
+        sql.project_scope(scope);
+        sql.push(&format!(" GROUP BY {group}"));
+    }
+    sql
+}
+
+fn funding(scope: &ReportScope) -> Sql {
+    per_neighbourhood_and_total(
+        scope,
+        "CAST(COALESCE(SUM(f.amount_cents), 0) AS BIGINT) AS total_cents, \
+         CAST(COALESCE(SUM(CASE WHEN f.source_type = 'programme' THEN f.amount_cents ELSE 0 END), 0) \
+         AS BIGINT) AS programme_cents",
+        "funding_lines f JOIN projects p ON p.id = f.project_id",
+        &format!("f.status IN ('committed', 'received') AND p.status IN {DELIVERING}"),
+        "",
+    )
+}
+
+fn effects(scope: &ReportScope) -> Sql {
+    per_neighbourhood_and_total(
+        scope,
+        "s.effect AS effect, COUNT(*) AS projects",
+        "projects p JOIN assessment_scores s ON s.assessment_id = p.assessment_id",
+        &format!("s.score = 2 AND p.status IN {DELIVERING}"),
+        "s.effect",
+    )
+}
+
+fn linkage(scope: &ReportScope) -> Sql {
+    // Links are shown from both sides, so each end counts for its project.
+    let mut sql = Sql::default();
+    sql.push(
+        "WITH ends AS (SELECT project_id AS project_id FROM project_links \
+         UNION ALL SELECT target_project_id FROM project_links), \
+         per_project AS (SELECT p.id AS id, COUNT(e.project_id) AS links \
+         FROM projects p LEFT JOIN ends e ON e.project_id = p.id WHERE p.status <> 'draft'",
+    );
+    sql.project_scope(scope);
+    sql.push(
+        " GROUP BY p.id) \
+         SELECT pn.neighbourhood_id AS grp, COUNT(*) AS projects, \
+         CAST(COALESCE(SUM(pp.links), 0) AS BIGINT) AS links, \
+         CAST(COALESCE(SUM(CASE WHEN pp.links = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS unlinked \
+         FROM per_project pp JOIN project_neighbourhoods pn ON pn.project_id = pp.id \
+         GROUP BY pn.neighbourhood_id \
+         UNION ALL SELECT CAST(NULL AS TEXT), COUNT(*), \
+         CAST(COALESCE(SUM(pp.links), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN pp.links = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM per_project pp",
+    );
+    sql
+}
+
+/// One pass over the signals in scope, grouped finely (neighbourhood × theme × department ×
+/// whole days to answer); the four dimensions and the medians are then aggregated from that
+/// small table, so the report costs one scan of `signals` however many dimensions it shows.
+fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
+    let mut sql = Sql::default();
+    let days = dialect.whole_days("s.received_at", "s.answered_at");
+    let overdue_at = sql.param(Param::Timestamp(scope.now));
+    sql.push(&format!(
+        "WITH fine AS MATERIALIZED (SELECT s.neighbourhood_id AS nb, s.theme_id AS th, \
+         s.assigned_department_id AS dp, \
+         CASE WHEN s.status IN {ANSWERED} THEN {days} END AS days, \
+         COUNT(*) AS received, \
+         SUM(CASE WHEN s.status IN {ANSWERED} THEN 1 ELSE 0 END) AS answered, \
+         SUM(CASE WHEN s.status IN {ANSWERED} AND s.answered_at <= s.due_at THEN 1 ELSE 0 END) \
+         AS on_time, \
+         SUM(CASE WHEN s.status NOT IN {ANSWERED} AND s.due_at < {overdue_at} THEN 1 ELSE 0 END) \
+         AS overdue, \
+         SUM(s.reassignment_count) AS hand_offs \
+         FROM signals s WHERE 1 = 1"
+    ));
+    if let Some(from) = scope.from {
+        let p = sql.param(Param::Timestamp(from));
+        sql.push(&format!(" AND s.received_at >= {p}"));
+    }
+    if let Some(until) = scope.until {
+        let p = sql.param(Param::Timestamp(until));
+        sql.push(&format!(" AND s.received_at < {p}"));
+    }
+    if let Some(district) = &scope.district_id {
+        let p = sql.param(Param::Text(district.clone()));
+        sql.push(&format!(" AND s.district_id = {p}"));
+    }
+    sql.push(" GROUP BY s.neighbourhood_id, s.theme_id, s.assigned_department_id, 4), ");
+    // Every dimension as (dimension, key) over the fine rows.
+    let dimensions = [
+        ("neighbourhood", "nb"),
+        ("theme", "th"),
+        ("department", "dp"),
+        ("total", "CAST(NULL AS TEXT)"),
+    ];
+    let union = |select: &str, group: bool| {
+        dimensions
+            .iter()
+            .map(|(name, key)| {
+                let group_by = if group && *name != "total" {
+                    format!(" GROUP BY {key}")
+                } else {
+                    String::new()
+                };
+                format!("SELECT '{name}' AS dimension, {key} AS grp, {select} FROM fine{group_by}")
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+    };
+    let counts = union(
+        &[
+            ("received", "received"),
+            ("answered", "answered"),
+            ("on_time", "answered_on_time"),
+            ("overdue", "overdue_now"),
+            ("hand_offs", "hand_offs"),
+        ]
+        .map(|(column, alias)| format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS {alias}"))
+        .join(", "),
+        true,
+    );
+    // The histogram of whole days to answer per group; `days` repeats per group, so regroup.
+    let histogram = dimensions
+        .iter()
+        .map(|(name, key)| {
+            let group_key = if *name == "total" {
+                String::new()
+            } else {
+                format!("{key}, ")
+            };
+            format!(
+                "SELECT '{name}' AS dimension, {key} AS grp, days, SUM(answered) AS n FROM fine \
+                 WHERE days IS NOT NULL GROUP BY {group_key}days"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    // The median of N sorted values is the mean of the values at positions ceil(N/2) and
+    // floor(N/2) + 1: the smallest `days` whose running count reaches 2·count ≥ N, and the
+    // smallest whose running count passes 2·count > N.
+    sql.push(&format!(
+        "counts AS ({counts}), \
+         histogram AS ({histogram}), \
+         running AS (SELECT dimension, grp, days, \
+           SUM(n) OVER (PARTITION BY dimension, grp ORDER BY days) AS upto, \
+           SUM(n) OVER (PARTITION BY dimension, grp) AS answered FROM histogram), \
+         medians AS (SELECT dimension, grp, \
+           (MIN(CASE WHEN 2 * upto >= answered THEN days END) \
+            + MIN(CASE WHEN 2 * upto > answered THEN days END)) / 2.0 AS median_days \
+           FROM running GROUP BY dimension, grp) \
+         SELECT c.dimension AS dimension, c.grp AS grp, c.received AS received, \
+           c.answered AS answered, c.answered_on_time AS answered_on_time, \
+           c.overdue_now AS overdue_now, c.hand_offs AS hand_offs, \
+           CAST(m.median_days AS DOUBLE PRECISION) AS median_days \
+         FROM counts c LEFT JOIN medians m ON m.dimension = c.dimension \
+           AND (m.grp = c.grp OR (m.grp IS NULL AND c.grp IS NULL))"
+    ));
+    sql
+}
+
+/// The expressions that differ between the backends.
+#[derive(Debug, Clone, Copy)]
+enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+impl Dialect {
+    /// Whole 24-hour days from `start` to `end`, counted in milliseconds on both backends so a
+    /// signal answered exactly on a day boundary lands on the same day everywhere.
+    fn whole_days(self, start: &str, end: &str) -> String {
+        match self {
+            Self::Postgres => format!(
+                "CAST(FLOOR(EXTRACT(EPOCH FROM (date_trunc('milliseconds', {end}) - \
+                 date_trunc('milliseconds', {start}))) * 1000 / 86400000) AS BIGINT)"
+            ),
+            Self::Sqlite => format!(
+                "CAST(ROUND((julianday({end}) - julianday({start})) * 86400000) AS INTEGER) \
+                 / 86400000"
+            ),
+        }
+    }
+}
+
+/// A query's text with `$n` placeholders, numbered in the order they appear (which is how
+/// SQLite binds them), and their values.
+#[derive(Debug, Default)]
+struct Sql {
+    text: String,
+    params: Vec<Param>,
+}
+
+#[derive(Debug, Clone)]
+enum Param {
+    Timestamp(NaiveDateTime),
+    Text(String),
+}
+
+impl Sql {
+    fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    /// Adds a value and returns its placeholder. Call it in the order the text is written.
+    fn param(&mut self, value: Param) -> String {
+        self.params.push(value);
+        format!("${}", self.params.len())
+    }
+
+    /// The report's selection of projects (alias `p`).
+    fn project_scope(&mut self, scope: &ReportScope) {
+        if let Some(from) = scope.from {
+            let p = self.param(Param::Timestamp(from));
+            self.push(&format!(" AND p.created_at >= {p}"));
+        }
+        if let Some(until) = scope.until {
+            let p = self.param(Param::Timestamp(until));
+            self.push(&format!(" AND p.created_at < {p}"));
+        }
+        if let Some(district) = &scope.district_id {
+            let p = self.param(Param::Text(district.clone()));
+            self.push(&format!(" AND p.district_id = {p}"));
+        }
+    }
+}
+
+fn bind<DB>(sql: &Sql) -> BoxedSqlQuery<'static, DB, SqlQuery>
+where
+    DB: diesel::backend::Backend
+        + diesel::sql_types::HasSqlType<Timestamp>
+        + diesel::sql_types::HasSqlType<Text>,
+    NaiveDateTime: diesel::serialize::ToSql<Timestamp, DB>,
+    String: diesel::serialize::ToSql<Text, DB>,
+{
+    let mut query = diesel::sql_query(sql.text.clone()).into_boxed::<DB>();
+    for param in &sql.params {
+        query = match param {
+            Param::Timestamp(value) => query.bind::<Timestamp, _>(*value),
+            Param::Text(value) => query.bind::<Text, _>(value.clone()),
+        };
+    }
+    query
+}
+
+fn load<T>(conn: &mut DbConnection, sql: Sql) -> Result<Vec<T>, ApiError>
+where
+    T: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static,
+{
+    Ok(match conn {
+        DbConnection::Pg(conn) => bind::<Pg>(&sql).load(conn)?,
+        DbConnection::Sqlite(conn) => bind::<Sqlite>(&sql).load(conn)?,
+    })
+}

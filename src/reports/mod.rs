@@ -1,0 +1,427 @@
+//! The progress report for the council (DESIGN §6): the figures per neighbourhood and in total,
+//! and the signal figures per theme and per department, assembled from the aggregates that
+//! [`crate::db::reports`] computes in the database. Rendered as JSON (these types), CSV
+//! ([`csv`]) or a printable HTML page with inline SVG charts ([`html`]).
+
+pub mod csv;
+pub mod html;
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::reference::{DepartmentRow, NeighbourhoodRow, ThemeRow};
+use crate::db::reports::{self as figures_repo, Figures};
+use crate::domain::projects::{COFINANCING_TARGET, EFFECTS, STATUSES};
+use crate::domain::time;
+
+/// The progress of the programme over a period.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgressReport {
+    /// When the report was computed; "overdue now" and "waiting" are as of this moment.
+    #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime, example = "2026-11-27T09:30:00.000000Z")]
+    pub generated_at: NaiveDateTime,
+    pub period: Period,
+    /// The district the report is limited to, or null for the whole city.
+    #[schema(example = "escamp")]
+    pub district_id: Option<String>,
+    /// The programme's co-financing target: the share of cost from other sources than the
+    /// programme.
+    #[schema(example = 0.4)]
+    pub cofinancing_target: f64,
+    /// One entry per neighbourhood in scope. A project in two neighbourhoods counts in both.
+    pub neighbourhoods: Vec<NeighbourhoodProgress>,
+    /// The whole scope, each project once.
+    pub total: Progress,
+    /// Signal figures per theme (the routing table).
+    pub signals_by_theme: Vec<ThemeSignals>,
+    /// Signal figures per department the signals are assigned to now.
+    pub signals_by_department: Vec<DepartmentSignals>,
+}
+
+/// The period of the report: projects created and signals received from `from` to `to`, both
+/// days included (UTC). Null means open-ended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Period {
+    #[schema(value_type = Option<String>, format = Date, example = "2026-01-01")]
+    pub from: Option<NaiveDate>,
+    #[schema(value_type = Option<String>, format = Date, example = "2026-12-31")]
+    pub to: Option<NaiveDate>,
+}
+
+/// The figures of one neighbourhood.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NeighbourhoodProgress {
+    #[schema(example = "schilderswijk")]
+    pub neighbourhood_id: String,
+    #[schema(example = "Schilderswijk")]
+    pub name: String,
+    #[schema(example = "centrum")]
+    pub district_id: String,
+    /// An aandachtswijk of the programme.
+    pub focus_area: bool,
+    pub projects: ProjectProgress,
+    pub signals: SignalProgress,
+}
+
+/// Project and signal figures of a scope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Progress {
+    pub projects: ProjectProgress,
+    pub signals: SignalProgress,
+}
+
+/// What the projects of a scope deliver.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectProgress {
+    /// All projects, whatever their status.
+    #[schema(example = 12)]
+    pub count: i64,
+    /// Every status, in the order of the status machine, with zeros.
+    pub by_status: Vec<StatusCount>,
+    pub budget: BudgetProgress,
+    /// Per effect, the approved, running, completed and evaluated projects whose counting
+    /// (latest final programme) assessment scores it substantial (2).
+    pub effects: Vec<EffectCount>,
+    pub links: LinkProgress,
+    /// Submitted projects still waiting for the bureau's answer past their `responseDueAt`.
+    #[schema(example = 1)]
+    pub waiting_past_response_due: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatusCount {
+    #[schema(example = "running")]
+    pub status: &'static str,
+    #[schema(example = 4)]
+    pub count: i64,
+}
+
+/// Committed and received funding of the approved, running, completed and evaluated projects
+/// (requested money is not counted).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetProgress {
+    #[schema(example = 12_500_000)]
+    pub total_cents: i64,
+    #[schema(example = 7_000_000)]
+    pub programme_cents: i64,
+    #[schema(example = 5_500_000)]
+    pub other_cents: i64,
+    /// `otherCents / totalCents`, four decimals; null without funding.
+    #[schema(example = 0.44)]
+    pub cofinancing_ratio: Option<f64>,
+    /// Whether the ratio exceeds the programme's target; null without funding.
+    pub meets_target: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EffectCount {
+    #[schema(example = "social_cohesion")]
+    pub effect: &'static str,
+    #[schema(example = 3)]
+    pub projects: i64,
+}
+
+/// How connected the projects past draft are: few links per project means a fragmented
+/// programme.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkProgress {
+    /// Projects past draft.
+    #[schema(example = 10)]
+    pub projects: i64,
+    /// Their links, each counted for both projects it connects.
+    #[schema(example = 8)]
+    pub links: i64,
+    /// `links / projects`, two decimals; null without projects.
+    #[schema(example = 0.8)]
+    pub links_per_project: Option<f64>,
+    /// Projects past draft without any link.
+    #[schema(example = 4)]
+    pub unlinked_projects: i64,
+}
+
+/// Signals received in the period, and how they were answered.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignalProgress {
+    #[schema(example = 120)]
+    pub received: i64,
+    /// Answered or closed now.
+    #[schema(example = 90)]
+    pub answered: i64,
+    /// Answered at or before `dueAt`.
+    #[schema(example = 72)]
+    pub answered_on_time: i64,
+    /// `answeredOnTime / answered` as a percentage, one decimal; null when none is answered.
+    #[schema(example = 80.0)]
+    pub answered_on_time_percentage: Option<f64>,
+    /// The median of the whole days (24 hours) from receipt to answer; null when none is
+    /// answered.
+    #[schema(example = 9.5)]
+    pub median_days_to_answer: Option<f64>,
+    /// Not answered or closed, and past `dueAt` now.
+    #[schema(example = 6)]
+    pub overdue_now: i64,
+    /// Hand-offs between departments.
+    #[schema(example = 11)]
+    pub hand_offs: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ThemeSignals {
+    #[schema(example = "public_space")]
+    pub theme_id: String,
+    #[schema(example = "Openbare ruimte")]
+    pub name: String,
+    /// The department that owns the theme's policy.
+    #[schema(example = "dsb")]
+    pub department_id: String,
+    pub signals: SignalProgress,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DepartmentSignals {
+    #[schema(example = "dsb")]
+    pub department_id: String,
+    #[schema(example = "Stadsbeheer")]
+    pub name: String,
+    pub signals: SignalProgress,
+}
+
+/// The reference rows the report labels its figures with.
+#[derive(Debug)]
+pub struct Labels {
+    pub neighbourhoods: Vec<NeighbourhoodRow>,
+    pub themes: Vec<ThemeRow>,
+    pub departments: Vec<DepartmentRow>,
+}
+
+/// What the report was asked for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub district_id: Option<String>,
+    pub now: NaiveDateTime,
+}
+
+impl Request {
+    /// The selection in database terms: from the start of `from` to the start of the day after
+    /// `to` (open-ended when that day does not exist).
+    pub fn scope(&self) -> figures_repo::ReportScope {
+        figures_repo::ReportScope {
+            from: self.from.and_then(|d| d.and_hms_opt(0, 0, 0)),
+            until: self
+                .to
+                .and_then(|d| d.succ_opt())
+                .and_then(|d| d.and_hms_opt(0, 0, 0)),
+            district_id: self.district_id.clone(),
+            now: self.now,
+        }
+    }
+}
+
+/// Puts the database's aggregates into the report's shape.
+pub fn assemble(request: &Request, labels: Labels, figures: Figures) -> ProgressReport {
+    let mut projects = ProjectFigures::default();
+    for row in figures.statuses {
+        let entry = projects.entry(row.grp);
+        *entry.statuses.entry(row.status).or_default() += row.projects;
+        entry.waiting += row.waiting;
+    }
+    for row in figures.funding {
+        let entry = projects.entry(row.grp);
+        entry.total_cents += row.total_cents;
+        entry.programme_cents += row.programme_cents;
+    }
+    for row in figures.effects {
+        *projects
+            .entry(row.grp)
+            .effects
+            .entry(row.effect)
+            .or_default() += row.projects;
+    }
+    for row in figures.linkage {
+        let entry = projects.entry(row.grp);
+        entry.linked_projects += row.projects;
+        entry.links += row.links;
+        entry.unlinked += row.unlinked;
+    }
+    let mut signals: HashMap<(String, Option<String>), SignalProgress> = HashMap::new();
+    for row in figures.signals {
+        signals.insert(
+            (row.dimension, row.grp),
+            SignalProgress {
+                received: row.received,
+                answered: row.answered,
+                answered_on_time: row.answered_on_time,
+                answered_on_time_percentage: ratio(row.answered_on_time * 100, row.answered, 1),
+                median_days_to_answer: row.median_days,
+                overdue_now: row.overdue_now,
+                hand_offs: row.hand_offs,
+            },
+        );
+    }
+    let mut signals_of = |dimension: &str, key: Option<&str>| {
+        signals
+            .remove(&(dimension.to_owned(), key.map(str::to_owned)))
+            .unwrap_or_default()
+    };
+    let neighbourhoods = labels
+        .neighbourhoods
+        .into_iter()
+        .map(|n| NeighbourhoodProgress {
+            projects: projects.progress(Some(&n.id)),
+            signals: signals_of("neighbourhood", Some(&n.id)),
+            neighbourhood_id: n.id,
+            name: n.name,
+            district_id: n.district_id,
+            focus_area: n.focus_area,
+        })
+        .collect();
+    let total = Progress {
+        projects: projects.progress(None),
+        signals: signals_of("total", None),
+    };
+    let signals_by_theme = labels
+        .themes
+        .into_iter()
+        .map(|t| ThemeSignals {
+            signals: signals_of("theme", Some(&t.id)),
+            theme_id: t.id,
+            name: t.name,
+            department_id: t.department_id,
+        })
+        .collect();
+    let signals_by_department = labels
+        .departments
+        .into_iter()
+        .map(|d| DepartmentSignals {
+            signals: signals_of("department", Some(&d.id)),
+            department_id: d.id,
+            name: d.name,
+        })
+        .collect();
+    ProgressReport {
+        generated_at: request.now,
+        period: Period {
+            from: request.from,
+            to: request.to,
+        },
+        district_id: request.district_id.clone(),
+        cofinancing_target: COFINANCING_TARGET,
+        neighbourhoods,
+        total,
+        signals_by_theme,
+        signals_by_department,
+    }
+}
+
+/// The project aggregates per neighbourhood (`Some`) and in total (`None`).
+#[derive(Debug, Default)]
+struct ProjectFigures(HashMap<Option<String>, ProjectSums>);
+
+#[derive(Debug, Default)]
+struct ProjectSums {
+    statuses: HashMap<String, i64>,
+    waiting: i64,
+    total_cents: i64,
+    programme_cents: i64,
+    effects: HashMap<String, i64>,
+    linked_projects: i64,
+    links: i64,
+    unlinked: i64,
+}
+
+impl ProjectFigures {
+    fn entry(&mut self, group: Option<String>) -> &mut ProjectSums {
+        self.0.entry(group).or_default()
+    }
+
+    fn progress(&self, group: Option<&str>) -> ProjectProgress {
+        let empty = ProjectSums::default();
+        let sums = self.0.get(&group.map(str::to_owned)).unwrap_or(&empty);
+        let count_of = |map: &HashMap<String, i64>, key: &str| map.get(key).copied().unwrap_or(0);
+        let other_cents = sums.total_cents - sums.programme_cents;
+        let cofinancing_ratio = ratio(other_cents, sums.total_cents, 4);
+        ProjectProgress {
+            count: sums.statuses.values().sum(),
+            by_status: STATUSES
+                .iter()
+                .map(|status| StatusCount {
+                    status,
+                    count: count_of(&sums.statuses, status),
+                })
+                .collect(),
+            budget: BudgetProgress {
+                total_cents: sums.total_cents,
+                programme_cents: sums.programme_cents,
+                other_cents,
+                cofinancing_ratio,
+                // Compared on cents, not on the rounded ratio: over 40 % means strictly more.
+                meets_target: (sums.total_cents > 0).then(|| {
+                    i128::from(other_cents) * 100
+                        > i128::from(sums.total_cents) * i128::from(target_percent())
+                }),
+            },
+            effects: EFFECTS
+                .iter()
+                .map(|effect| EffectCount {
+                    effect,
+                    projects: count_of(&sums.effects, effect),
+                })
+                .collect(),
+            links: LinkProgress {
+                projects: sums.linked_projects,
+                links: sums.links,
+                links_per_project: ratio(sums.links, sums.linked_projects, 2),
+                unlinked_projects: sums.unlinked,
+            },
+            waiting_past_response_due: sums.waiting,
+        }
+    }
+}
+
+/// The co-financing target as a whole percentage (40), for exact comparison in cents.
+fn target_percent() -> i64 {
+    // COFINANCING_TARGET is a constant with two decimals; rounding makes the intent explicit.
+    (COFINANCING_TARGET * 100.0).round() as i64
+}
+
+/// `part / whole` rounded to `decimals`, or None when `whole` is zero.
+fn ratio(part: i64, whole: i64, decimals: i32) -> Option<f64> {
+    if whole == 0 {
+        return None;
+    }
+    let scale = 10f64.powi(decimals);
+    // Figures stay far below 2^53, so the conversion to f64 is exact.
+    Some((part as f64 / whole as f64 * scale).round() / scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_round_and_tolerate_zero() {
+        assert_eq!(ratio(1, 3, 2), Some(0.33));
+        assert_eq!(ratio(2, 3, 4), Some(0.6667));
+        assert_eq!(ratio(200, 3, 1), Some(66.7));
+        assert_eq!(ratio(5, 0, 2), None);
+    }
+
+    #[test]
+    fn the_target_is_forty_percent() {
+        assert_eq!(target_percent(), 40);
+    }
+}
