@@ -148,6 +148,7 @@ enum Table {
     ProjectPartners,
     ProjectLinks,
     Assessments,
+    AssessmentScores,
     Signals,
     SignalDepartments,
     SignalProjects,
@@ -155,7 +156,7 @@ enum Table {
 }
 
 impl Table {
-    const ALL: [Table; 14] = [
+    const ALL: [Table; 15] = [
         Self::Partners,
         Self::PartnerNeighbourhoods,
         Self::Projects,
@@ -166,6 +167,7 @@ impl Table {
         Self::ProjectPartners,
         Self::ProjectLinks,
         Self::Assessments,
+        Self::AssessmentScores,
         Self::Signals,
         Self::SignalDepartments,
         Self::SignalProjects,
@@ -225,6 +227,7 @@ impl Table {
                  answered_at, response, reassignment_count, overdue_recorded, version, \
                  created_at, updated_at",
             ),
+            Self::AssessmentScores => ("assessment_scores", "assessment_id, effect, score"),
             Self::SignalDepartments => ("signal_departments", "signal_id, department_id"),
             Self::SignalProjects => ("signal_projects", "signal_id, project_id"),
             Self::Events => (
@@ -703,7 +706,7 @@ struct AssessmentFacts<'a> {
     scores: &'a [i32],
 }
 
-/// The assessment row, its event, and the per-effect scores it is made of.
+/// The assessment row, its per-effect score rows, and its event.
 fn assessment_rows(
     conn: &mut DbConnection,
     tables: &mut Tables,
@@ -744,6 +747,10 @@ fn assessment_rows(
             &facts.at,
         ],
     )?;
+    // One row per effect, which the progress report counts.
+    for (effect, score) in EFFECTS.iter().zip(facts.scores) {
+        tables.push(conn, Table::AssessmentScores, &[&facts.id, effect, score])?;
+    }
     tables.event(
         conn,
         facts.at,

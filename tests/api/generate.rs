@@ -69,6 +69,11 @@ fn the_generator_writes_the_planned_rows_once() {
         count(&mut conn, "assessments"),
         i64::try_from(generated.assessments).unwrap()
     );
+    assert_eq!(
+        count(&mut conn, "assessment_scores"),
+        6 * i64::try_from(generated.assessments).unwrap(),
+        "one score row per effect"
+    );
 
     // Event ids continue from the counter, which ends at the last one.
     let last: i64 = event_counter::table
@@ -212,6 +217,9 @@ async fn the_api_reads_generated_data_like_any_other() {
     assert_eq!(project.body["status"], "running");
     assert!(!project.body["partners"].as_array().unwrap().is_empty());
     assert!(project.body["eligible"].is_boolean(), "{}", project.text);
+
+    let report = app.get("/api/v1/reports/progress", &pb).await;
+    assert_eq!(report.status, 200, "{}", report.text);
 
     let signal_id = items(&mine.body)[0]["id"].as_str().unwrap().to_owned();
     let signal = app.get(&format!("/api/v1/signals/{signal_id}"), &pb).await;
