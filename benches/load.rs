@@ -142,6 +142,14 @@ fn workloads() -> Vec<Workload> {
             ids: Ids::Projects,
         },
         Workload {
+            name: "progress report",
+            method: "GET",
+            path: "/reports/progress",
+            caller: Caller::Programmabureau,
+            body: None,
+            ids: Ids::None,
+        },
+        Workload {
             name: "create signal",
             method: "POST",
             path: "/signals",
