@@ -95,6 +95,16 @@ struct Workload {
     caller: Caller,
     body: Option<&'static str>,
     ids: Ids,
+    /// Concurrent connections on both sides, when not `--connections` (`--threads` at most).
+    connections: Option<u32>,
+}
+
+impl Workload {
+    /// (connections, threads) of both load generators for this workload.
+    fn concurrency(&self, o: &Options) -> (u32, u32) {
+        let connections = self.connections.unwrap_or(o.connections);
+        (connections, o.threads.min(connections))
+    }
 }
 
 /// The workloads, in run order. Writes come last, so they do not change what the reads see.
@@ -108,6 +118,7 @@ fn workloads() -> Vec<Workload> {
             caller: Caller::Vakdienst("ocw"),
             body: None,
             ids: Ids::None,
+            connections: None,
         },
         Workload {
             name: "list overdue signals (vakdienst)",
@@ -116,6 +127,7 @@ fn workloads() -> Vec<Workload> {
             caller: Caller::Vakdienst("ocw"),
             body: None,
             ids: Ids::None,
+            connections: None,
         },
         Workload {
             name: "list running projects (stadsdeel)",
@@ -124,6 +136,7 @@ fn workloads() -> Vec<Workload> {
             caller: Caller::Stadsdeel("escamp"),
             body: None,
             ids: Ids::None,
+            connections: None,
         },
         Workload {
             name: "get signal",
@@ -132,6 +145,7 @@ fn workloads() -> Vec<Workload> {
             caller: Caller::Programmabureau,
             body: None,
             ids: Ids::Signals,
+            connections: None,
         },
         Workload {
             name: "get project",
@@ -140,6 +154,7 @@ fn workloads() -> Vec<Workload> {
             caller: Caller::Programmabureau,
             body: None,
             ids: Ids::Projects,
+            connections: None,
         },
         Workload {
             name: "progress report",
@@ -148,6 +163,8 @@ fn workloads() -> Vec<Workload> {
             caller: Caller::Programmabureau,
             body: None,
             ids: Ids::None,
+            // Its target is the time one report takes: one at a time, on both sides.
+            connections: Some(1),
         },
         Workload {
             name: "create signal",
@@ -158,6 +175,7 @@ fn workloads() -> Vec<Workload> {
                 r#"{"title":"Losliggende stoeptegels bij de school","description":"Gemeld tijdens het spreekuur in de wijk.","neighbourhoodId":"moerwijk","source":"resident","themeId":"public_space","reporter":{"name":"Melder"}}"#,
             ),
             ids: Ids::None,
+            connections: None,
         },
     ]
 }
@@ -1074,15 +1092,16 @@ fn run_pgbench(
     // of every script once (100 scripts for the random-id workloads), as the server's statement
     // cache does once per pooled connection; that happens in the warm-up, which is cut from the
     // per-transaction log below, as is the ramp-down at the end.
+    let (connections, threads) = workload.concurrency(o);
     let mut command = Command::new(pgbench);
     command.args([
         "-n",
         "-M",
         "prepared",
         "-c",
-        &o.connections.to_string(),
+        &connections.to_string(),
         "-j",
-        &o.threads.to_string(),
+        &threads.to_string(),
         "-T",
         &(o.warmup + o.duration).to_string(),
     ]);
@@ -1125,6 +1144,8 @@ fn run_pgbench(
         started + (o.warmup + o.duration) as f64,
     );
     let mut latencies: Vec<f64> = Vec::new();
+    // Every transaction, for workloads slower than the window (a report over a million rows).
+    let mut all: Vec<(f64, f64)> = Vec::new();
     for entry in std::fs::read_dir(&log_dir)
         .map_err(|e| e.to_string())?
         .flatten()
@@ -1140,20 +1161,33 @@ fn run_pgbench(
                 continue;
             };
             let ended = secs + micros / 1e6;
+            all.push((ended, latency / 1000.0));
             if ended >= window.0 && ended < window.1 {
                 latencies.push(latency / 1000.0);
             }
         }
     }
-    latencies.sort_by(f64::total_cmp);
     let _ = std::fs::remove_dir_all(&log_dir);
-    if latencies.is_empty() {
-        return Err(format!(
-            "pgbench logged no transactions for {}:\n{stdout}",
-            workload.name
-        ));
-    }
-    let tps = latencies.len() as f64 / o.duration as f64;
+    let tps = if latencies.len() >= 10 {
+        latencies.len() as f64 / o.duration as f64
+    } else {
+        // Too few transactions end inside the window to count them: take every transaction
+        // of the run, over the time from the first start to the last end.
+        let first_start = all
+            .iter()
+            .map(|(ended, ms)| ended - ms / 1000.0)
+            .fold(f64::INFINITY, f64::min);
+        let last_end = all.iter().map(|(ended, _)| *ended).fold(0.0, f64::max);
+        latencies = all.iter().map(|(_, ms)| *ms).collect();
+        if latencies.is_empty() || last_end <= first_start {
+            return Err(format!(
+                "pgbench logged no transactions for {}:\n{stdout}",
+                workload.name
+            ));
+        }
+        latencies.len() as f64 / (last_end - first_start)
+    };
+    latencies.sort_by(f64::total_cmp);
     Ok(Measured {
         per_second: tps,
         p50_ms: percentile(&latencies, 50.0),
@@ -1225,13 +1259,14 @@ fn run_wrk(
 ) -> Result<Measured, String> {
     let script_path = dir.join(format!("{}.lua", slug(workload.name)));
     std::fs::write(&script_path, wrk_script(workload, token, ids)).map_err(|e| e.to_string())?;
+    let (connections, threads) = workload.concurrency(o);
     let run = |seconds: u64| -> Result<Value, String> {
         let output = Command::new(wrk)
             .args([
                 "-t",
-                &o.threads.to_string(),
+                &threads.to_string(),
                 "-c",
-                &o.connections.to_string(),
+                &connections.to_string(),
                 "-d",
                 &format!("{seconds}s"),
                 "--timeout",
@@ -1338,7 +1373,7 @@ fn table(o: &Options, results: &[Outcome], peak_rss_kb: u64) -> String {
     for r in results {
         let (pg_rate, pg_p50, pg_p99) = match &r.pg {
             Some(pg) => (
-                format!("{:.0}", pg.per_second),
+                rate(pg.per_second),
                 format!("{:.2}", pg.p50_ms),
                 format!("{:.2}", pg.p99_ms),
             ),
@@ -1346,9 +1381,9 @@ fn table(o: &Options, results: &[Outcome], peak_rss_kb: u64) -> String {
         };
         let _ = writeln!(
             t,
-            "{:<36} {:>9.0} {:>8.2} {:>8.2} | {:>9} {:>8} {:>8} | {:>6} | {:>7} | {:>7.1}",
+            "{:<36} {:>9} {:>8.2} {:>8.2} | {:>9} {:>8} {:>8} | {:>6} | {:>7} | {:>7.1}",
             format!("{} {}", r.workload.method, r.workload.name),
-            r.api.per_second,
+            rate(r.api.per_second),
             r.api.p50_ms,
             r.api.p99_ms,
             pg_rate,
@@ -1361,10 +1396,20 @@ fn table(o: &Options, results: &[Outcome], peak_rss_kb: u64) -> String {
     }
     let _ = write!(
         t,
-        "peak server RSS (VmHWM): {:.1} MB",
-        peak_rss_kb as f64 / 1024.0
+        "peak server RSS (VmHWM): {:.1} MB; load average at the end: {}",
+        peak_rss_kb as f64 / 1024.0,
+        load_average().unwrap_or_default()
     );
     t
+}
+
+/// A rate with a decimal when it is small (a report takes seconds).
+fn rate(per_second: f64) -> String {
+    if per_second < 100.0 {
+        format!("{per_second:.1}")
+    } else {
+        format!("{per_second:.0}")
+    }
 }
 
 /// The 1, 5 and 15 minute load averages (`/proc/loadavg`).
