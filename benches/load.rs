@@ -353,6 +353,9 @@ fn find_tool(name: &str) -> Option<PathBuf> {
 /// Runs the whole benchmark; `Ok(true)` when every response was 2xx.
 fn run(o: &Options) -> Result<bool, String> {
     let started = Instant::now();
+    // Other work on the machine moves the figures; the load before the run shows it (the load
+    // at the end includes the benchmark's own processes).
+    let load_at_start = load_average();
     let wrk = find_tool("wrk").ok_or("wrk is not installed (Debian: apt-get install wrk)")?;
     let pgbench = if o.sqlite {
         None
@@ -457,7 +460,7 @@ fn run(o: &Options) -> Result<bool, String> {
     let clean = results
         .iter()
         .all(|r| r.api.non_2xx == 0 && r.api.socket_errors == 0);
-    let table = table(o, &results, peak_rss_kb);
+    let table = table(o, &results, peak_rss_kb, load_at_start.as_deref());
     println!("\n{table}");
     let json_path = o.json.clone().unwrap_or_else(|| {
         out_dir().join(format!(
@@ -465,7 +468,14 @@ fn run(o: &Options) -> Result<bool, String> {
             chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
         ))
     });
-    let document = report_json(o, &results, peak_rss_kb, generate_seconds, &database_url);
+    let document = report_json(
+        o,
+        &results,
+        peak_rss_kb,
+        generate_seconds,
+        &database_url,
+        load_at_start,
+    );
     if let Some(parent) = json_path.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
@@ -1343,7 +1353,12 @@ impl Outcome {
     }
 }
 
-fn table(o: &Options, results: &[Outcome], peak_rss_kb: u64) -> String {
+fn table(
+    o: &Options,
+    results: &[Outcome],
+    peak_rss_kb: u64,
+    load_at_start: Option<&str>,
+) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
@@ -1396,9 +1411,9 @@ fn table(o: &Options, results: &[Outcome], peak_rss_kb: u64) -> String {
     }
     let _ = write!(
         t,
-        "peak server RSS (VmHWM): {:.1} MB; load average at the end: {}",
+        "peak server RSS (VmHWM): {:.1} MB; load average before the run: {}",
         peak_rss_kb as f64 / 1024.0,
-        load_average().unwrap_or_default()
+        load_at_start.unwrap_or_default()
     );
     t
 }
@@ -1441,6 +1456,7 @@ fn report_json(
     peak_rss_kb: u64,
     generate_seconds: Option<f64>,
     database_url: &str,
+    load_at_start: Option<String>,
 ) -> Value {
     let side = |m: &Measured| {
         json!({
@@ -1462,8 +1478,7 @@ fn report_json(
         "threads": o.threads,
         "durationSeconds": o.duration,
         "peakRssMb": (peak_rss_kb as f64 / 102.4).round() / 10.0,
-        // Other work on the machine shows here: the figures are only comparable at a low load.
-        "loadAverage": load_average(),
+        "loadAverageBefore": load_at_start,
         "workloads": results.iter().map(|r| json!({
             "name": r.workload.name,
             "method": r.workload.method,
