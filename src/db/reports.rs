@@ -121,7 +121,13 @@ pub fn figures(conn: &mut DbConnection, scope: &ReportScope) -> Result<Figures, 
     // go on: REPEATABLE READ on PostgreSQL; on SQLite (WAL) a read transaction is a snapshot.
     conn.transaction(|conn| {
         if let DbConnection::Pg(pg) = conn {
-            pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+            // work_mem: the estimate of groups in the signal scan is far too high, and with the
+            // default 4 MB PostgreSQL sorts a million rows on disk instead of hashing a thousand
+            // groups (2.6 s against 0.6 s at a million signals).
+            pg.batch_execute(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+                 SET LOCAL work_mem = '64MB'",
+            )?;
         }
         Ok(Figures {
             statuses: load(conn, statuses(scope))?,
@@ -245,11 +251,11 @@ fn linkage(scope: &ReportScope) -> Sql {
 }
 
 /// One pass over the signals in scope, grouped finely (neighbourhood × theme × department ×
-/// whole days to answer); the four dimensions and the medians are then aggregated from that
+/// calendar days to answer); the four dimensions and the medians are then aggregated from that
 /// small table, so the report costs one scan of `signals` however many dimensions it shows.
 fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
     let mut sql = Sql::default();
-    let days = dialect.whole_days("s.received_at", "s.answered_at");
+    let days = dialect.calendar_days("s.received_at", "s.answered_at");
     let overdue_at = sql.param(Param::Timestamp(scope.now));
     sql.push(&format!(
         "WITH fine AS MATERIALIZED (SELECT s.neighbourhood_id AS nb, s.theme_id AS th, \
@@ -310,7 +316,7 @@ fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
         .join(", "),
         true,
     );
-    // The histogram of whole days to answer per group; `days` repeats per group, so regroup.
+    // The histogram of calendar days to answer per group; `days` repeats per group, so regroup.
     let histogram = dimensions
         .iter()
         .map(|(name, key)| {
@@ -357,18 +363,15 @@ enum Dialect {
 }
 
 impl Dialect {
-    /// Whole 24-hour days from `start` to `end`, counted in milliseconds on both backends so a
-    /// signal answered exactly on a day boundary lands on the same day everywhere.
-    fn whole_days(self, start: &str, end: &str) -> String {
+    /// Calendar days (UTC) from `start` to `end`: exact integer arithmetic on dates on both
+    /// backends (no floating point), and on PostgreSQL a third of the cost of interval
+    /// arithmetic over a million rows.
+    fn calendar_days(self, start: &str, end: &str) -> String {
         match self {
-            Self::Postgres => format!(
-                "CAST(FLOOR(EXTRACT(EPOCH FROM (date_trunc('milliseconds', {end}) - \
-                 date_trunc('milliseconds', {start}))) * 1000 / 86400000) AS BIGINT)"
-            ),
-            Self::Sqlite => format!(
-                "CAST(ROUND((julianday({end}) - julianday({start})) * 86400000) AS INTEGER) \
-                 / 86400000"
-            ),
+            Self::Postgres => format!("(CAST({end} AS DATE) - CAST({start} AS DATE))"),
+            Self::Sqlite => {
+                format!("CAST(julianday(date({end})) - julianday(date({start})) AS INTEGER)")
+            }
         }
     }
 }
