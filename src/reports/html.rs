@@ -53,7 +53,7 @@ pub fn render(report: &ProgressReport) -> String {
   .kpi strong {{ display: block; font-size: 1.4rem; }}
   table {{ border-collapse: collapse; width: 100%; font-size: 0.8rem; margin: 0.6rem 0; }}
   td {{ white-space: nowrap; }}
-  th, td {{ border-bottom: 1px solid #ddd; padding: 0.25rem 0.4rem; text-align: right; }}
+  th, td {{ border-bottom: 1px solid #ddd; padding: 0.2rem 0.3rem; text-align: right; }}
   th:first-child, td:first-child {{ text-align: left; }}
   thead th {{ background: #eef2f7; }}
   tr.total td {{ font-weight: bold; border-top: 2px solid #154273; }}
@@ -316,7 +316,7 @@ fn signals_on_time(page: &mut String, report: &ProgressReport) {
 fn figures_table(page: &mut String, report: &ProgressReport) {
     page.push_str(
         "<section><h2>Cijfers per wijk</h2>\n<table><thead><tr><th>Wijk</th><th>Projecten</th>\
-         <th>Budget (€)</th><th>Programma (€)</th><th>Cofinanciering</th><th>Links per project</th>\
+         <th>Budget (€)</th><th>Cofinanciering</th><th>Links per project</th>\
          <th>Wachten</th><th>Signalen</th><th>Beantwoord</th><th>Op tijd</th><th>Mediaan dagen</th>\
          <th>Nu te laat</th><th>Overdrachten</th></tr></thead><tbody>\n",
     );
@@ -333,12 +333,11 @@ fn figures_table(page: &mut String, report: &ProgressReport) {
     for (name, projects, signals, total) in rows {
         let _ = writeln!(
             page,
-            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
+            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
             if total { " class=\"total\"" } else { "" },
             escape(name),
             projects.count,
             euros(projects.budget.total_cents),
-            euros(projects.budget.programme_cents),
             percent(projects.budget.cofinancing_ratio.map(|r| r * 100.0)),
             decimal(projects.links.links_per_project),
             projects.waiting_past_response_due,

@@ -163,8 +163,8 @@ pub struct SignalProgress {
     /// `answeredOnTime / answered` as a percentage, one decimal; null when none is answered.
     #[schema(example = 80.0)]
     pub answered_on_time_percentage: Option<f64>,
-    /// The median of the whole days (24 hours) from receipt to answer; null when none is
-    /// answered.
+    /// The median of the calendar days (UTC) from receipt to answer: an answer on the day of
+    /// receipt is 0 days. Null when none is answered.
     #[schema(example = 9.5)]
     pub median_days_to_answer: Option<f64>,
     /// Not answered or closed, and past `dueAt` now.

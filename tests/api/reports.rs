@@ -30,7 +30,8 @@ const R: &str = "2026-03-02 09:00:00";
 /// Signals (R = 2026-03-02 09:00):
 /// - S1 moerwijk public_space (dsb, 14 days), answered exactly at its deadline: on time, 14 days.
 /// - S2 moerwijk public_space, closed one second after its deadline: late, 14 days.
-/// - S3 morgenstond housing (dso, 28 days), answered after 3.5 days: on time, 3 days.
+/// - S3 morgenstond housing (dso, 28 days), answered three calendar days later but 2 days and
+///   23 hours after receipt: on time, 3 days (days to answer are calendar days).
 /// - S4 schilderswijk housing, handed off to dsb, in progress past its deadline: overdue.
 /// - S5 schilderswijk public_space, acknowledged, due in ten days: open, not overdue.
 /// - S6 moerwijk public_space, answered once and reopened, past its deadline: overdue.
@@ -170,7 +171,7 @@ async fn build() -> Programme {
         &[
             received(&s1, R, 14, "answered", Some("2026-03-16 09:00:00")),
             received(&s2, R, 14, "closed", Some("2026-03-16 09:00:01")),
-            received(&s3, R, 28, "answered", Some("2026-03-05 21:00:00")),
+            received(&s3, R, 28, "answered", Some("2026-03-05 08:00:00")),
             received(&s4, R, 28, "in_progress", None),
             format!(
                 "UPDATE signals SET received_at = '{R}', due_at = '{}', status = 'acknowledged' \
