@@ -199,7 +199,7 @@ pub async fn get_progress_report(
     let scope = request.scope();
     let district = request.district_id.clone();
     let (labels, figures) = db
-        .read(move |conn| {
+        .read_with_spare(move |conn, spare| {
             if let Some(district) = &district
                 && !reference_repo::district_exists(conn, district)?
             {
@@ -223,7 +223,7 @@ pub async fn get_progress_report(
                 themes: reference_repo::list_themes(conn, &ThemeFilter::default(), None, all)?,
                 departments: reference_repo::list_departments(conn, None, all)?,
             };
-            Ok((labels, figures_repo::figures(conn, &scope)?))
+            Ok((labels, figures_repo::figures(conn, spare, &scope)?))
         })
         .await?;
     let report = reports::assemble(&request, labels, figures);

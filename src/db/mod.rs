@@ -221,6 +221,25 @@ impl Db {
         .await?
     }
 
+    /// Like [`Db::read`], with a second connection when one is free at once (never waiting for
+    /// it, so requests holding one connection cannot block each other on a second), for work
+    /// that can run two queries side by side.
+    pub async fn read_with_spare<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection, Option<&mut DbConnection>) -> Result<T, ApiError>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            let mut spare = pool.try_get();
+            work(&mut conn, spare.as_deref_mut())
+        })
+        .await?
+    }
+
     /// Runs blocking work in one write transaction: the change and its events commit together.
     pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
     where

@@ -1,10 +1,11 @@
 //! The progress report's figures, computed by aggregate queries in the database.
 //!
-//! Each query returns a few hundred rows at most, whatever the number of projects or signals:
-//! per neighbourhood (and a total row with `grp` NULL), per theme or per department. The handler
+//! Two queries, one over the projects and one over the signals, each reading its table once and
+//! returning a few hundred rows at most, whatever the number of projects or signals: per
+//! neighbourhood (and a total row with `grp` NULL), per theme or per department. The handler
 //! only divides and rounds what comes back. The SQL is raw because it needs window functions
 //! and `UNION ALL`, which diesel's query builder does not offer on both backends; it is the same
-//! text for both but for the two expressions in [`Dialect`].
+//! text for both but for the expression in [`Dialect`].
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -15,6 +16,7 @@ use diesel::sqlite::Sqlite;
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 
 use super::DbConnection;
+use crate::domain::projects::EFFECTS;
 use crate::error::ApiError;
 
 /// What the report covers. Projects are selected by `created_at`, signals by `received_at`;
@@ -27,52 +29,58 @@ pub struct ReportScope {
     pub now: NaiveDateTime,
 }
 
-/// Projects per status; `waiting` counts submitted projects past their `responseDueAt`.
+/// The project figures of one neighbourhood (`grp`) or of the total (`grp` NULL), per status:
+/// the projects, and over them the sums the report shows. Money, effects and links are
+/// non-zero only for the statuses they count (see [`projects`]).
 #[derive(Debug, QueryableByName)]
-pub struct StatusCount {
+pub struct ProjectFigures {
     #[diesel(sql_type = Nullable<Text>)]
     pub grp: Option<String>,
     #[diesel(sql_type = Text)]
     pub status: String,
     #[diesel(sql_type = BigInt)]
     pub projects: i64,
+    /// Submitted projects past their `responseDueAt`.
     #[diesel(sql_type = BigInt)]
     pub waiting: i64,
-}
-
-/// Committed and received funding of the projects that deliver (approved and later).
-#[derive(Debug, QueryableByName)]
-pub struct Funding {
-    #[diesel(sql_type = Nullable<Text>)]
-    pub grp: Option<String>,
     #[diesel(sql_type = BigInt)]
     pub total_cents: i64,
     #[diesel(sql_type = BigInt)]
     pub programme_cents: i64,
-}
-
-/// Delivering projects whose counting assessment scores an effect substantial.
-#[derive(Debug, QueryableByName)]
-pub struct EffectCount {
-    #[diesel(sql_type = Nullable<Text>)]
-    pub grp: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub effect: String,
+    /// Projects past draft, their link ends, and those without links.
     #[diesel(sql_type = BigInt)]
-    pub projects: i64,
-}
-
-/// Links of the projects past draft: how connected (or fragmented) the programme is.
-#[derive(Debug, QueryableByName)]
-pub struct Linkage {
-    #[diesel(sql_type = Nullable<Text>)]
-    pub grp: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    pub projects: i64,
+    pub past_draft: i64,
     #[diesel(sql_type = BigInt)]
     pub links: i64,
     #[diesel(sql_type = BigInt)]
     pub unlinked: i64,
+    /// Per effect, in the order of [`EFFECTS`], projects that score it substantial.
+    #[diesel(sql_type = BigInt)]
+    pub effect_1: i64,
+    #[diesel(sql_type = BigInt)]
+    pub effect_2: i64,
+    #[diesel(sql_type = BigInt)]
+    pub effect_3: i64,
+    #[diesel(sql_type = BigInt)]
+    pub effect_4: i64,
+    #[diesel(sql_type = BigInt)]
+    pub effect_5: i64,
+    #[diesel(sql_type = BigInt)]
+    pub effect_6: i64,
+}
+
+impl ProjectFigures {
+    /// The effect counts in the order of [`EFFECTS`].
+    pub fn effects(&self) -> [i64; 6] {
+        [
+            self.effect_1,
+            self.effect_2,
+            self.effect_3,
+            self.effect_4,
+            self.effect_5,
+            self.effect_6,
+        ]
+    }
 }
 
 /// Signal figures of one group: `dimension` is `neighbourhood`, `theme`, `department` or
@@ -100,10 +108,7 @@ pub struct SignalFigures {
 /// Everything the report needs from the database.
 #[derive(Debug)]
 pub struct Figures {
-    pub statuses: Vec<StatusCount>,
-    pub funding: Vec<Funding>,
-    pub effects: Vec<EffectCount>,
-    pub linkage: Vec<Linkage>,
+    pub projects: Vec<ProjectFigures>,
     pub signals: Vec<SignalFigures>,
 }
 
@@ -112,141 +117,147 @@ const DELIVERING: &str = "('approved', 'running', 'completed', 'evaluated')";
 /// Signal statuses that count as answered.
 const ANSWERED: &str = "('answered', 'closed')";
 
-pub fn figures(conn: &mut DbConnection, scope: &ReportScope) -> Result<Figures, ApiError> {
-    let dialect = match conn {
-        DbConnection::Pg(_) => Dialect::Postgres,
-        DbConnection::Sqlite(_) => Dialect::Sqlite,
-    };
-    // One snapshot for all five queries, so the figures agree with each other while writers
-    // go on: REPEATABLE READ on PostgreSQL; on SQLite (WAL) a read transaction is a snapshot.
-    conn.transaction(|conn| {
-        if let DbConnection::Pg(pg) = conn {
-            // work_mem: the estimate of groups in the signal scan is far too high, and with the
-            // default 4 MB PostgreSQL sorts a million rows on disk instead of hashing a thousand
-            // groups (2.6 s against 0.6 s at a million signals).
-            pg.batch_execute(
-                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
-                 SET LOCAL work_mem = '64MB'",
-            )?;
-        }
-        Ok(Figures {
-            statuses: load(conn, statuses(scope))?,
-            funding: load(conn, funding(scope))?,
-            effects: load(conn, effects(scope))?,
-            linkage: load(conn, linkage(scope))?,
-            signals: load(conn, signals(scope, dialect))?,
-        })
-    })
-}
-
-/// Per neighbourhood (through `project_neighbourhoods`, so a project in two neighbourhoods
-/// counts in both) and in total (each project once).
-fn per_neighbourhood_and_total(
+/// The report's figures, in one snapshot so they agree with each other while writers go on.
+///
+/// On PostgreSQL with a `spare` connection the project and signal queries run side by side (each
+/// is a few hundred milliseconds at city scale, and PostgreSQL runs one query per connection);
+/// the second transaction imports the first one's snapshot, so both see the same data.
+pub fn figures(
+    conn: &mut DbConnection,
+    spare: Option<&mut DbConnection>,
     scope: &ReportScope,
-    select: &str,
-    from: &str,
-    condition: &str,
-    group: &str,
-) -> Sql {
-    let mut sql = Sql::default();
-    for total in [false, true] {
-        if total {
-            sql.push(" UNION ALL ");
+) -> Result<Figures, ApiError> {
+    let projects_sql = projects(scope);
+    match (conn, spare) {
+        (DbConnection::Pg(main), Some(DbConnection::Pg(other))) => {
+            let signals_sql = signals(scope, Dialect::Postgres);
+            main.transaction(|main| {
+                main.batch_execute(PG_REPORT_TRANSACTION)?;
+                let snapshot = diesel::select(diesel::dsl::sql::<Text>("pg_export_snapshot()"))
+                    .get_result::<String>(main)?;
+                std::thread::scope(|threads| {
+                    let signal_rows = threads.spawn(move || {
+                        other.transaction(|other| {
+                            other.batch_execute(&format!(
+                                "{PG_REPORT_TRANSACTION}; SET TRANSACTION SNAPSHOT '{}'",
+                                snapshot.replace('\'', "")
+                            ))?;
+                            Ok::<_, ApiError>(bind::<Pg>(&signals_sql).load(other)?)
+                        })
+                    });
+                    let project_rows = bind::<Pg>(&projects_sql).load(main)?;
+                    let signal_rows = signal_rows.join().map_err(|_| {
+                        ApiError::Internal("the signal figures' query thread failed".to_owned())
+                    })??;
+                    Ok(Figures {
+                        projects: project_rows,
+                        signals: signal_rows,
+                    })
+                })
+            })
         }
-        let grp = if total {
-            "CAST(NULL AS TEXT)"
-        } else {
-            "pn.neighbourhood_id"
-        };
-        sql.push(&format!("SELECT {grp} AS grp, {select} FROM {from}"));
-        if !total {
-            sql.push(" JOIN project_neighbourhoods pn ON pn.project_id = p.id");
+        (conn, _) => {
+            let dialect = match conn {
+                DbConnection::Pg(_) => Dialect::Postgres,
+                DbConnection::Sqlite(_) => Dialect::Sqlite,
+            };
+            // On SQLite (WAL) a read transaction is a snapshot.
+            conn.transaction(|conn| {
+                if let DbConnection::Pg(pg) = conn {
+                    pg.batch_execute(PG_REPORT_TRANSACTION)?;
+                }
+                Ok(Figures {
+                    projects: load(conn, projects_sql)?,
+                    signals: load(conn, signals(scope, dialect))?,
+                })
+            })
         }
-        sql.push(&format!(" WHERE {condition}"));
-        sql.project_scope(scope);
-        let group_by = match (total, group.is_empty()) {
-            (false, true) => " GROUP BY pn.neighbourhood_id".to_owned(),
-            (false, false) => format!(" GROUP BY pn.neighbourhood_id, {group}"),
-            (true, true) => String::new(),
-            (true, false) => format!(" GROUP BY {group}"),
-        };
-        sql.push(&group_by);
     }
-    sql
 }
 
-fn statuses(scope: &ReportScope) -> Sql {
+/// The report's transaction on PostgreSQL: a read-only snapshot. `work_mem`: the estimate of
+/// groups in the signal scan is far too high, and with the default 4 MB PostgreSQL sorts a
+/// million rows on disk instead of hashing a few thousand groups (2.6 s against 0.6 s at a
+/// million signals).
+const PG_REPORT_TRANSACTION: &str =
+    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL work_mem = '64MB'";
+
+/// One pass over the projects in scope: each project's facts (its waiting answer, its
+/// committed and received money and its effects when it delivers, its links when past draft)
+/// are gathered once, then summed per neighbourhood (through `project_neighbourhoods`, so a
+/// project in two neighbourhoods counts in both) and in total (each project once), per status.
+fn projects(scope: &ReportScope) -> Sql {
     let mut sql = Sql::default();
-    for total in [false, true] {
-        if total {
-            sql.push(" UNION ALL ");
-        }
-        let (grp, join, group) = if total {
-            ("CAST(NULL AS TEXT)", "", "p.status")
-        } else {
-            (
-                "pn.neighbourhood_id",
-                " JOIN project_neighbourhoods pn ON pn.project_id = p.id",
-                "pn.neighbourhood_id, p.status",
+    let effect_flags = EFFECTS
+        .iter()
+        .enumerate()
+        .map(|(i, effect)| {
+            format!(
+                "MAX(CASE WHEN effect = '{effect}' THEN 1 ELSE 0 END) AS e{}",
+                i + 1
             )
-        };
-        let due = sql.param(Param::Timestamp(scope.now));
-        sql.push(&format!(
-            "SELECT {grp} AS grp, p.status AS status, COUNT(*) AS projects, \
-             CAST(COALESCE(SUM(CASE WHEN p.status = 'submitted' AND p.response_due_at < {due} \
-             THEN 1 ELSE 0 END), 0) AS BIGINT) AS waiting \
-             FROM projects p{join} WHERE 1 = 1"
-        ));
-        sql.project_scope(scope);
-        sql.push(&format!(" GROUP BY {group}"));
-    }
-    sql
-}
-
-fn funding(scope: &ReportScope) -> Sql {
-    per_neighbourhood_and_total(
-        scope,
-        "CAST(COALESCE(SUM(f.amount_cents), 0) AS BIGINT) AS total_cents, \
-         CAST(COALESCE(SUM(CASE WHEN f.source_type = 'programme' THEN f.amount_cents ELSE 0 END), 0) \
-         AS BIGINT) AS programme_cents",
-        "funding_lines f JOIN projects p ON p.id = f.project_id",
-        &format!("f.status IN ('committed', 'received') AND p.status IN {DELIVERING}"),
-        "",
-    )
-}
-
-fn effects(scope: &ReportScope) -> Sql {
-    per_neighbourhood_and_total(
-        scope,
-        "s.effect AS effect, COUNT(*) AS projects",
-        "projects p JOIN assessment_scores s ON s.assessment_id = p.assessment_id",
-        &format!("s.score = 2 AND p.status IN {DELIVERING}"),
-        "s.effect",
-    )
-}
-
-fn linkage(scope: &ReportScope) -> Sql {
-    // Links are shown from both sides, so each end counts for its project.
-    let mut sql = Sql::default();
-    sql.push(
-        "WITH ends AS (SELECT project_id AS project_id FROM project_links \
-         UNION ALL SELECT target_project_id FROM project_links), \
-         per_project AS (SELECT p.id AS id, COUNT(e.project_id) AS links \
-         FROM projects p LEFT JOIN ends e ON e.project_id = p.id WHERE p.status <> 'draft'",
-    );
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let delivering_effects = (1..=EFFECTS.len())
+        .map(|i| {
+            format!(
+                "CASE WHEN p.status IN {DELIVERING} THEN COALESCE(sc.e{i}, 0) ELSE 0 END AS e{i}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let due = sql.param(Param::Timestamp(scope.now));
+    sql.push(&format!(
+        "WITH funding AS (SELECT project_id, SUM(amount_cents) AS total_cents, \
+           SUM(CASE WHEN source_type = 'programme' THEN amount_cents ELSE 0 END) AS programme_cents \
+           FROM funding_lines WHERE status IN ('committed', 'received') GROUP BY project_id), \
+         link_ends AS (SELECT project_id FROM project_links \
+           UNION ALL SELECT target_project_id FROM project_links), \
+         link_counts AS (SELECT project_id, COUNT(*) AS links FROM link_ends GROUP BY project_id), \
+         scores AS (SELECT assessment_id, {effect_flags} FROM assessment_scores WHERE score = 2 \
+           GROUP BY assessment_id), \
+         per_project AS MATERIALIZED (SELECT p.id AS id, p.status AS status, \
+           CASE WHEN p.status = 'submitted' AND p.response_due_at < {due} THEN 1 ELSE 0 END \
+             AS waiting, \
+           CASE WHEN p.status IN {DELIVERING} THEN COALESCE(fu.total_cents, 0) ELSE 0 END \
+             AS total_cents, \
+           CASE WHEN p.status IN {DELIVERING} THEN COALESCE(fu.programme_cents, 0) ELSE 0 END \
+             AS programme_cents, \
+           CASE WHEN p.status <> 'draft' THEN 1 ELSE 0 END AS past_draft, \
+           CASE WHEN p.status <> 'draft' THEN COALESCE(lc.links, 0) ELSE 0 END AS links, \
+           CASE WHEN p.status <> 'draft' AND lc.links IS NULL THEN 1 ELSE 0 END AS unlinked, \
+           {delivering_effects} \
+           FROM projects p \
+           LEFT JOIN funding fu ON fu.project_id = p.id \
+           LEFT JOIN link_counts lc ON lc.project_id = p.id \
+           LEFT JOIN scores sc ON sc.assessment_id = p.assessment_id \
+           WHERE 1 = 1"
+    ));
     sql.project_scope(scope);
-    sql.push(
-        " GROUP BY p.id) \
-         SELECT pn.neighbourhood_id AS grp, COUNT(*) AS projects, \
-         CAST(COALESCE(SUM(pp.links), 0) AS BIGINT) AS links, \
-         CAST(COALESCE(SUM(CASE WHEN pp.links = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS unlinked \
+    let sums = [
+        "waiting",
+        "total_cents",
+        "programme_cents",
+        "past_draft",
+        "links",
+        "unlinked",
+    ]
+    .iter()
+    .map(|c| format!("CAST(COALESCE(SUM(pp.{c}), 0) AS BIGINT) AS {c}"))
+    .chain(
+        (1..=EFFECTS.len())
+            .map(|i| format!("CAST(COALESCE(SUM(pp.e{i}), 0) AS BIGINT) AS effect_{i}")),
+    )
+    .collect::<Vec<_>>()
+    .join(", ");
+    sql.push(&format!(
+        ") SELECT pn.neighbourhood_id AS grp, pp.status AS status, COUNT(*) AS projects, {sums} \
          FROM per_project pp JOIN project_neighbourhoods pn ON pn.project_id = pp.id \
-         GROUP BY pn.neighbourhood_id \
-         UNION ALL SELECT CAST(NULL AS TEXT), COUNT(*), \
-         CAST(COALESCE(SUM(pp.links), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN pp.links = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) \
-         FROM per_project pp",
-    );
+         GROUP BY pn.neighbourhood_id, pp.status \
+         UNION ALL SELECT CAST(NULL AS TEXT), pp.status, COUNT(*), {sums} \
+         FROM per_project pp GROUP BY pp.status"
+    ));
     sql
 }
 

@@ -234,26 +234,16 @@ impl Request {
 /// Puts the database's aggregates into the report's shape.
 pub fn assemble(request: &Request, labels: Labels, figures: Figures) -> ProgressReport {
     let mut projects = ProjectFigures::default();
-    for row in figures.statuses {
-        let entry = projects.entry(row.grp);
-        *entry.statuses.entry(row.status).or_default() += row.projects;
+    for row in figures.projects {
+        let entry = projects.entry(row.grp.clone());
+        *entry.statuses.entry(row.status.clone()).or_default() += row.projects;
         entry.waiting += row.waiting;
-    }
-    for row in figures.funding {
-        let entry = projects.entry(row.grp);
         entry.total_cents += row.total_cents;
         entry.programme_cents += row.programme_cents;
-    }
-    for row in figures.effects {
-        *projects
-            .entry(row.grp)
-            .effects
-            .entry(row.effect)
-            .or_default() += row.projects;
-    }
-    for row in figures.linkage {
-        let entry = projects.entry(row.grp);
-        entry.linked_projects += row.projects;
+        for (effect, count) in EFFECTS.iter().zip(row.effects()) {
+            *entry.effects.entry((*effect).to_owned()).or_default() += count;
+        }
+        entry.linked_projects += row.past_draft;
         entry.links += row.links;
         entry.unlinked += row.unlinked;
     }
