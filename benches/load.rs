@@ -875,15 +875,23 @@ fn read_statements(log: &Path, offset: u64) -> Result<Vec<Statement>, String> {
                 // parse and bind lines repeat the statement that execute runs.
                 continue;
             };
-            // The session setup of a new connection is not part of a request.
-            if sql.starts_with("SET ") || sql == "SELECT 1" {
-                continue;
+            // A simple-protocol batch ("SET …; SET LOCAL …") becomes one statement per command.
+            // The session setup of a new connection is not part of a request; neither are the
+            // isolation level and snapshot import, which pgbench's one session cannot repeat.
+            // `SET LOCAL` stays: it changes how the request's statements run (the report's
+            // work_mem), so pgbench must run them the same way.
+            for command in sql.split("; ") {
+                if (command.starts_with("SET ") && !command.starts_with("SET LOCAL "))
+                    || command == "SELECT 1"
+                {
+                    continue;
+                }
+                statements.push(Statement {
+                    sql: command.to_owned(),
+                    params: Vec::new(),
+                });
+                open.insert(pid.clone(), statements.len() - 1);
             }
-            statements.push(Statement {
-                sql: sql.to_owned(),
-                params: Vec::new(),
-            });
-            open.insert(pid, statements.len() - 1);
         } else if let Some((_, rest)) = line.split_once("DETAIL:  parameters: ") {
             if let Some(index) = open.remove(&pid) {
                 statements[index].params = parse_parameters(rest)?;
