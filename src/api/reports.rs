@@ -2,13 +2,13 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::NaiveDate;
 use utoipa::IntoParams;
 
 use super::input::{QueryParams, slug_param};
 use crate::auth::{Authorized, ReportReaders, Role};
 use crate::db::reference::{self as reference_repo, NeighbourhoodFilter, ThemeFilter};
 use crate::db::{Db, reports as figures_repo};
+use crate::domain::projects::calendar_date;
 use crate::domain::{Rejection, time};
 use crate::error::{ApiError, InvalidParam};
 use crate::reports::{self, Labels, ProgressReport, Request};
@@ -114,13 +114,6 @@ fn media_range(part: &str) -> Option<(String, f64)> {
     Some((range, q))
 }
 
-fn date(value: &str) -> Result<NaiveDate, Rejection> {
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .ok()
-        .filter(|d| d.format("%Y-%m-%d").to_string() == value)
-        .ok_or_else(|| Rejection::new("invalid_date", "must be a date like 2026-01-31"))
-}
-
 /// The programme's progress per neighbourhood and in total.
 ///
 /// Per neighbourhood and in total: projects per status; committed and received funding,
@@ -160,8 +153,8 @@ pub async fn get_progress_report(
     mut query: QueryParams,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let from = query.single("from", date);
-    let to = query.single("to", date);
+    let from = query.single("from", calendar_date);
+    let to = query.single("to", calendar_date);
     let district_id = query.single("districtId", slug_param);
     if let (Some(from), Some(to)) = (from, to)
         && to < from

@@ -31,12 +31,16 @@ pub fn effect(value: &str) -> Result<String, Rejection> {
     one_of(value, &EFFECTS)
 }
 
-/// A calendar date, `YYYY-MM-DD`.
+/// A calendar date, `YYYY-MM-DD`, kept as the text it was given.
 pub fn date(value: &str) -> Result<String, Rejection> {
+    calendar_date(value).map(|_| value.to_owned())
+}
+
+/// A calendar date, `YYYY-MM-DD` exactly (no other spelling of the same day).
+pub fn calendar_date(value: &str) -> Result<NaiveDate, Rejection> {
     NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .ok()
         .filter(|d| d.format("%Y-%m-%d").to_string() == value)
-        .map(|_| value.to_owned())
         .ok_or_else(|| Rejection::new("invalid_date", "must be a date like 2027-03-01"))
 }
 

@@ -233,15 +233,15 @@ impl Request {
 
 /// Puts the database's aggregates into the report's shape.
 pub fn assemble(request: &Request, labels: Labels, figures: Figures) -> ProgressReport {
-    let mut projects = ProjectFigures::default();
+    let mut projects = ProjectGroups::default();
     for row in figures.projects {
         let entry = projects.entry(row.grp.clone());
         *entry.statuses.entry(row.status.clone()).or_default() += row.projects;
         entry.waiting += row.waiting;
         entry.total_cents += row.total_cents;
         entry.programme_cents += row.programme_cents;
-        for (effect, count) in EFFECTS.iter().zip(row.effects()) {
-            *entry.effects.entry((*effect).to_owned()).or_default() += count;
+        for (sum, count) in entry.effects.iter_mut().zip(row.effects()) {
+            *sum += count;
         }
         entry.linked_projects += row.past_draft;
         entry.links += row.links;
@@ -319,7 +319,7 @@ pub fn assemble(request: &Request, labels: Labels, figures: Figures) -> Progress
 
 /// The project aggregates per neighbourhood (`Some`) and in total (`None`).
 #[derive(Debug, Default)]
-struct ProjectFigures(HashMap<Option<String>, ProjectSums>);
+struct ProjectGroups(HashMap<Option<String>, ProjectSums>);
 
 #[derive(Debug, Default)]
 struct ProjectSums {
@@ -327,13 +327,14 @@ struct ProjectSums {
     waiting: i64,
     total_cents: i64,
     programme_cents: i64,
-    effects: HashMap<String, i64>,
+    /// In the order of [`EFFECTS`].
+    effects: [i64; 6],
     linked_projects: i64,
     links: i64,
     unlinked: i64,
 }
 
-impl ProjectFigures {
+impl ProjectGroups {
     fn entry(&mut self, group: Option<String>) -> &mut ProjectSums {
         self.0.entry(group).or_default()
     }
@@ -366,10 +367,8 @@ impl ProjectFigures {
             },
             effects: EFFECTS
                 .iter()
-                .map(|effect| EffectCount {
-                    effect,
-                    projects: count_of(&sums.effects, effect),
-                })
+                .zip(sums.effects)
+                .map(|(effect, projects)| EffectCount { effect, projects })
                 .collect(),
             links: LinkProgress {
                 projects: sums.linked_projects,
