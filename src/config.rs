@@ -5,8 +5,6 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::db::DatabaseTarget;
-
 pub const DEFAULT_DATABASE_URL: &str = "./data/wijkregie.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_POOL_SIZE: u32 = 4;
@@ -269,9 +267,67 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// Which database a URL names. Chosen from the URL by us, never by diesel's `establish`
+/// on the multi-connection, which silently falls back to SQLite when PostgreSQL fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// A `postgres://` or `postgresql://` URL, passed to libpq as it is.
+    Postgres(String),
+    /// A file path (from `sqlite://path`, `sqlite:path` or a plain path).
+    Sqlite(String),
+}
+
+impl DatabaseTarget {
+    /// Reads `DATABASE_URL`: the backend follows the scheme and nothing else.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() {
+            return Err("is empty; use postgres://… or a path to an SQLite file".to_owned());
+        }
+        if path.contains("://") {
+            return Err(format!(
+                "has an unknown scheme in '{url}'; use postgres://… or a path to an SQLite file"
+            ));
+        }
+        Ok(Self::Sqlite(path.to_owned()))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgresql",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_backend_follows_the_url_scheme_and_nothing_else() {
+        assert_eq!(
+            DatabaseTarget::parse("postgres://u@h/db"),
+            Ok(DatabaseTarget::Postgres("postgres://u@h/db".into()))
+        );
+        assert_eq!(
+            DatabaseTarget::parse("sqlite://data/x.db"),
+            Ok(DatabaseTarget::Sqlite("data/x.db".into()))
+        );
+        assert_eq!(
+            DatabaseTarget::parse("./data/wijkregie.db"),
+            Ok(DatabaseTarget::Sqlite("./data/wijkregie.db".into()))
+        );
+        assert!(DatabaseTarget::parse("mysql://h/db").is_err());
+        assert!(DatabaseTarget::parse("").is_err());
+    }
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, Vec<String>> {

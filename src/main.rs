@@ -322,7 +322,7 @@ fn print_development_tokens(
     // A partner token is only useful for a partner that exists: take the first registered one.
     let partner = partner_id.map(|partner_id| Role::Partner { partner_id });
     for role in roles.into_iter().chain(partner) {
-        let subject = default_subject(&role);
+        let subject = role.default_subject();
         if let Ok(token) = minter.mint(&subject, None, &role, Duration::from_secs(8 * 3600)) {
             println!("  {:<16} {token}", role.kind().as_str());
         }
@@ -332,17 +332,6 @@ fn print_development_tokens(
         println!("   `wijkregie token --role partner --partner <its id>`)");
     }
     println!();
-}
-
-fn default_subject(role: &Role) -> String {
-    match role {
-        Role::Programmabureau | Role::Admin => format!("dev-{}", role.kind().as_str()),
-        Role::Stadsdeel { district_id: scope }
-        | Role::Vakdienst {
-            department_id: scope,
-        }
-        | Role::Partner { partner_id: scope } => format!("dev-{}-{scope}", role.kind().as_str()),
-    }
 }
 
 fn token(settings: &Settings, args: &TokenArgs) -> Result<(), String> {
@@ -373,7 +362,7 @@ fn token(settings: &Settings, args: &TokenArgs) -> Result<(), String> {
     let ttl = parse_duration(&args.ttl).map_err(|e| format!("--ttl {e}"))?;
     let secret = dev_secret(settings)?;
     let minter = TokenMinter::new(&settings.jwt, secret.as_deref())?;
-    let subject = args.sub.clone().unwrap_or_else(|| default_subject(&role));
+    let subject = args.sub.clone().unwrap_or_else(|| role.default_subject());
     println!(
         "{}",
         minter.mint(&subject, args.name.as_deref(), &role, ttl)?

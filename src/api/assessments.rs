@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::http;
 use super::input::{Fields, JsonObject, QueryParams, array, integer, string};
 use super::projects::{readable, record, text};
-use crate::auth::{AnyRole, Assessors, Authorized, Principal, Role};
+use crate::auth::{AnyRole, Assessors, Authorized, Principal};
 use crate::authz::{self, AssessmentFacts, ProjectFacts};
 use crate::db::assessments::{self as repo, AssessmentChange, AssessmentRow};
 use crate::db::{Db, DbConnection};
@@ -306,17 +306,12 @@ fn involved(
     principal: &Principal,
     project_id: &str,
 ) -> Result<bool, ApiError> {
-    match &principal.role {
-        Role::Vakdienst { department_id } => {
-            Ok(repo::co_finances(conn, project_id, department_id)?
-                || repo::of_project(conn, project_id)?.iter().any(|a| {
-                    a.kind == "advisory"
-                        && a.department_id.as_deref() == Some(department_id.as_str())
-                }))
-        }
-        Role::Programmabureau | Role::Stadsdeel { .. } | Role::Partner { .. } | Role::Admin => {
-            Ok(false)
-        }
+    match authz::assessing_department(principal) {
+        Some(department_id) => Ok(repo::co_finances(conn, project_id, department_id)?
+            || repo::of_project(conn, project_id)?.iter().any(|a| {
+                a.kind == "advisory" && a.department_id.as_deref() == Some(department_id)
+            })),
+        None => Ok(false),
     }
 }
 
@@ -458,10 +453,7 @@ pub async fn create_assessment(
     let assessment = db
         .write(move |conn| {
             let (_, project) = readable(conn, &principal, &project_id)?;
-            let department_id = match &principal.role {
-                Role::Vakdienst { department_id } => Some(department_id.clone()),
-                Role::Programmabureau | Role::Stadsdeel { .. } | Role::Partner { .. } | Role::Admin => None,
-            };
+            let department_id = authz::assessing_department(&principal).map(str::to_owned);
             let facts = AssessmentFacts { programme: kind == "programme", department_id: department_id.clone(), is_final: false };
             authz::require(&principal, &project, authz::can_write_assessment(&principal, &project, &facts), &format!("make a {kind} assessment"))?;
             let outcome = rules::outcome(&effects, sustainability_score);

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::http::{self, EventPageParams, PageParams, PageRequest};
 use super::input::{Field, Fields, JsonObject, QueryParams, array, slug_param, string};
 use super::records::{self, Versioned};
-use crate::auth::{AnyRole, Authorized, Principal, ProjectCreators, ProjectWriters, Role};
+use crate::auth::{AnyRole, Authorized, Principal, ProjectCreators, ProjectWriters};
 use crate::authz::{self, ProjectFacts};
 use crate::db::events as event_store;
 use crate::db::projects::{
@@ -634,9 +634,9 @@ pub async fn list_projects(
     };
     let page = PageRequest::read(&mut query);
     query.finish()?;
-    let principal = caller.principal;
+    let scope = authz::project_scope(&caller.principal);
     records::list_by_id::<_, Project>(&req, &db, page, move |conn, after, limit| {
-        repo::list(conn, &principal, &filter, after, limit)
+        repo::list(conn, &scope, &filter, after, limit)
     })
     .await
 }
@@ -702,26 +702,18 @@ pub async fn create_project(
             "A stadsdeel creates projects only in its own district, not in '{district_id}'."
         )));
     }
-    let initiator_partner_id = match (&principal.role, input.initiator_partner_id.into_option()) {
-        (Role::Partner { partner_id }, Some(given)) if &given != partner_id => {
+    let initiator_partner_id =
+        authz::initiator_of_new_project(&principal, input.initiator_partner_id.into_option())?;
+    if let Some(own) = authz::acting_partner(&principal).map(str::to_owned) {
+        if !db
+            .read(move |conn| partner_repo::exists(conn, &own))
+            .await?
+        {
             return Err(ApiError::Forbidden(
-                "A partner creates projects only as their initiator.".to_owned(),
+                "The partner of this token is not registered.".to_owned(),
             ));
         }
-        (Role::Partner { partner_id }, _) => {
-            let own = partner_id.clone();
-            if !db
-                .read(move |conn| partner_repo::exists(conn, &own))
-                .await?
-            {
-                return Err(ApiError::Forbidden(
-                    "The partner of this token is not registered.".to_owned(),
-                ));
-            }
-            Some(partner_id.clone())
-        }
-        (_, given) => given,
-    };
+    }
     let now = time::now();
     let row = ProjectRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -789,12 +781,10 @@ pub async fn update_project(
     let input = read_project_body(&db, body, false).await?;
     let principal = caller.principal;
     let id = path.into_inner();
-    if let Field::Value(_) = input.initiator_partner_id {
-        if matches!(principal.role, Role::Partner { .. }) {
-            return Err(ApiError::Forbidden(
-                "A partner cannot change a project's initiator.".to_owned(),
-            ));
-        }
+    if input.initiator_partner_id != Field::Absent && !authz::can_change_initiator(&principal) {
+        return Err(ApiError::Forbidden(
+            "A partner cannot change a project's initiator.".to_owned(),
+        ));
     }
     let update = ProjectUpdate {
         fields: ProjectChange {
@@ -817,12 +807,10 @@ pub async fn update_project(
     let updated = db
         .write(move |conn| {
             let (before, facts) = readable(conn, &principal, &id)?;
-            let mut allowed = authz::can_edit_project(&principal, &facts);
-            if let (Some(district), Role::Stadsdeel { district_id }) =
-                (&new_district, &principal.role)
-            {
-                allowed &= district == district_id;
-            }
+            let allowed = authz::can_edit_project(&principal, &facts)
+                && new_district.as_deref().is_none_or(|district| {
+                    authz::can_move_project_to_district(&principal, district)
+                });
             authz::require(&principal, &facts, allowed, "edit")?;
             let mut after = repo::update(conn, &id, version, &update, time::now())?;
             if let Field::Value(partner) = &initiator_partner {

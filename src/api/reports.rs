@@ -5,7 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::IntoParams;
 
 use super::input::{QueryParams, slug_param};
-use crate::auth::{Authorized, ReportReaders, Role};
+use crate::auth::{Authorized, ReportReaders};
+use crate::authz;
 use crate::db::reference::{self as reference_repo, NeighbourhoodFilter, ThemeFilter};
 use crate::db::{Db, reports as figures_repo};
 use crate::domain::projects::calendar_date;
@@ -174,15 +175,7 @@ pub async fn get_progress_report(
             "The progress report comes as application/json, text/csv or text/html.".to_owned(),
         )
     })?;
-    let district_id = match (&caller.principal.role, district_id) {
-        (Role::Stadsdeel { district_id: own }, Some(asked)) if &asked != own => {
-            return Err(ApiError::Forbidden(format!(
-                "A stadsdeel sees the report of its own district ('{own}') only."
-            )));
-        }
-        (Role::Stadsdeel { district_id: own }, _) => Some(own.clone()),
-        (_, asked) => asked,
-    };
+    let district_id = authz::report_district(&caller.principal, district_id)?;
     let request = Request {
         from,
         to,

@@ -337,8 +337,8 @@ pub async fn list_signals(
     let (limit, after) = (page.limit, page.after_text());
     let rows = db
         .read({
-            let principal = principal.clone();
-            move |conn| repo::list(conn, &principal, &filter, after.as_deref(), limit)
+            let scope = authz::signal_scope(&principal);
+            move |conn| repo::list(conn, &scope, &filter, after.as_deref(), limit)
         })
         .await?;
     let signals: Vec<Signal> = rows
@@ -470,13 +470,7 @@ pub async fn create_signal(
         reporter_name,
         reporter_email,
         reporter_phone,
-        reported_by_partner_id: match &principal.role {
-            Role::Partner { partner_id } => Some(partner_id.clone()),
-            Role::Programmabureau
-            | Role::Stadsdeel { .. }
-            | Role::Vakdienst { .. }
-            | Role::Admin => None,
-        },
+        reported_by_partner_id: authz::acting_partner(&principal).map(str::to_owned),
         assigned_department_id: theme.department_id.clone(),
         status: "received".to_owned(),
         received_at: now,

@@ -15,8 +15,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use super::principal::{Principal, Role, RoleKind};
 use crate::config::{JwtKey, JwtSettings};
+use crate::domain::principal::{Principal, Role, RoleKind};
 
 /// Clock skew tolerated between the issuer and this service.
 const LEEWAY_SECONDS: u64 = 30;
@@ -131,11 +131,11 @@ impl TokenVerifier {
 fn principal_from(claims: Claims) -> Result<Principal, TokenRejected> {
     let kind = RoleKind::parse(&claims.role)
         .ok_or_else(|| TokenRejected(format!("The role '{}' is unknown.", claims.role)))?;
-    let scope = match kind {
-        RoleKind::Stadsdeel => claims.district,
-        RoleKind::Vakdienst => claims.department,
-        RoleKind::Partner => claims.partner,
-        RoleKind::Programmabureau | RoleKind::Admin => None,
+    let scope = match kind.scope_claim() {
+        Some("district") => claims.district,
+        Some("department") => claims.department,
+        Some("partner") => claims.partner,
+        _ => None,
     }
     .filter(|scope| !scope.trim().is_empty());
     let role = Role::with_scope(kind, scope).ok_or_else(|| {
@@ -218,12 +218,16 @@ impl TokenMinter {
             ));
         }
         let now = chrono::Utc::now().timestamp();
-        let (district, department, partner) = match role {
-            Role::Stadsdeel { district_id } => (Some(district_id.clone()), None, None),
-            Role::Vakdienst { department_id } => (None, Some(department_id.clone()), None),
-            Role::Partner { partner_id } => (None, None, Some(partner_id.clone())),
-            Role::Programmabureau | Role::Admin => (None, None, None),
+        let scope_of = |claim: &str| {
+            (role.kind().scope_claim() == Some(claim))
+                .then(|| role.scope().map(str::to_owned))
+                .flatten()
         };
+        let (district, department, partner) = (
+            scope_of("district"),
+            scope_of("department"),
+            scope_of("partner"),
+        );
         let claims = Claims {
             sub: sub.to_owned(),
             name: name.map(str::to_owned),

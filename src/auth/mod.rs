@@ -4,7 +4,6 @@
 //! Rules about individual objects (scope) live in `authz/`.
 
 pub mod jwt;
-pub mod principal;
 
 use std::future::{Ready, ready};
 use std::marker::PhantomData;
@@ -13,8 +12,8 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
+pub use crate::domain::principal::{Principal, Role, RoleKind};
 pub use jwt::{TokenMinter, TokenVerifier};
-pub use principal::{Principal, Role, RoleKind};
 
 use crate::error::ApiError;
 

@@ -5,40 +5,31 @@
 //! Outside what a principal may read is a 404 (no existence leak); readable but not writable is
 //! a 403. Route policies (which roles may call a route at all) live in `auth/`.
 
-use crate::auth::{Principal, Role};
+pub use crate::domain::access::{
+    AssessmentFacts, ProjectFacts, ProjectScope, SignalFacts, SignalScope,
+};
+use crate::domain::principal::{Principal, Role};
 use crate::domain::projects::{Mover, Status};
 use crate::error::ApiError;
 
-/// What the rules need to know about a project.
-#[derive(Debug, Clone)]
-pub struct ProjectFacts {
-    pub id: String,
-    pub status: Status,
-    pub district_id: String,
-    pub initiator_partner_id: Option<String>,
-    /// The partners that take part in it (project partners).
-    pub partner_ids: Vec<String>,
-}
-
-impl ProjectFacts {
-    fn initiated_by(&self, partner_id: &str) -> bool {
-        self.initiator_partner_id.as_deref() == Some(partner_id)
-    }
-}
-
 /// Reading: the bureau and administration all; stadsdeel all past draft and its district's
 /// drafts; vakdienst all past draft; a partner the projects it initiated or takes part in.
-pub fn can_read_project(principal: &Principal, project: &ProjectFacts) -> bool {
+pub fn project_scope(principal: &Principal) -> ProjectScope {
     match &principal.role {
-        Role::Programmabureau | Role::Admin => true,
-        Role::Stadsdeel { district_id } => {
-            project.status != Status::Draft || &project.district_id == district_id
-        }
-        Role::Vakdienst { .. } => project.status != Status::Draft,
-        Role::Partner { partner_id } => {
-            project.initiated_by(partner_id) || project.partner_ids.iter().any(|p| p == partner_id)
-        }
+        Role::Programmabureau | Role::Admin => ProjectScope::All,
+        Role::Stadsdeel { district_id } => ProjectScope::PastDraftAndDraftsOf {
+            district_id: district_id.clone(),
+        },
+        Role::Vakdienst { .. } => ProjectScope::PastDraft,
+        Role::Partner { partner_id } => ProjectScope::InvolvingPartner {
+            partner_id: partner_id.clone(),
+        },
     }
+}
+
+/// Whether the principal may read this project: [`project_scope`] applied to it.
+pub fn can_read_project(principal: &Principal, project: &ProjectFacts) -> bool {
+    project_scope(principal).admits(project)
 }
 
 /// Editing fields, goals, notes, project partners and links: the bureau; the stadsdeel of the
@@ -133,14 +124,6 @@ pub fn require(
     Ok(())
 }
 
-/// What the rules need to know about an assessment.
-#[derive(Debug, Clone)]
-pub struct AssessmentFacts {
-    pub programme: bool,
-    pub department_id: Option<String>,
-    pub is_final: bool,
-}
-
 /// Whether the project has been decided (approved or rejected, or later).
 fn decided(status: Status) -> bool {
     match status {
@@ -199,28 +182,26 @@ pub fn can_write_assessment(
     }
 }
 
-/// What the rules need to know about a signal.
-#[derive(Debug, Clone)]
-pub struct SignalFacts {
-    pub id: String,
-    pub district_id: String,
-    pub assigned_department_id: String,
-    /// Every department it was ever assigned to, the current one included.
-    pub departments: Vec<String>,
-    pub reported_by_partner_id: Option<String>,
-}
-
 /// Reading a signal: the bureau and administration all; a stadsdeel its district's; a vakdienst
 /// those assigned to it now or before; a partner those it reported.
-pub fn can_read_signal(principal: &Principal, signal: &SignalFacts) -> bool {
+pub fn signal_scope(principal: &Principal) -> SignalScope {
     match &principal.role {
-        Role::Programmabureau | Role::Admin => true,
-        Role::Stadsdeel { district_id } => &signal.district_id == district_id,
-        Role::Vakdienst { department_id } => signal.departments.iter().any(|d| d == department_id),
-        Role::Partner { partner_id } => {
-            signal.reported_by_partner_id.as_deref() == Some(partner_id.as_str())
-        }
+        Role::Programmabureau | Role::Admin => SignalScope::All,
+        Role::Stadsdeel { district_id } => SignalScope::District {
+            district_id: district_id.clone(),
+        },
+        Role::Vakdienst { department_id } => SignalScope::AssignedEver {
+            department_id: department_id.clone(),
+        },
+        Role::Partner { partner_id } => SignalScope::ReportedBy {
+            partner_id: partner_id.clone(),
+        },
     }
+}
+
+/// Whether the principal may read this signal: [`signal_scope`] applied to it.
+pub fn can_read_signal(principal: &Principal, signal: &SignalFacts) -> bool {
+    signal_scope(principal).admits(signal)
 }
 
 /// Seeing the reporter's personal data: the bureau and the department assigned now.
@@ -282,4 +263,81 @@ pub fn require_signal(
         )));
     }
     Ok(())
+}
+
+/// The partner a new project is initiated by: a partner creates projects only as their
+/// initiator (its own id, or none given); the other roles may name any partner or none.
+pub fn initiator_of_new_project(
+    principal: &Principal,
+    given: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    match &principal.role {
+        Role::Partner { partner_id } => match given {
+            Some(given) if &given != partner_id => Err(ApiError::Forbidden(
+                "A partner creates projects only as their initiator.".to_owned(),
+            )),
+            Some(_) | None => Ok(Some(partner_id.clone())),
+        },
+        Role::Programmabureau | Role::Stadsdeel { .. } | Role::Vakdienst { .. } | Role::Admin => {
+            Ok(given)
+        }
+    }
+}
+
+/// The partner record the principal acts for, if it is a partner. A write by a partner needs
+/// that record to exist (a token for an unregistered partner reads nothing and writes nothing).
+pub fn acting_partner(principal: &Principal) -> Option<&str> {
+    match &principal.role {
+        Role::Partner { partner_id } => Some(partner_id),
+        Role::Programmabureau | Role::Stadsdeel { .. } | Role::Vakdienst { .. } | Role::Admin => {
+            None
+        }
+    }
+}
+
+/// Changing (or clearing) a project's initiating partner: everyone who may edit the project
+/// but a partner, who would hand its draft away or lose it.
+pub fn can_change_initiator(principal: &Principal) -> bool {
+    match &principal.role {
+        Role::Programmabureau | Role::Stadsdeel { .. } | Role::Vakdienst { .. } | Role::Admin => {
+            true
+        }
+        Role::Partner { .. } => false,
+    }
+}
+
+/// Moving a project to another district: a stadsdeel only within its own.
+pub fn can_move_project_to_district(principal: &Principal, district_id: &str) -> bool {
+    match &principal.role {
+        Role::Stadsdeel { district_id: own } => own == district_id,
+        Role::Programmabureau | Role::Vakdienst { .. } | Role::Partner { .. } | Role::Admin => true,
+    }
+}
+
+/// The department an assessment by this principal is made for: a vakdienst's own (advisory);
+/// none for the others.
+pub fn assessing_department(principal: &Principal) -> Option<&str> {
+    match &principal.role {
+        Role::Vakdienst { department_id } => Some(department_id),
+        Role::Programmabureau | Role::Stadsdeel { .. } | Role::Partner { .. } | Role::Admin => None,
+    }
+}
+
+/// The district the progress report covers: a stadsdeel its own (asking for another is a
+/// 403); the other roles the one asked for, or the whole city.
+pub fn report_district(
+    principal: &Principal,
+    asked: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    match &principal.role {
+        Role::Stadsdeel { district_id: own } => match asked {
+            Some(asked) if &asked != own => Err(ApiError::Forbidden(format!(
+                "A stadsdeel sees the report of its own district ('{own}') only."
+            ))),
+            Some(_) | None => Ok(Some(own.clone())),
+        },
+        Role::Programmabureau | Role::Vakdienst { .. } | Role::Partner { .. } | Role::Admin => {
+            Ok(asked)
+        }
+    }
 }

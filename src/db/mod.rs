@@ -20,6 +20,7 @@ use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+pub use crate::config::DatabaseTarget;
 use crate::error::ApiError;
 
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -32,44 +33,7 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-/// Which database a URL names. Chosen from the URL by us, never by diesel's `establish`
-/// on the multi-connection, which silently falls back to SQLite when PostgreSQL fails.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatabaseTarget {
-    /// A `postgres://` or `postgresql://` URL, passed to libpq as it is.
-    Postgres(String),
-    /// A file path (from `sqlite://path`, `sqlite:path` or a plain path).
-    Sqlite(String),
-}
-
 impl DatabaseTarget {
-    pub fn parse(url: &str) -> Result<Self, String> {
-        let url = url.trim();
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Self::Postgres(url.to_owned()));
-        }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
-        if path.is_empty() {
-            return Err("is empty; use postgres://… or a path to an SQLite file".to_owned());
-        }
-        if path.contains("://") {
-            return Err(format!(
-                "has an unknown scheme in '{url}'; use postgres://… or a path to an SQLite file"
-            ));
-        }
-        Ok(Self::Sqlite(path.to_owned()))
-    }
-
-    pub fn backend_name(&self) -> &'static str {
-        match self {
-            Self::Postgres(_) => "postgresql",
-            Self::Sqlite(_) => "sqlite",
-        }
-    }
-
     /// Opens one connection and prepares the session the same way for every pool member.
     pub fn connect(&self) -> Result<DbConnection, ConnectError> {
         match self {
@@ -247,28 +211,5 @@ impl Db {
         T: Send + 'static,
     {
         self.read(move |conn| write_transaction(conn, work)).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_backend_follows_the_url_scheme_and_nothing_else() {
-        assert_eq!(
-            DatabaseTarget::parse("postgres://u@h/db"),
-            Ok(DatabaseTarget::Postgres("postgres://u@h/db".into()))
-        );
-        assert_eq!(
-            DatabaseTarget::parse("sqlite://data/x.db"),
-            Ok(DatabaseTarget::Sqlite("data/x.db".into()))
-        );
-        assert_eq!(
-            DatabaseTarget::parse("./data/wijkregie.db"),
-            Ok(DatabaseTarget::Sqlite("./data/wijkregie.db".into()))
-        );
-        assert!(DatabaseTarget::parse("mysql://h/db").is_err());
-        assert!(DatabaseTarget::parse("").is_err());
     }
 }

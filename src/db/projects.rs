@@ -12,8 +12,7 @@ use super::schema::{
     funding_lines, goals, notes, project_effects, project_links, project_neighbourhoods,
     project_partners, projects, signal_projects,
 };
-use crate::auth::{Principal, Role};
-use crate::authz::ProjectFacts;
+use crate::domain::access::{ProjectFacts, ProjectScope};
 use crate::domain::projects::Status;
 use crate::error::ApiError;
 
@@ -413,26 +412,26 @@ pub struct ProjectFilter {
     pub eligible: Option<bool>,
 }
 
-/// Newest first, only what `principal` may read; `limit + 1` projects after the cursor id.
+/// Newest first, only what `scope` admits; `limit + 1` projects after the cursor id.
 pub fn list(
     conn: &mut DbConnection,
-    principal: &Principal,
+    scope: &ProjectScope,
     filter: &ProjectFilter,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Project>, ApiError> {
     let mut query = projects::table.select(ProjectRow::as_select()).into_boxed();
     let draft = Status::Draft.as_str();
-    // Visibility lives in the query (the same rules as authz::can_read_project).
-    query = match &principal.role {
-        Role::Programmabureau | Role::Admin => query,
-        Role::Stadsdeel { district_id } => query.filter(
+    // Visibility lives in the query: the scope authz gave, as SQL (`ProjectScope::admits`).
+    query = match scope {
+        ProjectScope::All => query,
+        ProjectScope::PastDraftAndDraftsOf { district_id } => query.filter(
             projects::status
                 .ne(draft)
                 .or(projects::district_id.eq(district_id.clone())),
         ),
-        Role::Vakdienst { .. } => query.filter(projects::status.ne(draft)),
-        Role::Partner { partner_id } => query.filter(
+        ProjectScope::PastDraft => query.filter(projects::status.ne(draft)),
+        ProjectScope::InvolvingPartner { partner_id } => query.filter(
             projects::initiator_partner_id
                 .eq(partner_id.clone())
                 .or(projects::id.eq_any(

@@ -10,8 +10,7 @@ use diesel::sql_types::Bool;
 
 use super::DbConnection;
 use super::schema::{signal_departments, signal_projects, signals};
-use crate::auth::{Principal, Role};
-use crate::authz::SignalFacts;
+use crate::domain::access::{SignalFacts, SignalScope};
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -228,28 +227,29 @@ const DONE: [&str; 2] = ["answered", "closed"];
 /// the query's own condition shows it applies, which a bound parameter does not.
 const OPEN_PREDICATE: &str = "\"signals\".\"status\" NOT IN ('answered', 'closed')";
 
-/// Newest first, only what `principal` may read; `limit + 1` signals after the cursor id.
+/// Newest first, only what `scope` admits; `limit + 1` signals after the cursor id.
 pub fn list(
     conn: &mut DbConnection,
-    principal: &Principal,
+    scope: &SignalScope,
     filter: &SignalFilter,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Signal>, ApiError> {
     let mut query = signals::table.select(SignalRow::as_select()).into_boxed();
-    query = match &principal.role {
-        Role::Programmabureau | Role::Admin => query,
-        Role::Stadsdeel { district_id } => {
+    // Visibility lives in the query: the scope authz gave, as SQL (`SignalScope::admits`).
+    query = match scope {
+        SignalScope::All => query,
+        SignalScope::District { district_id } => {
             query.filter(signals::district_id.eq(district_id.clone()))
         }
-        Role::Vakdienst { department_id } => query.filter(
+        SignalScope::AssignedEver { department_id } => query.filter(
             signals::id.eq_any(
                 signal_departments::table
                     .filter(signal_departments::department_id.eq(department_id.clone()))
                     .select(signal_departments::signal_id),
             ),
         ),
-        Role::Partner { partner_id } => {
+        SignalScope::ReportedBy { partner_id } => {
             query.filter(signals::reported_by_partner_id.eq(partner_id.clone()))
         }
     };

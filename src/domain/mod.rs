@@ -3,9 +3,11 @@
 //! Constructors validate, so past the API edge a value of one of these types is known to be good.
 //! A failed check is a [`Rejection`]: a stable code and a sentence for the client.
 
+pub mod access;
 pub mod assessments;
 pub mod events;
 pub mod partners;
+pub mod principal;
 pub mod projects;
 pub mod reference;
 pub mod signals;

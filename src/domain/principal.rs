@@ -1,7 +1,7 @@
 //! Who is calling: a role together with the scope that role needs. A district user without a
 //! district cannot be represented, so no rule has to ask.
 
-use crate::domain::events::Actor;
+use super::events::Actor;
 
 /// The role and its scope, straight from the token's claims.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +71,24 @@ impl Role {
             Self::Vakdienst { .. } => RoleKind::Vakdienst,
             Self::Partner { .. } => RoleKind::Partner,
             Self::Admin => RoleKind::Admin,
+        }
+    }
+
+    /// The value of the role's scope claim (district, department or partner id), if it has one.
+    pub fn scope(&self) -> Option<&str> {
+        match self {
+            Self::Stadsdeel { district_id } => Some(district_id),
+            Self::Vakdienst { department_id } => Some(department_id),
+            Self::Partner { partner_id } => Some(partner_id),
+            Self::Programmabureau | Self::Admin => None,
+        }
+    }
+
+    /// A readable subject for development tokens: `dev-stadsdeel-escamp`, `dev-admin`.
+    pub fn default_subject(&self) -> String {
+        match self.scope() {
+            Some(scope) => format!("dev-{}-{scope}", self.kind().as_str()),
+            None => format!("dev-{}", self.kind().as_str()),
         }
     }
 

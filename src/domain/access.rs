@@ -1,0 +1,101 @@
+//! The vocabulary of access decisions: what the rules need to know about an object (its
+//! *facts*) and the reading scopes a principal can have. The decisions themselves — which
+//! principal gets which scope, who may change what — are made in `authz/` only; this module
+//! holds the data so that `db/` can turn a scope into a query filter without knowing roles.
+
+use super::projects::Status;
+
+/// What the rules need to know about a project.
+#[derive(Debug, Clone)]
+pub struct ProjectFacts {
+    pub id: String,
+    pub status: Status,
+    pub district_id: String,
+    pub initiator_partner_id: Option<String>,
+    /// The partners that take part in it (project partners).
+    pub partner_ids: Vec<String>,
+}
+
+impl ProjectFacts {
+    pub fn initiated_by(&self, partner_id: &str) -> bool {
+        self.initiator_partner_id.as_deref() == Some(partner_id)
+    }
+}
+
+/// What the rules need to know about an assessment.
+#[derive(Debug, Clone)]
+pub struct AssessmentFacts {
+    pub programme: bool,
+    pub department_id: Option<String>,
+    pub is_final: bool,
+}
+
+/// What the rules need to know about a signal.
+#[derive(Debug, Clone)]
+pub struct SignalFacts {
+    pub id: String,
+    pub district_id: String,
+    pub assigned_department_id: String,
+    /// Every department it was ever assigned to, the current one included.
+    pub departments: Vec<String>,
+    pub reported_by_partner_id: Option<String>,
+}
+
+/// Which projects a principal may read. `db::projects` turns it into the list query's filter;
+/// [`ProjectScope::admits`] is the same rule for one project in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectScope {
+    /// Every project.
+    All,
+    /// Every project past draft, and the drafts of one district.
+    PastDraftAndDraftsOf { district_id: String },
+    /// Every project past draft.
+    PastDraft,
+    /// The projects a partner initiated or takes part in.
+    InvolvingPartner { partner_id: String },
+}
+
+impl ProjectScope {
+    pub fn admits(&self, project: &ProjectFacts) -> bool {
+        match self {
+            Self::All => true,
+            Self::PastDraftAndDraftsOf { district_id } => {
+                project.status != Status::Draft || &project.district_id == district_id
+            }
+            Self::PastDraft => project.status != Status::Draft,
+            Self::InvolvingPartner { partner_id } => {
+                project.initiated_by(partner_id)
+                    || project.partner_ids.iter().any(|p| p == partner_id)
+            }
+        }
+    }
+}
+
+/// Which signals a principal may read. `db::signals` turns it into the list query's filter;
+/// [`SignalScope::admits`] is the same rule for one signal in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignalScope {
+    /// Every signal.
+    All,
+    /// The signals of one district's neighbourhoods.
+    District { district_id: String },
+    /// The signals assigned to one department now or before.
+    AssignedEver { department_id: String },
+    /// The signals one partner reported.
+    ReportedBy { partner_id: String },
+}
+
+impl SignalScope {
+    pub fn admits(&self, signal: &SignalFacts) -> bool {
+        match self {
+            Self::All => true,
+            Self::District { district_id } => &signal.district_id == district_id,
+            Self::AssignedEver { department_id } => {
+                signal.departments.iter().any(|d| d == department_id)
+            }
+            Self::ReportedBy { partner_id } => {
+                signal.reported_by_partner_id.as_deref() == Some(partner_id.as_str())
+            }
+        }
+    }
+}
