@@ -1,10 +1,9 @@
 //! Assessments against the six effects: the eligibility rule at its boundaries, the approval
 //! gate, immutability of final assessments, and who sees and writes which assessment.
 
-use awc::http::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Response, TestApp, spawn_app};
+use crate::helpers::{Response, TestApp, assess, finalize, pb, spawn_app, transition};
 use wijkregie::auth::Role;
 
 const EFFECTS: [&str; 6] = [
@@ -26,10 +25,6 @@ fn body(kind: &str, substantial: usize, sustainability: i64) -> Value {
            "advice": "positive", "explanation": "Toelichting"})
 }
 
-fn pb() -> Role {
-    Role::Programmabureau
-}
-
 async fn project_under_assessment(app: &TestApp) -> String {
     let token = app.token(&pb());
     let created = app
@@ -44,43 +39,6 @@ async fn project_under_assessment(app: &TestApp) -> String {
         assert_eq!(transition(app, &pb(), &id, to).await.status, 200);
     }
     id
-}
-
-async fn transition(app: &TestApp, role: &Role, id: &str, to: &str) -> Response {
-    let version = app
-        .get(&format!("/api/v1/projects/{id}"), &app.token(&pb()))
-        .await
-        .header("etag")
-        .unwrap();
-    app.request(
-        Method::POST,
-        &format!("/api/v1/projects/{id}/transitions"),
-        Some(&app.token(role)),
-        Some(&json!({"to": to})),
-        &[("If-Match", &version)],
-    )
-    .await
-}
-
-async fn assess(app: &TestApp, role: &Role, project: &str, body: &Value) -> Response {
-    app.post(
-        &format!("/api/v1/projects/{project}/assessments"),
-        &app.token(role),
-        body,
-    )
-    .await
-}
-
-async fn finalize(app: &TestApp, role: &Role, project: &str, assessment: &Response) -> Response {
-    let id = assessment.body["id"].as_str().unwrap();
-    let version = assessment.header("etag").unwrap();
-    app.patch(
-        &format!("/api/v1/projects/{project}/assessments/{id}"),
-        &app.token(role),
-        Some(&version),
-        &json!({"status": "final"}),
-    )
-    .await
 }
 
 #[actix_rt::test]

@@ -19,7 +19,7 @@ use awc::http::Method;
 use awc::http::header::HeaderMap;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use wijkregie::auth::{Role, TokenMinter};
 use wijkregie::config::{JwtKey, JwtSettings, Settings};
@@ -426,4 +426,93 @@ pub fn every_role() -> Vec<Role> {
         },
         Role::Admin,
     ]
+}
+
+/// The programme bureau; the constructors below give a role the scope a test names.
+pub fn pb() -> Role {
+    Role::Programmabureau
+}
+
+pub fn stadsdeel(district: &str) -> Role {
+    Role::Stadsdeel {
+        district_id: district.to_owned(),
+    }
+}
+
+pub fn vakdienst(department: &str) -> Role {
+    Role::Vakdienst {
+        department_id: department.to_owned(),
+    }
+}
+
+pub fn partner(id: &str) -> Role {
+    Role::Partner {
+        partner_id: id.to_owned(),
+    }
+}
+
+/// The current `ETag` of a resource, read by the programme bureau.
+pub async fn etag(app: &TestApp, path: &str) -> String {
+    app.get(path, &app.token(&pb()))
+        .await
+        .header("etag")
+        .unwrap()
+}
+
+/// Moves a project to `to` as `role`, at its current version; the body names only `to`.
+pub async fn transition(app: &TestApp, role: &Role, id: &str, to: &str) -> Response {
+    post_transition(app, role, id, &json!({"to": to})).await
+}
+
+/// Moves a project to `to` as `role`, at its current version; the body also carries `reason`,
+/// `null` when there is none.
+pub async fn transition_with_reason(
+    app: &TestApp,
+    role: &Role,
+    id: &str,
+    to: &str,
+    reason: Option<&str>,
+) -> Response {
+    post_transition(app, role, id, &json!({"to": to, "reason": reason})).await
+}
+
+async fn post_transition(app: &TestApp, role: &Role, id: &str, body: &Value) -> Response {
+    let path = format!("/api/v1/projects/{id}");
+    let version = etag(app, &path).await;
+    app.request(
+        Method::POST,
+        &format!("{path}/transitions"),
+        Some(&app.token(role)),
+        Some(body),
+        &[("If-Match", &version)],
+    )
+    .await
+}
+
+/// Creates an assessment of `project` as `role`.
+pub async fn assess(app: &TestApp, role: &Role, project: &str, body: &Value) -> Response {
+    app.post(
+        &format!("/api/v1/projects/{project}/assessments"),
+        &app.token(role),
+        body,
+    )
+    .await
+}
+
+/// Makes a draft `assessment` of `project` final as `role`, at the version it was returned with.
+pub async fn finalize(
+    app: &TestApp,
+    role: &Role,
+    project: &str,
+    assessment: &Response,
+) -> Response {
+    let id = assessment.body["id"].as_str().unwrap();
+    let version = assessment.header("etag").unwrap();
+    app.patch(
+        &format!("/api/v1/projects/{project}/assessments/{id}"),
+        &app.token(role),
+        Some(&version),
+        &json!({"status": "final"}),
+    )
+    .await
 }

@@ -19,6 +19,7 @@ mod generate;
 mod helpers;
 mod openapi;
 mod operations;
+mod partners;
 mod projects;
 mod reference;
 mod reports;

@@ -7,7 +7,7 @@ use awc::http::Method;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::helpers::{Response, TestApp, spawn_app};
+use crate::helpers::{Response, TestApp, assess, finalize, spawn_app, transition};
 use wijkregie::auth::Role;
 
 const PB: Role = Role::Programmabureau;
@@ -83,15 +83,15 @@ async fn build() -> Programme {
     }
 
     for id in [&p1, &p2, &p3, &p4, &p6] {
-        transition(&app, id, "submitted").await;
+        transition_as_bureau(&app, id, "submitted").await;
     }
     for id in [&p1, &p2, &p6] {
-        transition(&app, id, "in_dialogue").await;
-        transition(&app, id, "under_assessment").await;
+        transition_as_bureau(&app, id, "in_dialogue").await;
+        transition_as_bureau(&app, id, "under_assessment").await;
     }
-    assess(&app, &p1, &["social_cohesion", "positive_image", "safety"]).await;
-    assess(&app, &p2, &["social_cohesion", "employment", "ownership"]).await;
-    assess(
+    assess_final(&app, &p1, &["social_cohesion", "positive_image", "safety"]).await;
+    assess_final(&app, &p2, &["social_cohesion", "employment", "ownership"]).await;
+    assess_final(
         &app,
         &p6,
         &[
@@ -109,7 +109,7 @@ async fn build() -> Programme {
         (&p2, &["approved"][..]),
     ] {
         for to in steps {
-            transition(&app, id, to).await;
+            transition_as_bureau(&app, id, to).await;
         }
     }
     for (from, to) in [(&p1, &p2), (&p1, &p3)] {
@@ -217,24 +217,14 @@ async fn project(app: &TestApp, neighbourhoods: &[&str]) -> String {
     created.body["id"].as_str().unwrap().to_owned()
 }
 
-async fn transition(app: &TestApp, id: &str, to: &str) {
-    let pb = app.token(&PB);
-    let current = app.get(&format!("/api/v1/projects/{id}"), &pb).await;
-    let moved = app
-        .request(
-            Method::POST,
-            &format!("/api/v1/projects/{id}/transitions"),
-            Some(&pb),
-            Some(&json!({"to": to})),
-            &[("If-Match", &current.header("etag").unwrap())],
-        )
-        .await;
+/// Moves project `id` to `to` as the bureau; the move must succeed.
+async fn transition_as_bureau(app: &TestApp, id: &str, to: &str) {
+    let moved = transition(app, &PB, id, to).await;
     assert_eq!(moved.status, 200, "{id} to {to}: {}", moved.text);
 }
 
 /// A final programme assessment scoring `substantial` 2 and the other effects 1.
-async fn assess(app: &TestApp, id: &str, substantial: &[&str]) {
-    let pb = app.token(&PB);
+async fn assess_final(app: &TestApp, id: &str, substantial: &[&str]) {
     let effects: Vec<Value> = [
         "social_cohesion",
         "positive_image",
@@ -249,27 +239,17 @@ async fn assess(app: &TestApp, id: &str, substantial: &[&str]) {
                "motivation": "Onderbouwing"})
     })
     .collect();
-    let made = app
-        .post(
-            &format!("/api/v1/projects/{id}/assessments"),
-            &pb,
-            &json!({"kind": "programme", "effects": effects,
-                    "sustainability": {"score": 1, "motivation": "Borging"},
-                    "advice": "positive", "explanation": "Toelichting"}),
-        )
-        .await;
+    let made = assess(
+        app,
+        &PB,
+        id,
+        &json!({"kind": "programme", "effects": effects,
+                "sustainability": {"score": 1, "motivation": "Borging"},
+                "advice": "positive", "explanation": "Toelichting"}),
+    )
+    .await;
     assert_eq!(made.status, 201, "{}", made.text);
-    let finalized = app
-        .patch(
-            &format!(
-                "/api/v1/projects/{id}/assessments/{}",
-                made.body["id"].as_str().unwrap()
-            ),
-            &pb,
-            made.header("etag").as_deref(),
-            &json!({"status": "final"}),
-        )
-        .await;
+    let finalized = finalize(app, &PB, id, &made).await;
     assert_eq!(finalized.status, 200, "{}", finalized.text);
 }
 

@@ -4,14 +4,8 @@
 use awc::http::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Response, TestApp, spawn_app};
+use crate::helpers::{Response, TestApp, spawn_app, vakdienst};
 use wijkregie::auth::Role;
-
-fn vakdienst(department: &str) -> Role {
-    Role::Vakdienst {
-        department_id: department.to_owned(),
-    }
-}
 
 fn report(theme: &str, neighbourhood: &str) -> Value {
     json!({"title": "Buurthuis krijgt geen antwoord", "description": "Al drie maanden geen reactie op de subsidieaanvraag.",
