@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use wijkregie::auth::jwt::development_secret;
 use wijkregie::auth::{Role, RoleKind, TokenMinter};
+use wijkregie::authz;
 use wijkregie::config::{JwtKey, Settings, parse_duration};
 use wijkregie::{generate, openapi, startup};
 
@@ -40,6 +41,22 @@ enum Command {
     Token(TokenArgs),
     /// Print the OpenAPI document.
     Openapi,
+    /// Print the access table (authz): the README's matrix, or the operations a role can never
+    /// succeed in (CI's per-role schemathesis selection).
+    #[command(subcommand)]
+    Access(AccessCommand),
+}
+
+#[derive(Subcommand)]
+enum AccessCommand {
+    /// The matrix of operations and roles, as Markdown.
+    Matrix,
+    /// A regular expression over the operation ids the role can never succeed in.
+    Denied {
+        /// The role: programmabureau, stadsdeel, vakdienst, partner or admin.
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[derive(Args)]
@@ -92,6 +109,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Openapi => print_openapi(),
+        Command::Access(command) => print_access(&command),
         Command::Serve { demo } => match settings() {
             Ok(settings) => serve(settings, demo).await,
             Err(e) => Err(e),
@@ -332,6 +350,24 @@ fn print_development_tokens(
         println!("   `wijkregie token --role partner --partner <its id>`)");
     }
     println!();
+}
+
+fn print_access(command: &AccessCommand) -> Result<(), String> {
+    match command {
+        AccessCommand::Matrix => print!("{}", authz::operations::markdown_matrix()),
+        AccessCommand::Denied { role } => {
+            let kind = RoleKind::parse(role).ok_or_else(|| {
+                format!(
+                    "--role must be one of {}",
+                    RoleKind::ALL.map(RoleKind::as_str).join(", ")
+                )
+            })?;
+            // A pattern that matches no operation id when the role may try every operation.
+            let regex = authz::operations::denied_regex(kind).unwrap_or_else(|| "^$".to_owned());
+            println!("{regex}");
+        }
+    }
+    Ok(())
 }
 
 fn token(settings: &Settings, args: &TokenArgs) -> Result<(), String> {

@@ -6,7 +6,7 @@ use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Server};
 use utoipa::{Modify, OpenApi};
 
@@ -14,6 +14,8 @@ use crate::api::{
     assessments, departments, districts, events, health, neighbourhoods, partners, project_parts,
     projects, reports, signals, themes,
 };
+use crate::authz::{self, Access, Callers};
+use crate::domain::principal::RoleKind;
 use crate::error::{InvalidParam, PROBLEM_JSON, Problem};
 
 /// The version of the API contract, sent as `API-Version` on every response.
@@ -142,12 +144,68 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     .flatten()
 }
 
+/// Who may call the operation, from `authz`'s access table: the roles that can succeed become
+/// the security requirement's scopes, and the row becomes a sentence of the description. An
+/// operation the table does not know is left unsecured, which a test refuses.
+fn apply_access(operation: &mut Operation) -> bool {
+    let Some(row) = operation
+        .operation_id
+        .as_deref()
+        .and_then(authz::operations::find)
+    else {
+        return false;
+    };
+    let description = operation.description.get_or_insert_with(String::new);
+    if !description.is_empty() {
+        description.push_str("\n\n");
+    }
+    description.push_str(&row.sentence());
+    match row.callers {
+        Callers::Anyone => {
+            operation.security = None;
+            false
+        }
+        Callers::Roles(_) => {
+            let roles = row.allowed_roles();
+            operation.security = Some(vec![SecurityRequirement::new(
+                "bearer",
+                roles.iter().map(|role| role.as_str()),
+            )]);
+            let restricted = RoleKind::ALL
+                .into_iter()
+                .any(|role| row.access(role) != Access::Yes);
+            if restricted {
+                operation.responses.responses.insert(
+                    "403".to_owned(),
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description(
+                                "Not allowed for this role, or not on this object (see Access)",
+                            )
+                            .build(),
+                    ),
+                );
+            }
+            true
+        }
+    }
+}
+
 fn apply_conventions(operation: &mut Operation) {
-    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let secured = apply_access(operation);
     let takes_input = operation.request_body.is_some()
         || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let has_body = operation.request_body.is_some();
+    let needs_if_match = operation.responses.responses.contains_key("412");
     let responses = &mut operation.responses.responses;
     let mut standard = vec![("500", "Internal error; details are in the server log")];
+    if has_body {
+        standard.push(("413", "Body too large"));
+        standard.push(("415", "Body is not JSON"));
+    }
+    if needs_if_match {
+        standard.push(("428", "If-Match missing"));
+    }
     if takes_input {
         standard.push((
             "400",

@@ -15,11 +15,23 @@ use actix_web::{FromRequest, HttpRequest, web};
 pub use crate::domain::principal::{Principal, Role, RoleKind};
 pub use jwt::{TokenMinter, TokenVerifier};
 
+use crate::authz::Guarded;
 use crate::error::ApiError;
 
-/// Which roles may call a route. The list is the documentation and the test table alike.
+/// Which roles the route guard lets through.
 pub trait Policy {
-    const ROLES: &'static [RoleKind];
+    fn lets_through(role: RoleKind) -> bool;
+    fn roles() -> Vec<RoleKind>;
+}
+
+/// The guard of an operation is its row of `authz`'s access table.
+impl<G: Guarded> Policy for G {
+    fn lets_through(role: RoleKind) -> bool {
+        G::OPERATION.access(role).passes_guard()
+    }
+    fn roles() -> Vec<RoleKind> {
+        G::OPERATION.guard_roles()
+    }
 }
 
 /// The caller, authenticated and allowed by policy `P`.
@@ -42,7 +54,7 @@ impl<P: Policy> FromRequest for Authorized<P> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req).and_then(|principal| {
-            if P::ROLES.contains(&principal.role.kind()) {
+            if P::lets_through(principal.role.kind()) {
                 Ok(Self {
                     principal,
                     policy: PhantomData,
@@ -51,7 +63,7 @@ impl<P: Policy> FromRequest for Authorized<P> {
                 Err(ApiError::Forbidden(format!(
                     "The role '{}' may not do this; allowed: {}.",
                     principal.role.kind().as_str(),
-                    P::ROLES
+                    P::roles()
                         .iter()
                         .map(|r| r.as_str())
                         .collect::<Vec<_>>()
@@ -94,8 +106,15 @@ macro_rules! policy {
         $(#[$doc])*
         #[derive(Debug)]
         pub struct $name;
-        impl Policy for $name {
-            const ROLES: &'static [RoleKind] = &[$(RoleKind::$role),+];
+        impl Guarded for $name {
+            const OPERATION: crate::authz::Operation = crate::authz::Operation {
+                id: stringify!($name),
+                callers: crate::authz::Callers::Roles({
+                    let mut access = [crate::authz::Access::Denied; RoleKind::ALL.len()];
+                    $(access[RoleKind::$role.index()] = crate::authz::Access::Yes;)+
+                    access
+                }),
+            };
         }
     };
 }
@@ -149,12 +168,3 @@ policy!(
     /// The audit trail.
     EventReaders: Programmabureau, Admin
 );
-
-/// The roles of a policy, for documentation: `programmabureau, admin`.
-pub fn describe<P: Policy>() -> String {
-    P::ROLES
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}

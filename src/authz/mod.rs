@@ -5,12 +5,15 @@
 //! Outside what a principal may read is a 404 (no existence leak); readable but not writable is
 //! a 403. Route policies (which roles may call a route at all) live in `auth/`.
 
+pub mod operations;
+
 pub use crate::domain::access::{
     AssessmentFacts, ProjectFacts, ProjectScope, SignalFacts, SignalScope,
 };
 use crate::domain::principal::{Principal, Role};
 use crate::domain::projects::{Mover, Status};
 use crate::error::ApiError;
+pub use operations::{Access, Callers, Guarded, OPERATIONS, Operation, ops};
 
 /// Reading: the bureau and administration all; stadsdeel all past draft and its district's
 /// drafts; vakdienst all past draft; a partner the projects it initiated or takes part in.

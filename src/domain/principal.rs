@@ -37,6 +37,17 @@ impl RoleKind {
         RoleKind::Admin,
     ];
 
+    /// The position in [`RoleKind::ALL`], for tables with one column per role.
+    pub const fn index(self) -> usize {
+        match self {
+            Self::Programmabureau => 0,
+            Self::Stadsdeel => 1,
+            Self::Vakdienst => 2,
+            Self::Partner => 3,
+            Self::Admin => 4,
+        }
+    }
+
     /// The `role` claim value.
     pub fn as_str(self) -> &'static str {
         match self {

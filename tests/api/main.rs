@@ -9,6 +9,8 @@
     reason = "a failed expectation in a test is the test failing"
 )]
 
+mod access;
+mod architecture;
 mod assessments;
 mod auth;
 mod cli;
