@@ -27,3 +27,4 @@ mod reference;
 mod reports;
 mod signals;
 mod storage;
+mod visibility;
