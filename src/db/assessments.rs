@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::{assessment_scores, assessments, funding_lines, projects};
+use super::{DbConnection, version_checked};
 use crate::domain::assessments::EffectScore;
 use crate::error::ApiError;
 
@@ -125,14 +125,12 @@ pub fn update(
         assessments::updated_at.eq(now),
     ))
     .execute(conn)?;
-    let current = find(conn, project_id, id)?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no assessment '{id}'.")))?;
-    if changed == 0 {
-        return Err(ApiError::PreconditionFailed {
-            current: Some(current.version),
-        });
-    }
-    Ok(current)
+    let existing = |conn: &mut DbConnection| {
+        find(conn, project_id, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("There is no assessment '{id}'.")))
+    };
+    version_checked(changed, || Ok(existing(conn)?.version))?;
+    existing(conn)
 }
 
 /// Records the outcome of a just-finalized programme assessment on its project.
