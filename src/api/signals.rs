@@ -9,8 +9,9 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::http::{self, EventPageParams, Page, PageParams, PageRequest};
-use super::input::{Field, Fields, JsonObject, QueryParams, array, bool_param, slug_param, string};
-use super::projects::{id_param, text};
+use super::input::{
+    Field, Fields, JsonObject, QueryParams, array, bool_param, id_param, slug_param, string, text,
+};
 use crate::auth::{AnyRole, Authorized, Principal, Role, SignalHandlers, SignalReporters};
 use crate::authz::{self, SignalFacts};
 use crate::db::events as event_store;

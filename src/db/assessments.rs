@@ -167,3 +167,21 @@ pub fn co_finances(
         .optional()?
         .is_some())
 }
+
+/// The effect scores and sustainability score of the assessment a project names as its latest
+/// final programme assessment (`None` when it names none), for `assessments::approval_refusal`.
+pub fn approval_scores(
+    conn: &mut DbConnection,
+    project_id: &str,
+    assessment_id: Option<&str>,
+) -> Result<Option<(Vec<EffectScore>, i32)>, ApiError> {
+    let Some(assessment_id) = assessment_id else {
+        return Ok(None);
+    };
+    let row = find(conn, project_id, assessment_id)?.ok_or_else(|| {
+        ApiError::Internal(format!("project {project_id} names a missing assessment"))
+    })?;
+    let scores: Vec<EffectScore> =
+        serde_json::from_str(&row.effects).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Some((scores, row.sustainability_score)))
+}

@@ -52,6 +52,21 @@ pub fn bounded_text(value: &str, max_chars: usize) -> Result<String, Rejection> 
     Ok(trimmed.to_owned())
 }
 
+/// An id made by wijkregie or named by a client (a project, partner or department): 1 to 64
+/// ASCII letters, digits and `-`.
+pub fn opaque_id(value: &str) -> Result<String, Rejection> {
+    if value.is_empty()
+        || value.len() > 64
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        Err(Rejection::new("invalid_id", "is not an id"))
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +96,17 @@ mod tests {
             bounded_text("a\u{0}b", 4).map_err(|r| r.code),
             Err("control_characters")
         );
+    }
+
+    #[test]
+    fn opaque_ids_are_short_ascii_words() {
+        assert_eq!(opaque_id("0190-ab"), Ok("0190-ab".to_owned()));
+        for bad in ["", "a b", "é", "a_b", &"x".repeat(65)] {
+            assert_eq!(
+                opaque_id(bad).map_err(|r| r.code),
+                Err("invalid_id"),
+                "{bad}"
+            );
+        }
     }
 }

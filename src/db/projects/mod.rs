@@ -457,6 +457,19 @@ pub fn list(
     complete(conn, rows)
 }
 
+/// Sets or clears the initiating partner of a project that `update` has just version-checked
+/// and bumped; returns the project after.
+pub fn set_initiator_partner(
+    conn: &mut DbConnection,
+    id: &str,
+    partner: Option<String>,
+) -> Result<Option<Project>, ApiError> {
+    diesel::update(projects::table.filter(projects::id.eq(id)))
+        .set(projects::initiator_partner_id.eq(partner))
+        .execute(conn)?;
+    find(conn, id)
+}
+
 /// Bumps the project's version when it is still `expected_version` (changes to its partners
 /// and links are changes to the project's representation, so they need its `If-Match`).
 pub fn bump_version(
