@@ -1,4 +1,4 @@
-//! Reading a project under the caller's object rules and writing to its trail: what every
+//! Reading a project under the caller's object rules and writing to a trail: what every
 //! handler that touches a project or one of its parts (goals, assessments, ...) does first and
 //! last, kept here so that those resources need not import each other.
 
@@ -18,10 +18,22 @@ pub(crate) fn record_project_event(
     action: &str,
     data: serde_json::Value,
 ) -> Result<(), ApiError> {
+    record_event(conn, principal, "project", project_id, action, data)
+}
+
+/// Records a change on a resource's trail as `<resource_type>.<action>`, by the principal, now.
+pub(crate) fn record_event(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    resource_type: &'static str,
+    resource_id: &str,
+    action: &str,
+    data: serde_json::Value,
+) -> Result<(), ApiError> {
     let event = NewEvent {
-        action: format!("project.{action}"),
-        resource_type: "project",
-        resource_id: project_id.to_owned(),
+        action: format!("{resource_type}.{action}"),
+        resource_type,
+        resource_id: resource_id.to_owned(),
         data,
     };
     event_store::record(conn, &principal.actor(), event, time::now())?;

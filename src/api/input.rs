@@ -496,30 +496,9 @@ pub fn bool_param(value: &str) -> Result<bool, Rejection> {
     }
 }
 
-/// Text of at most `max` characters that may span lines (tabs and line breaks allowed), trimmed.
+/// Text of at most `max` characters that may span lines (`domain::multiline_text`).
 pub fn text(max: usize) -> impl Fn(&str) -> Result<String, Rejection> {
-    move |value| {
-        let trimmed = value.trim();
-        if trimmed.is_empty() {
-            return Err(Rejection::new("empty", "must not be empty"));
-        }
-        if value.chars().count() > max {
-            return Err(Rejection::new(
-                "too_long",
-                format!("must be at most {max} characters"),
-            ));
-        }
-        if value
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-        {
-            return Err(Rejection::new(
-                "control_characters",
-                "must not contain control characters",
-            ));
-        }
-        Ok(trimmed.to_owned())
-    }
+    move |value| crate::domain::multiline_text(value, max)
 }
 
 /// An opaque id in a body member or query key (`domain::opaque_id`).

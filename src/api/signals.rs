@@ -8,18 +8,17 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
+use super::access::record_event;
 use super::http::{self, EventPageParams, Page, PageParams, PageRequest};
 use super::input::{
     Field, Fields, JsonObject, QueryParams, array, bool_param, id_param, slug_param, string, text,
 };
 use crate::auth::{AnyRole, Authorized, Principal, SignalHandlers, SignalReporters};
 use crate::authz::{self, SignalFacts};
-use crate::db::events as event_store;
 use crate::db::signals::{
     self as repo, Signal as SignalRecord, SignalChange, SignalFilter, SignalRow,
 };
 use crate::db::{Db, DbConnection, projects as project_repo, reference as reference_repo};
-use crate::domain::events::NewEvent;
 use crate::domain::partners::{email, search_form};
 use crate::domain::signals::{self as rules, Requirement};
 use crate::domain::{Rejection, bounded_text, reference, time};
@@ -272,14 +271,7 @@ fn record(
     action: &str,
     data: serde_json::Value,
 ) -> Result<(), ApiError> {
-    let event = NewEvent {
-        action: format!("signal.{action}"),
-        resource_type: "signal",
-        resource_id: signal_id.to_owned(),
-        data,
-    };
-    event_store::record(conn, &principal.actor(), event, time::now())?;
-    Ok(())
+    record_event(conn, principal, "signal", signal_id, action, data)
 }
 
 fn readable(

@@ -33,6 +33,22 @@ impl Rejection {
 /// characters is refused. (The length counts what was sent, so that it agrees with the
 /// documented `maxLength`.)
 pub fn bounded_text(value: &str, max_chars: usize) -> Result<String, Rejection> {
+    checked_text(value, max_chars, char::is_control)
+}
+
+/// Text of at most `max_chars` characters that may span lines: as [`bounded_text`], but tabs
+/// and line breaks are allowed.
+pub fn multiline_text(value: &str, max_chars: usize) -> Result<String, Rejection> {
+    checked_text(value, max_chars, |c| {
+        c.is_control() && !matches!(c, '\n' | '\t' | '\r')
+    })
+}
+
+fn checked_text(
+    value: &str,
+    max_chars: usize,
+    forbidden: impl Fn(char) -> bool,
+) -> Result<String, Rejection> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(Rejection::new("empty", "must not be empty"));
@@ -43,7 +59,7 @@ pub fn bounded_text(value: &str, max_chars: usize) -> Result<String, Rejection> 
             format!("must be at most {max_chars} characters"),
         ));
     }
-    if value.chars().any(char::is_control) {
+    if value.chars().any(forbidden) {
         return Err(Rejection::new(
             "control_characters",
             "must not contain control characters",
@@ -108,5 +124,15 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn multiline_text_allows_line_breaks_and_tabs_only() {
+        assert_eq!(multiline_text(" a\n\tb\r\n ", 10), Ok("a\n\tb".to_owned()));
+        assert_eq!(
+            multiline_text("a\u{0}b", 10).map_err(|r| r.code),
+            Err("control_characters")
+        );
+        assert_eq!(multiline_text("\n", 10).map_err(|r| r.code), Err("empty"));
     }
 }
