@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod generate;
+pub mod jobs;
 pub mod openapi;
 pub mod reports;
 pub mod routes;

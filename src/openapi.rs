@@ -10,9 +10,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Server};
 use utoipa::{Modify, OpenApi};
 
+use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
 use crate::api::{
-    assessments, departments, districts, events, health, neighbourhoods, partners, project_parts,
-    projects, reports, signals, themes,
+    assessments, departments, districts, events, health, neighbourhoods, partners, projects,
+    reports, signals, themes,
 };
 use crate::authz::{self, Access, Callers};
 use crate::domain::principal::RoleKind;
@@ -50,12 +51,12 @@ pub const BASE_PATH: &str = "/api/v1";
         partners::list_partners, partners::get_partner, partners::create_partner, partners::update_partner,
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
         projects::transition_project, projects::project_history,
-        project_parts::list_goals, project_parts::create_goal, project_parts::update_goal, project_parts::delete_goal,
-        project_parts::list_funding_lines, project_parts::create_funding_line,
-        project_parts::update_funding_line, project_parts::delete_funding_line,
-        project_parts::put_project_partner, project_parts::delete_project_partner,
-        project_parts::create_project_link, project_parts::delete_project_link,
-        project_parts::list_notes, project_parts::create_note,
+        goals::list_goals, goals::create_goal, goals::update_goal, goals::delete_goal,
+        funding_lines::list_funding_lines, funding_lines::create_funding_line,
+        funding_lines::update_funding_line, funding_lines::delete_funding_line,
+        project_partners::put_project_partner, project_partners::delete_project_partner,
+        links::create_project_link, links::delete_project_link,
+        notes::list_notes, notes::create_note,
         assessments::list_assessments, assessments::get_assessment,
         assessments::create_assessment, assessments::update_assessment,
         signals::list_signals, signals::get_signal, signals::create_signal, signals::update_signal,

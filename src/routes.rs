@@ -4,9 +4,10 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, Route, web};
 
+use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
 use crate::api::{
-    assessments, departments, districts, events, health, neighbourhoods, partners,
-    project_parts as parts, projects, reports, signals, themes,
+    assessments, departments, districts, events, health, neighbourhoods, partners, projects,
+    reports, signals, themes,
 };
 use crate::error::ApiError;
 use crate::openapi;
@@ -123,58 +124,58 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         "/projects/{projectId}/goals",
         "GET, POST",
         [
-            web::get().to(parts::list_goals),
-            web::post().to(parts::create_goal),
+            web::get().to(goals::list_goals),
+            web::post().to(goals::create_goal),
         ],
     ))
     .service(resource(
         "/projects/{projectId}/goals/{goalId}",
         "PATCH, DELETE",
         [
-            web::patch().to(parts::update_goal),
-            web::delete().to(parts::delete_goal),
+            web::patch().to(goals::update_goal),
+            web::delete().to(goals::delete_goal),
         ],
     ))
     .service(resource(
         "/projects/{projectId}/funding-lines",
         "GET, POST",
         [
-            web::get().to(parts::list_funding_lines),
-            web::post().to(parts::create_funding_line),
+            web::get().to(funding_lines::list_funding_lines),
+            web::post().to(funding_lines::create_funding_line),
         ],
     ))
     .service(resource(
         "/projects/{projectId}/funding-lines/{lineId}",
         "PATCH, DELETE",
         [
-            web::patch().to(parts::update_funding_line),
-            web::delete().to(parts::delete_funding_line),
+            web::patch().to(funding_lines::update_funding_line),
+            web::delete().to(funding_lines::delete_funding_line),
         ],
     ))
     .service(resource(
         "/projects/{projectId}/partners/{partnerId}",
         "PUT, DELETE",
         [
-            web::put().to(parts::put_project_partner),
-            web::delete().to(parts::delete_project_partner),
+            web::put().to(project_partners::put_project_partner),
+            web::delete().to(project_partners::delete_project_partner),
         ],
     ))
     .service(resource(
         "/projects/{projectId}/links",
         "POST",
-        [web::post().to(parts::create_project_link)],
+        [web::post().to(links::create_project_link)],
     ))
     .service(resource(
         "/projects/{projectId}/links/{linkId}",
         "DELETE",
-        [web::delete().to(parts::delete_project_link)],
+        [web::delete().to(links::delete_project_link)],
     ))
     .service(resource(
         "/projects/{projectId}/notes",
         "GET, POST",
         [
-            web::get().to(parts::list_notes),
-            web::post().to(parts::create_note),
+            web::get().to(notes::list_notes),
+            web::post().to(notes::create_note),
         ],
     ))
     .service(resource(

@@ -133,7 +133,7 @@ fn spawn_overdue_sweep(db: Db, interval: Duration) {
         loop {
             ticker.tick().await;
             match db
-                .read(|conn| crate::api::signals::sweep_overdue(conn, crate::domain::time::now()))
+                .read(|conn| crate::jobs::overdue::sweep_overdue(conn, crate::domain::time::now()))
                 .await
             {
                 Ok(0) => {}

@@ -8,9 +8,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use super::access::{readable_project, record_project_event};
 use super::http;
-use super::input::{Fields, JsonObject, QueryParams, array, integer, string};
-use super::projects::{readable, record, text};
+use super::input::{Fields, JsonObject, QueryParams, array, integer, string, text};
+use super::vocabulary::Effect;
 use crate::auth::{AnyRole, Assessors, Authorized, Principal};
 use crate::authz::{self, AssessmentFacts, ProjectFacts};
 use crate::db::assessments::{self as repo, AssessmentChange, AssessmentRow};
@@ -125,7 +126,7 @@ pub struct AssessmentList {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct ScoredEffectInput {
-    effect: super::projects::Effect,
+    effect: Effect,
     #[schema(minimum = 0, maximum = 2)]
     score: i32,
     #[schema(
@@ -362,7 +363,7 @@ pub async fn list_assessments(
     let project_id = path.into_inner();
     let items = db
         .read(move |conn| {
-            let (_, project) = readable(conn, &principal, &project_id)?;
+            let (_, project) = readable_project(conn, &principal, &project_id)?;
             let involved = involved(conn, &principal, &project_id)?;
             Ok(repo::of_project(conn, &project_id)?
                 .into_iter()
@@ -397,7 +398,7 @@ pub async fn get_assessment(
     let (project_id, id) = path.into_inner();
     let assessment = db
         .read(move |conn| {
-            let (_, project) = readable(conn, &principal, &project_id)?;
+            let (_, project) = readable_project(conn, &principal, &project_id)?;
             visible(conn, &principal, &project, &id).map(Assessment::from)
         })
         .await?;
@@ -452,7 +453,7 @@ pub async fn create_assessment(
     let location_of = project_id.clone();
     let assessment = db
         .write(move |conn| {
-            let (_, project) = readable(conn, &principal, &project_id)?;
+            let (_, project) = readable_project(conn, &principal, &project_id)?;
             let department_id = authz::assessing_department(&principal).map(str::to_owned);
             let facts = AssessmentFacts { programme: kind == "programme", department_id: department_id.clone(), is_final: false };
             authz::require(&principal, &project, authz::can_write_assessment(&principal, &project, &facts), &format!("make a {kind} assessment"))?;
@@ -479,7 +480,7 @@ pub async fn create_assessment(
             };
             repo::insert(conn, &row, &effects)?;
             let assessment = Assessment::from(row);
-            record(conn, &principal, &project_id, "assessment_created", json!({ "assessmentId": assessment.id, "kind": assessment.kind, "eligible": assessment.eligible }))?;
+            record_project_event(conn, &principal, &project_id, "assessment_created", json!({ "assessmentId": assessment.id, "kind": assessment.kind, "eligible": assessment.eligible }))?;
             Ok(assessment)
         })
         .await?;
@@ -538,7 +539,7 @@ pub async fn update_assessment(
     let (project_id, id) = path.into_inner();
     let assessment = db
         .write(move |conn| {
-            let (_, project) = readable(conn, &principal, &project_id)?;
+            let (_, project) = readable_project(conn, &principal, &project_id)?;
             let before = visible(conn, &principal, &project, &id)?;
             authz::require(
                 &principal,
@@ -597,7 +598,7 @@ pub async fn update_assessment(
             } else {
                 "assessment_updated"
             };
-            record(
+            record_project_event(
                 conn,
                 &principal,
                 &project_id,
@@ -608,23 +609,4 @@ pub async fn update_assessment(
         })
         .await?;
     Ok(http::ok_with_etag(assessment.version, &assessment))
-}
-
-/// Why a project may not be approved: the reasons of its latest final programme assessment, or
-/// that it has none. `None` when it may.
-pub(crate) fn approval_refusal(
-    conn: &mut DbConnection,
-    project_id: &str,
-    assessment_id: Option<&str>,
-) -> Result<Option<Vec<String>>, ApiError> {
-    let Some(assessment_id) = assessment_id else {
-        return Ok(Some(vec!["no final programme assessment".to_owned()]));
-    };
-    let row = repo::find(conn, project_id, assessment_id)?.ok_or_else(|| {
-        ApiError::Internal(format!("project {project_id} names a missing assessment"))
-    })?;
-    let scores: Vec<EffectScore> =
-        serde_json::from_str(&row.effects).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let outcome = rules::outcome(&scores, row.sustainability_score);
-    Ok((!outcome.eligible).then_some(outcome.ineligible_reasons))
 }

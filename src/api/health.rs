@@ -1,11 +1,10 @@
 //! Health checks for load balancers and orchestrators. No authentication.
 
 use actix_web::{HttpResponse, web};
-use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::error::ApiError;
 
 /// The service's health.
@@ -42,11 +41,7 @@ pub async fn live() -> HttpResponse {
 )]
 pub async fn ready(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     let backend = db.backend();
-    db.read(|conn| {
-        conn.batch_execute("SELECT last_id FROM event_counter WHERE id = 1")
-            .map_err(|e| ApiError::DatabaseUnavailable(e.to_string()))
-    })
-    .await?;
+    db.read(db::ping).await?;
     Ok(HttpResponse::Ok().json(Health {
         status: "up",
         database: Some(backend),

@@ -495,3 +495,13 @@ pub fn bool_param(value: &str) -> Result<bool, Rejection> {
         _ => Err(Rejection::new("wrong_type", "must be true or false")),
     }
 }
+
+/// Text of at most `max` characters that may span lines (`domain::multiline_text`).
+pub fn text(max: usize) -> impl Fn(&str) -> Result<String, Rejection> {
+    move |value| crate::domain::multiline_text(value, max)
+}
+
+/// An opaque id in a body member or query key (`domain::opaque_id`).
+pub fn id_param(value: &str) -> Result<String, Rejection> {
+    crate::domain::opaque_id(value)
+}

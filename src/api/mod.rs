@@ -1,6 +1,7 @@
 //! The HTTP resources: one file per resource with its request and response types and thin
 //! handlers (extract → read input → authorize → one database call → response).
 
+mod access;
 pub mod assessments;
 pub mod departments;
 pub mod districts;
@@ -10,9 +11,9 @@ pub mod http;
 pub mod input;
 pub mod neighbourhoods;
 pub mod partners;
-pub mod project_parts;
 pub mod projects;
 mod records;
 pub mod reports;
 pub mod signals;
 pub mod themes;
+pub mod vocabulary;

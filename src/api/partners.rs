@@ -13,6 +13,7 @@ use super::input::{
     Field, Fields, JsonObject, QueryParams, array, bool_param, boolean, slug_param, string,
 };
 use super::records::{self, Versioned};
+use super::vocabulary::NeighbourhoodId;
 use crate::auth::{AnyRole, Authorized, PartnerCreators, PartnerEditors};
 use crate::authz;
 use crate::db::partners::{
@@ -192,12 +193,6 @@ pub enum PartnerKind {
     Business,
     Other,
 }
-
-/// The slug id of an existing neighbourhood.
-#[derive(Debug, ToSchema)]
-#[schema(value_type = String, example = "schilderswijk", pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$", max_length = 64)]
-#[allow(dead_code, reason = "documentation only")]
-pub struct NeighbourhoodId(String);
 
 /// Filters of the partner list.
 #[derive(Debug, IntoParams)]

@@ -33,7 +33,8 @@ pub(crate) type UpdateFn<Change, Row> = fn(
     NaiveDateTime,
 ) -> Result<Option<(Row, Row)>, ApiError>;
 
-fn snapshot<T: Serialize>(value: &T) -> Result<serde_json::Value, ApiError> {
+/// A value as it goes into an event's `before` or `after`.
+pub(crate) fn snapshot<T: Serialize>(value: &T) -> Result<serde_json::Value, ApiError> {
     serde_json::to_value(value).map_err(|e| ApiError::Internal(format!("cannot serialize: {e}")))
 }
 

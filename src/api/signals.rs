@@ -8,21 +8,25 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
+use super::access::record_event;
 use super::http::{self, EventPageParams, Page, PageParams, PageRequest};
-use super::input::{Field, Fields, JsonObject, QueryParams, array, bool_param, slug_param, string};
-use super::projects::{id_param, text};
-use crate::auth::{AnyRole, Authorized, Principal, Role, SignalHandlers, SignalReporters};
+use super::input::{
+    Field, Fields, JsonObject, QueryParams, array, bool_param, id_param, slug_param, string, text,
+};
+use crate::auth::{AnyRole, Authorized, Principal, SignalHandlers, SignalReporters};
 use crate::authz::{self, SignalFacts};
-use crate::db::events as event_store;
 use crate::db::signals::{
     self as repo, Signal as SignalRecord, SignalChange, SignalFilter, SignalRow,
 };
 use crate::db::{Db, DbConnection, projects as project_repo, reference as reference_repo};
-use crate::domain::events::NewEvent;
 use crate::domain::partners::{email, search_form};
 use crate::domain::signals::{self as rules, Requirement};
 use crate::domain::{Rejection, bounded_text, reference, time};
 use crate::error::ApiError;
+
+/// The overdue sweep is a background job (`jobs::overdue`); it stays reachable here for callers
+/// of its earlier path.
+pub use crate::jobs::overdue::sweep_overdue;
 
 /// The person who raised a signal. Personal data.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -267,14 +271,7 @@ fn record(
     action: &str,
     data: serde_json::Value,
 ) -> Result<(), ApiError> {
-    let event = NewEvent {
-        action: format!("signal.{action}"),
-        resource_type: "signal",
-        resource_id: signal_id.to_owned(),
-        data,
-    };
-    event_store::record(conn, &principal.actor(), event, time::now())?;
-    Ok(())
+    record_event(conn, principal, "signal", signal_id, action, data)
 }
 
 fn readable(
@@ -618,13 +615,15 @@ pub async fn transition_signal(
                 Requirement::Nothing | Requirement::Response | Requirement::Reason => {}
             }
             let now = time::now();
-            let mut change = SignalChange { status: Some(to.clone()), ..SignalChange::default() };
-            if to == "answered" {
-                change.answered_at = Some(Some(now));
-                change.response = Some(response.clone());
-            }
+            let effects = rules::status_effects(&to, response.clone(), now);
+            let change = SignalChange {
+                status: Some(to.clone()),
+                answered_at: effects.answered_at,
+                response: effects.response,
+                ..SignalChange::default()
+            };
             let after = repo::update(conn, &id, version, &change, now)?;
-            let action = if to == "answered" { "answered" } else { "status_changed" };
+            let action = effects.action;
             record(conn, &principal, &id, action, json!({ "before": { "status": from }, "after": { "status": to }, "response": response, "reason": reason }))?;
             Ok(Signal::for_principal(after, &principal, now))
         })
@@ -735,33 +734,4 @@ pub async fn signal_history(
         move |conn, id| readable(conn, &principal, id).map(|_| ()),
     )
     .await
-}
-
-/// Writes one `signal.overdue` event for each open signal that has passed its due date and has
-/// none yet. Safe with several sweepers at once: each signal is claimed by a conditional update
-/// in the same transaction as its event, so exactly one sweeper writes it.
-pub fn sweep_overdue(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, ApiError> {
-    let sweeper = Principal {
-        subject: "wijkregie-overdue-sweep".to_owned(),
-        name: None,
-        role: Role::Admin,
-    };
-    let mut written = 0;
-    for (id, due_at) in repo::overdue_candidates(conn, now, 500)? {
-        let claimed = crate::db::write_transaction(conn, |conn| {
-            if !repo::claim_overdue(conn, &id)? {
-                return Ok(false);
-            }
-            let event = NewEvent {
-                action: "signal.overdue".to_owned(),
-                resource_type: "signal",
-                resource_id: id.clone(),
-                data: json!({ "dueAt": time::format(&due_at) }),
-            };
-            event_store::record(conn, &sweeper.actor(), event, now)?;
-            Ok(true)
-        })?;
-        written += usize::from(claimed);
-    }
-    Ok(written)
 }

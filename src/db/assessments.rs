@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::{assessment_scores, assessments, funding_lines, projects};
+use super::{DbConnection, version_checked};
 use crate::domain::assessments::EffectScore;
 use crate::error::ApiError;
 
@@ -125,14 +125,12 @@ pub fn update(
         assessments::updated_at.eq(now),
     ))
     .execute(conn)?;
-    let current = find(conn, project_id, id)?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no assessment '{id}'.")))?;
-    if changed == 0 {
-        return Err(ApiError::PreconditionFailed {
-            current: Some(current.version),
-        });
-    }
-    Ok(current)
+    let existing = |conn: &mut DbConnection| {
+        find(conn, project_id, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("There is no assessment '{id}'.")))
+    };
+    version_checked(changed, || Ok(existing(conn)?.version))?;
+    existing(conn)
 }
 
 /// Records the outcome of a just-finalized programme assessment on its project.
@@ -168,4 +166,22 @@ pub fn co_finances(
         .first::<String>(conn)
         .optional()?
         .is_some())
+}
+
+/// The effect scores and sustainability score of the assessment a project names as its latest
+/// final programme assessment (`None` when it names none), for `assessments::approval_refusal`.
+pub fn approval_scores(
+    conn: &mut DbConnection,
+    project_id: &str,
+    assessment_id: Option<&str>,
+) -> Result<Option<(Vec<EffectScore>, i32)>, ApiError> {
+    let Some(assessment_id) = assessment_id else {
+        return Ok(None);
+    };
+    let row = find(conn, project_id, assessment_id)?.ok_or_else(|| {
+        ApiError::Internal(format!("project {project_id} names a missing assessment"))
+    })?;
+    let scores: Vec<EffectScore> =
+        serde_json::from_str(&row.effects).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Some((scores, row.sustainability_score)))
 }

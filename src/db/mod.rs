@@ -139,6 +139,27 @@ where
     }
 }
 
+/// Settles a version-checked write (`UPDATE … WHERE version = $expected`, or such a `DELETE`):
+/// when it touched no row, another change came first (412 with the version that stands now) or
+/// the row is gone (the 404 that `current_version` gives). Every repo answers a lost race alike.
+pub fn version_checked(
+    touched: usize,
+    current_version: impl FnOnce() -> Result<i64, ApiError>,
+) -> Result<(), ApiError> {
+    if touched == 0 {
+        return Err(ApiError::PreconditionFailed {
+            current: Some(current_version()?),
+        });
+    }
+    Ok(())
+}
+
+/// Whether the database answers and holds wijkregie's schema (the readiness check).
+pub fn ping(conn: &mut DbConnection) -> Result<(), ApiError> {
+    conn.batch_execute("SELECT last_id FROM event_counter WHERE id = 1")
+        .map_err(|e| ApiError::DatabaseUnavailable(e.to_string()))
+}
+
 /// The pool and the way into it from async handlers.
 #[derive(Clone)]
 pub struct Db {

@@ -8,8 +8,8 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use super::DbConnection;
 use super::schema::{signal_departments, signal_projects, signals};
+use super::{DbConnection, version_checked};
 use crate::domain::access::{SignalFacts, SignalScope};
 use crate::error::ApiError;
 
@@ -164,12 +164,7 @@ pub fn update(
         signals::updated_at.eq(now),
     ))
     .execute(conn)?;
-    if changed == 0 {
-        let current = get(conn, id)?;
-        return Err(ApiError::PreconditionFailed {
-            current: Some(current.row.version),
-        });
-    }
+    version_checked(changed, || Ok(get(conn, id)?.row.version))?;
     if let Some(department_id) = &change.assigned_department_id {
         add_department(conn, id, department_id)?;
     }

@@ -89,6 +89,17 @@ pub fn outcome(scores: &[EffectScore], sustainability: i32) -> Outcome {
     }
 }
 
+/// Why a project may not be approved, from its latest final programme assessment (its effect
+/// scores and sustainability score): that assessment's reasons, or that it has none. `None`
+/// when it may be approved.
+pub fn approval_refusal(assessment: Option<(&[EffectScore], i32)>) -> Option<Vec<String>> {
+    let Some((scores, sustainability)) = assessment else {
+        return Some(vec!["no final programme assessment".to_owned()]);
+    };
+    let outcome = outcome(scores, sustainability);
+    (!outcome.eligible).then_some(outcome.ineligible_reasons)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +144,19 @@ mod tests {
         assert_eq!(
             complete_effects(&twice).map_err(|r| r.code),
             Err("duplicate_effect")
+        );
+    }
+
+    #[test]
+    fn only_an_eligible_final_programme_assessment_allows_approval() {
+        assert_eq!(
+            approval_refusal(None),
+            Some(vec!["no final programme assessment".to_owned()])
+        );
+        assert_eq!(approval_refusal(Some((&scores(3), 1))), None);
+        assert_eq!(
+            approval_refusal(Some((&scores(2), 1))),
+            Some(vec!["2 of the required 3 effects substantial".to_owned()])
         );
     }
 }

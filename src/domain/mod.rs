@@ -33,6 +33,22 @@ impl Rejection {
 /// characters is refused. (The length counts what was sent, so that it agrees with the
 /// documented `maxLength`.)
 pub fn bounded_text(value: &str, max_chars: usize) -> Result<String, Rejection> {
+    checked_text(value, max_chars, char::is_control)
+}
+
+/// Text of at most `max_chars` characters that may span lines: as [`bounded_text`], but tabs
+/// and line breaks are allowed.
+pub fn multiline_text(value: &str, max_chars: usize) -> Result<String, Rejection> {
+    checked_text(value, max_chars, |c| {
+        c.is_control() && !matches!(c, '\n' | '\t' | '\r')
+    })
+}
+
+fn checked_text(
+    value: &str,
+    max_chars: usize,
+    forbidden: impl Fn(char) -> bool,
+) -> Result<String, Rejection> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(Rejection::new("empty", "must not be empty"));
@@ -43,13 +59,28 @@ pub fn bounded_text(value: &str, max_chars: usize) -> Result<String, Rejection> 
             format!("must be at most {max_chars} characters"),
         ));
     }
-    if value.chars().any(char::is_control) {
+    if value.chars().any(forbidden) {
         return Err(Rejection::new(
             "control_characters",
             "must not contain control characters",
         ));
     }
     Ok(trimmed.to_owned())
+}
+
+/// An id made by wijkregie or named by a client (a project, partner or department): 1 to 64
+/// ASCII letters, digits and `-`.
+pub fn opaque_id(value: &str) -> Result<String, Rejection> {
+    if value.is_empty()
+        || value.len() > 64
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        Err(Rejection::new("invalid_id", "is not an id"))
+    } else {
+        Ok(value.to_owned())
+    }
 }
 
 #[cfg(test)]
@@ -81,5 +112,27 @@ mod tests {
             bounded_text("a\u{0}b", 4).map_err(|r| r.code),
             Err("control_characters")
         );
+    }
+
+    #[test]
+    fn opaque_ids_are_short_ascii_words() {
+        assert_eq!(opaque_id("0190-ab"), Ok("0190-ab".to_owned()));
+        for bad in ["", "a b", "é", "a_b", &"x".repeat(65)] {
+            assert_eq!(
+                opaque_id(bad).map_err(|r| r.code),
+                Err("invalid_id"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn multiline_text_allows_line_breaks_and_tabs_only() {
+        assert_eq!(multiline_text(" a\n\tb\r\n ", 10), Ok("a\n\tb".to_owned()));
+        assert_eq!(
+            multiline_text("a\u{0}b", 10).map_err(|r| r.code),
+            Err("control_characters")
+        );
+        assert_eq!(multiline_text("\n", 10).map_err(|r| r.code), Err("empty"));
     }
 }

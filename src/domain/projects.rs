@@ -1,7 +1,7 @@
 //! Projects: from a neighbourhood idea to a running, co-financed, connected project. The status
 //! machine of the programme lives here, as data: who may move a project from where to where.
 
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::Rejection;
 use super::partners::one_of;
@@ -152,6 +152,162 @@ pub fn transition(from: Status, to: Status) -> Option<Transition> {
 /// The co-financing target of the programme: the share of cost from other sources.
 pub const COFINANCING_TARGET: f64 = 0.40;
 
+pub fn source_type(value: &str) -> Result<String, Rejection> {
+    one_of(value, &FUNDING_SOURCES)
+}
+
+pub fn funding_status(value: &str) -> Result<String, Rejection> {
+    one_of(value, &FUNDING_STATUSES)
+}
+
+/// Whether a funding source names a department or partner (`sourceId`), which must exist.
+pub fn source_is_named(source_type: &str) -> bool {
+    matches!(source_type, "department" | "partner")
+}
+
+/// The largest amount of one funding line: ten billion euro, far beyond any project, and small
+/// enough that a project's sums cannot overflow.
+pub const MAX_AMOUNT_CENTS: i64 = 1_000_000_000_000;
+
+/// The amount of one funding line, in cents: more than 0, at most [`MAX_AMOUNT_CENTS`].
+pub fn amount(value: i64) -> Result<i64, Rejection> {
+    if (1..=MAX_AMOUNT_CENTS).contains(&value) {
+        Ok(value)
+    } else {
+        Err(Rejection::new(
+            "out_of_range",
+            format!("must be from 1 to {MAX_AMOUNT_CENTS} cents"),
+        ))
+    }
+}
+
+/// The money of a project, derived from its funding lines.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    pub total_cents: i64,
+    /// Lines with source type `programme`.
+    pub programme_cents: i64,
+    /// Every other source.
+    pub other_cents: i64,
+    /// `other / total`; `None` without funding.
+    pub cofinancing_ratio: Option<f64>,
+    /// Whether the ratio exceeds [`COFINANCING_TARGET`].
+    pub meets_cofinancing_target: bool,
+}
+
+impl Budget {
+    /// The budget of (source type, amount) funding lines.
+    pub fn of(funding: &[(String, i64)]) -> Self {
+        let total_cents: i64 = funding.iter().map(|(_, amount)| amount).sum();
+        let programme_cents: i64 = funding
+            .iter()
+            .filter(|(source, _)| source == "programme")
+            .map(|(_, a)| a)
+            .sum();
+        let other_cents = total_cents - programme_cents;
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "a ratio of euro amounts needs no 53-bit precision"
+        )]
+        let cofinancing_ratio = (total_cents > 0).then(|| other_cents as f64 / total_cents as f64);
+        Self {
+            total_cents,
+            programme_cents,
+            other_cents,
+            cofinancing_ratio,
+            meets_cofinancing_target: cofinancing_ratio.is_some_and(|r| r > COFINANCING_TARGET),
+        }
+    }
+}
+
+/// What must hold before a project enters a status, besides who moves it and a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precondition {
+    Nothing,
+    /// `approved`: the latest final programme assessment is eligible.
+    EligibleAssessment,
+    /// `evaluated`: every goal has its actual value.
+    EveryGoalMeasured,
+}
+
+pub fn precondition(to: Status) -> Precondition {
+    match to {
+        Status::Approved => Precondition::EligibleAssessment,
+        Status::Evaluated => Precondition::EveryGoalMeasured,
+        Status::Draft
+        | Status::Submitted
+        | Status::InDialogue
+        | Status::UnderAssessment
+        | Status::Rejected
+        | Status::Running
+        | Status::Completed
+        | Status::Stopped => Precondition::Nothing,
+    }
+}
+
+/// What the storage found for a [`Precondition`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Evidence {
+    Nothing,
+    /// Why the project may not be approved (`assessments::approval_refusal`); `None`: it may.
+    ApprovalRefusal(Option<Vec<String>>),
+    /// The ids of the goals without an actual value.
+    GoalsWithoutActual(Vec<String>),
+}
+
+/// Why a transition the status machine allows cannot be made now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionRefusal {
+    ReasonRequired,
+    NotEligible(Vec<String>),
+    GoalsWithoutActual(Vec<String>),
+}
+
+/// The timestamps a transition sets besides the status (`Some` sets the member, to a value or
+/// to null).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stamps {
+    pub submitted_at: Option<Option<NaiveDateTime>>,
+    pub response_due_at: Option<Option<NaiveDateTime>>,
+    pub responded_at: Option<Option<NaiveDateTime>>,
+}
+
+/// Settles an allowed transition `from → to`: refuses it when its reason is missing or its
+/// precondition fails, and otherwise says what it stamps. Submitting starts the bureau's
+/// `response_days` to answer; leaving `submitted` is the answer.
+pub fn settle_transition(
+    from: Status,
+    to: Status,
+    rule: Transition,
+    reason_given: bool,
+    evidence: Evidence,
+    now: NaiveDateTime,
+    response_days: i64,
+) -> Result<Stamps, TransitionRefusal> {
+    if rule.reason_required && !reason_given {
+        return Err(TransitionRefusal::ReasonRequired);
+    }
+    match evidence {
+        Evidence::ApprovalRefusal(Some(reasons)) => {
+            return Err(TransitionRefusal::NotEligible(reasons));
+        }
+        Evidence::GoalsWithoutActual(ids) if !ids.is_empty() => {
+            return Err(TransitionRefusal::GoalsWithoutActual(ids));
+        }
+        Evidence::Nothing | Evidence::ApprovalRefusal(None) | Evidence::GoalsWithoutActual(_) => {}
+    }
+    let mut stamps = Stamps::default();
+    if to == Status::Submitted {
+        stamps.submitted_at = Some(Some(now));
+        stamps.response_due_at = Some(Some(now + Duration::days(response_days)));
+        stamps.responded_at = Some(None);
+    }
+    if from == Status::Submitted {
+        stamps.responded_at = Some(Some(now));
+    }
+    Ok(stamps)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +350,137 @@ mod tests {
         for bad in ["2027-02-30", "2027-3-1", "01-03-2027", ""] {
             assert!(date(bad).is_err(), "{bad}");
         }
+    }
+
+    fn at(day: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2027, 3, day)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .unwrap_or_default()
+    }
+
+    fn settle(
+        from: Status,
+        to: Status,
+        reason: bool,
+        evidence: Evidence,
+    ) -> Result<Stamps, TransitionRefusal> {
+        let rule = transition(from, to).unwrap_or(Transition {
+            mover: Mover::Bureau,
+            reason_required: false,
+        });
+        settle_transition(from, to, rule, reason, evidence, at(1), 14)
+    }
+
+    #[test]
+    fn submitting_starts_the_response_time_and_answering_stamps_it() {
+        assert_eq!(
+            settle(Status::Draft, Status::Submitted, false, Evidence::Nothing),
+            Ok(Stamps {
+                submitted_at: Some(Some(at(1))),
+                response_due_at: Some(Some(at(15))),
+                responded_at: Some(None),
+            })
+        );
+        assert_eq!(
+            settle(
+                Status::Submitted,
+                Status::InDialogue,
+                false,
+                Evidence::Nothing
+            ),
+            Ok(Stamps {
+                responded_at: Some(Some(at(1))),
+                ..Stamps::default()
+            })
+        );
+        assert_eq!(
+            settle(Status::Approved, Status::Running, false, Evidence::Nothing),
+            Ok(Stamps::default())
+        );
+    }
+
+    #[test]
+    fn a_transition_is_refused_without_its_reason_or_precondition() {
+        assert_eq!(
+            settle(Status::Running, Status::Stopped, false, Evidence::Nothing),
+            Err(TransitionRefusal::ReasonRequired)
+        );
+        let reasons = vec!["no final programme assessment".to_owned()];
+        assert_eq!(
+            settle(
+                Status::UnderAssessment,
+                Status::Approved,
+                false,
+                Evidence::ApprovalRefusal(Some(reasons.clone()))
+            ),
+            Err(TransitionRefusal::NotEligible(reasons))
+        );
+        assert!(
+            settle(
+                Status::UnderAssessment,
+                Status::Approved,
+                false,
+                Evidence::ApprovalRefusal(None)
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            settle(
+                Status::Completed,
+                Status::Evaluated,
+                false,
+                Evidence::GoalsWithoutActual(vec!["g1".to_owned()])
+            ),
+            Err(TransitionRefusal::GoalsWithoutActual(vec!["g1".to_owned()]))
+        );
+        assert_eq!(
+            precondition(Status::Approved),
+            Precondition::EligibleAssessment
+        );
+        assert_eq!(
+            precondition(Status::Evaluated),
+            Precondition::EveryGoalMeasured
+        );
+        assert_eq!(precondition(Status::Running), Precondition::Nothing);
+    }
+
+    #[test]
+    fn the_budget_splits_programme_money_from_cofinancing() {
+        let budget = Budget::of(&[
+            ("programme".to_owned(), 600),
+            ("department".to_owned(), 300),
+            ("partner".to_owned(), 100),
+        ]);
+        assert_eq!(
+            (
+                budget.total_cents,
+                budget.programme_cents,
+                budget.other_cents
+            ),
+            (1000, 600, 400)
+        );
+        assert_eq!(budget.cofinancing_ratio, Some(0.4));
+        assert!(
+            !budget.meets_cofinancing_target,
+            "the target is more than 0.40"
+        );
+        let empty = Budget::of(&[]);
+        assert_eq!(empty.cofinancing_ratio, None);
+        assert!(!empty.meets_cofinancing_target);
+    }
+
+    #[test]
+    fn funding_amounts_and_sources_are_checked() {
+        assert_eq!(amount(1), Ok(1));
+        assert_eq!(amount(MAX_AMOUNT_CENTS), Ok(MAX_AMOUNT_CENTS));
+        for bad in [0, -5, MAX_AMOUNT_CENTS + 1] {
+            assert_eq!(amount(bad).map_err(|r| r.code), Err("out_of_range"));
+        }
+        assert!(source_type("fund").is_ok());
+        assert!(source_type("bank").is_err());
+        assert!(funding_status("committed").is_ok());
+        assert!(funding_status("promised").is_err());
+        assert!(source_is_named("department") && source_is_named("partner"));
+        assert!(!source_is_named("programme"));
     }
 }

@@ -1,6 +1,8 @@
 //! Signals from the neighbourhood: every signal has an owner (the department its theme routes
 //! it to), a deadline from receipt that a hand-off does not move, and a visible trail.
 
+use chrono::NaiveDateTime;
+
 use super::Rejection;
 use super::partners::one_of;
 
@@ -58,6 +60,35 @@ pub fn is_open(status: &str) -> bool {
     !matches!(status, "answered" | "closed")
 }
 
+/// What moving a signal to a status changes besides the status, and the trail action that
+/// records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusEffects {
+    /// `Some` sets `answered_at`.
+    pub answered_at: Option<Option<NaiveDateTime>>,
+    /// `Some` sets the response.
+    pub response: Option<Option<String>>,
+    pub action: &'static str,
+}
+
+/// Answering stamps the moment and keeps the response (its own trail action, `answered`);
+/// every other move changes only the status.
+pub fn status_effects(to: &str, response: Option<String>, now: NaiveDateTime) -> StatusEffects {
+    if to == "answered" {
+        StatusEffects {
+            answered_at: Some(Some(now)),
+            response: Some(response),
+            action: "answered",
+        }
+    } else {
+        StatusEffects {
+            answered_at: None,
+            response: None,
+            action: "status_changed",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +117,28 @@ mod tests {
             Some(Requirement::Response)
         );
         assert_eq!(transition("closed", "reopened"), Some(Requirement::Reason));
+    }
+
+    #[test]
+    fn answering_stamps_the_moment_and_keeps_the_response() {
+        let now = chrono::NaiveDate::from_ymd_opt(2027, 3, 1)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .unwrap_or_default();
+        assert_eq!(
+            status_effects("answered", Some("Done.".to_owned()), now),
+            StatusEffects {
+                answered_at: Some(Some(now)),
+                response: Some(Some("Done.".to_owned())),
+                action: "answered",
+            }
+        );
+        assert_eq!(
+            status_effects("closed", Some("ignored".to_owned()), now),
+            StatusEffects {
+                answered_at: None,
+                response: None,
+                action: "status_changed",
+            }
+        );
     }
 }

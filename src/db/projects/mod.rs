@@ -1,16 +1,33 @@
 //! Projects repo: the project row with its neighbourhoods, claimed effects, partners, links and
-//! funding (for the derived budget), its sub-resources, and the list with the role's
-//! visibility in the query.
+//! funding (for the derived budget), and the list with the role's visibility in the query. The
+//! sub-resources have a file each, mirroring `api/projects/`; their items are re-exported here so
+//! callers name one repo.
+
+mod funding_lines;
+mod goals;
+mod links;
+mod notes;
+mod partners;
+
+pub use funding_lines::{
+    FundingLineChange, FundingLineRow, delete_funding_line, find_funding_line, funding_lines_of,
+    insert_funding_line, update_funding_line,
+};
+pub use goals::{GoalChange, GoalRow, delete_goal, find_goal, goals_of, insert_goal, update_goal};
+pub use links::{delete_link, insert_link, link_exists, link_pair_key};
+pub use notes::{NoteRow, insert_note, notes_of};
+pub use partners::{put_partner, remove_partner};
 
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
+use super::{DbConnection, version_checked};
+// `funding_lines` is also the name of the sub-module, so the table is named through `schema`.
 use super::schema::{
-    funding_lines, goals, notes, project_effects, project_links, project_neighbourhoods,
-    project_partners, projects, signal_projects,
+    self, project_effects, project_links, project_neighbourhoods, project_partners, projects,
+    signal_projects,
 };
 use crate::domain::access::{ProjectFacts, ProjectScope};
 use crate::domain::projects::Status;
@@ -68,71 +85,6 @@ pub struct ProjectUpdate {
     pub fields: ProjectChange,
     pub neighbourhood_ids: Option<Vec<String>>,
     pub claimed_effects: Option<Vec<String>>,
-}
-
-/// A funding line as the budget needs it.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = funding_lines)]
-pub struct FundingLineRow {
-    pub id: String,
-    pub project_id: String,
-    pub source_type: String,
-    pub source_id: Option<String>,
-    pub amount_cents: i64,
-    pub status: String,
-    pub version: i64,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-#[derive(Debug, Default, Clone, AsChangeset)]
-#[diesel(table_name = funding_lines)]
-pub struct FundingLineChange {
-    pub source_type: Option<String>,
-    pub source_id: Option<Option<String>>,
-    pub amount_cents: Option<i64>,
-    pub status: Option<String>,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = goals)]
-pub struct GoalRow {
-    pub id: String,
-    pub project_id: String,
-    pub effect: String,
-    pub indicator: String,
-    pub unit: String,
-    pub baseline: f64,
-    pub target: f64,
-    pub actual: Option<f64>,
-    pub measured_on: Option<String>,
-    pub version: i64,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-#[derive(Debug, Default, Clone, AsChangeset)]
-#[diesel(table_name = goals)]
-pub struct GoalChange {
-    pub effect: Option<String>,
-    pub indicator: Option<String>,
-    pub unit: Option<String>,
-    pub baseline: Option<f64>,
-    pub target: Option<f64>,
-    pub actual: Option<Option<f64>>,
-    pub measured_on: Option<Option<String>>,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = notes)]
-pub struct NoteRow {
-    pub id: String,
-    pub project_id: String,
-    pub text: String,
-    pub author_sub: String,
-    pub author_role: String,
-    pub author_name: Option<String>,
-    pub created_at: NaiveDateTime,
 }
 
 /// A link as seen from one project.
@@ -223,13 +175,13 @@ fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Projec
         partners.entry(project).or_default().push((partner, role));
     }
     let mut funding: HashMap<String, Vec<(String, i64)>> = HashMap::new();
-    for (project, source, amount) in funding_lines::table
-        .filter(funding_lines::project_id.eq_any(&ids))
-        .order((funding_lines::project_id, funding_lines::id))
+    for (project, source, amount) in schema::funding_lines::table
+        .filter(schema::funding_lines::project_id.eq_any(&ids))
+        .order((schema::funding_lines::project_id, schema::funding_lines::id))
         .select((
-            funding_lines::project_id,
-            funding_lines::source_type,
-            funding_lines::amount_cents,
+            schema::funding_lines::project_id,
+            schema::funding_lines::source_type,
+            schema::funding_lines::amount_cents,
         ))
         .load::<(String, String, i64)>(conn)?
     {
@@ -379,19 +331,14 @@ pub fn update(
         projects::updated_at.eq(now),
     ))
     .execute(conn)?;
-    if changed == 0 {
-        let current = projects::table
+    version_checked(changed, || {
+        projects::table
             .find(id)
             .select(projects::version)
             .first::<i64>(conn)
-            .optional()?;
-        return Err(match current {
-            Some(current) => ApiError::PreconditionFailed {
-                current: Some(current),
-            },
-            None => ApiError::NotFound(format!("There is no project '{id}'.")),
-        });
-    }
+            .optional()?
+            .ok_or_else(|| ApiError::NotFound(format!("There is no project '{id}'.")))
+    })?;
     replace_members(conn, id, update)?;
     get(conn, id)
 }
@@ -510,316 +457,17 @@ pub fn list(
     complete(conn, rows)
 }
 
-// Sub-resources ---------------------------------------------------------------------------
-
-pub fn goals_of(conn: &mut DbConnection, project_id: &str) -> Result<Vec<GoalRow>, ApiError> {
-    Ok(goals::table
-        .filter(goals::project_id.eq(project_id))
-        .order((goals::created_at, goals::id))
-        .select(GoalRow::as_select())
-        .load(conn)?)
-}
-
-pub fn find_goal(
-    conn: &mut DbConnection,
-    project_id: &str,
-    goal_id: &str,
-) -> Result<Option<GoalRow>, ApiError> {
-    Ok(goals::table
-        .filter(goals::project_id.eq(project_id))
-        .filter(goals::id.eq(goal_id))
-        .select(GoalRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-pub fn insert_goal(conn: &mut DbConnection, row: &GoalRow) -> Result<(), ApiError> {
-    diesel::insert_into(goals::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Version-checked; returns the goal after, or 412 / 404.
-pub fn update_goal(
-    conn: &mut DbConnection,
-    project_id: &str,
-    goal_id: &str,
-    expected_version: i64,
-    change: &GoalChange,
-    now: NaiveDateTime,
-) -> Result<GoalRow, ApiError> {
-    let changed = diesel::update(
-        goals::table
-            .filter(goals::project_id.eq(project_id))
-            .filter(goals::id.eq(goal_id))
-            .filter(goals::version.eq(expected_version)),
-    )
-    .set((
-        change,
-        goals::version.eq(expected_version + 1),
-        goals::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    let current = find_goal(conn, project_id, goal_id)?.ok_or_else(|| {
-        ApiError::NotFound(format!("There is no goal '{goal_id}' on this project."))
-    })?;
-    if changed == 0 {
-        return Err(ApiError::PreconditionFailed {
-            current: Some(current.version),
-        });
-    }
-    Ok(current)
-}
-
-pub fn delete_goal(
-    conn: &mut DbConnection,
-    project_id: &str,
-    goal_id: &str,
-    expected_version: i64,
-) -> Result<GoalRow, ApiError> {
-    let current = find_goal(conn, project_id, goal_id)?.ok_or_else(|| {
-        ApiError::NotFound(format!("There is no goal '{goal_id}' on this project."))
-    })?;
-    let deleted = diesel::delete(
-        goals::table
-            .filter(goals::id.eq(goal_id))
-            .filter(goals::version.eq(expected_version)),
-    )
-    .execute(conn)?;
-    if deleted == 0 {
-        return Err(ApiError::PreconditionFailed {
-            current: Some(current.version),
-        });
-    }
-    Ok(current)
-}
-
-pub fn funding_lines_of(
-    conn: &mut DbConnection,
-    project_id: &str,
-) -> Result<Vec<FundingLineRow>, ApiError> {
-    Ok(funding_lines::table
-        .filter(funding_lines::project_id.eq(project_id))
-        .order((funding_lines::created_at, funding_lines::id))
-        .select(FundingLineRow::as_select())
-        .load(conn)?)
-}
-
-pub fn find_funding_line(
-    conn: &mut DbConnection,
-    project_id: &str,
-    line_id: &str,
-) -> Result<Option<FundingLineRow>, ApiError> {
-    Ok(funding_lines::table
-        .filter(funding_lines::project_id.eq(project_id))
-        .filter(funding_lines::id.eq(line_id))
-        .select(FundingLineRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-pub fn insert_funding_line(conn: &mut DbConnection, row: &FundingLineRow) -> Result<(), ApiError> {
-    diesel::insert_into(funding_lines::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn update_funding_line(
-    conn: &mut DbConnection,
-    project_id: &str,
-    line_id: &str,
-    expected_version: i64,
-    change: &FundingLineChange,
-    now: NaiveDateTime,
-) -> Result<FundingLineRow, ApiError> {
-    let changed = diesel::update(
-        funding_lines::table
-            .filter(funding_lines::project_id.eq(project_id))
-            .filter(funding_lines::id.eq(line_id))
-            .filter(funding_lines::version.eq(expected_version)),
-    )
-    .set((
-        change,
-        funding_lines::version.eq(expected_version + 1),
-        funding_lines::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    let current = find_funding_line(conn, project_id, line_id)?.ok_or_else(|| {
-        ApiError::NotFound(format!(
-            "There is no funding line '{line_id}' on this project."
-        ))
-    })?;
-    if changed == 0 {
-        return Err(ApiError::PreconditionFailed {
-            current: Some(current.version),
-        });
-    }
-    Ok(current)
-}
-
-pub fn delete_funding_line(
-    conn: &mut DbConnection,
-    project_id: &str,
-    line_id: &str,
-    expected_version: i64,
-) -> Result<FundingLineRow, ApiError> {
-    let current = find_funding_line(conn, project_id, line_id)?.ok_or_else(|| {
-        ApiError::NotFound(format!(
-            "There is no funding line '{line_id}' on this project."
-        ))
-    })?;
-    let deleted = diesel::delete(
-        funding_lines::table
-            .filter(funding_lines::id.eq(line_id))
-            .filter(funding_lines::version.eq(expected_version)),
-    )
-    .execute(conn)?;
-    if deleted == 0 {
-        return Err(ApiError::PreconditionFailed {
-            current: Some(current.version),
-        });
-    }
-    Ok(current)
-}
-
-/// Adds or changes a project partner's role; returns the role before (`None`: newly added).
-pub fn put_partner(
-    conn: &mut DbConnection,
-    project_id: &str,
-    partner_id: &str,
-    role: &str,
-    now: NaiveDateTime,
-) -> Result<Option<String>, ApiError> {
-    let before: Option<String> = project_partners::table
-        .filter(project_partners::project_id.eq(project_id))
-        .filter(project_partners::partner_id.eq(partner_id))
-        .select(project_partners::role)
-        .first(conn)
-        .optional()?;
-    if before.is_some() {
-        diesel::update(
-            project_partners::table
-                .filter(project_partners::project_id.eq(project_id))
-                .filter(project_partners::partner_id.eq(partner_id)),
-        )
-        .set(project_partners::role.eq(role))
-        .execute(conn)?;
-    } else {
-        diesel::insert_into(project_partners::table)
-            .values((
-                project_partners::project_id.eq(project_id),
-                project_partners::partner_id.eq(partner_id),
-                project_partners::role.eq(role),
-                project_partners::created_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
-    Ok(before)
-}
-
-/// Removes a project partner; returns its role, `None` when it was not one.
-pub fn remove_partner(
-    conn: &mut DbConnection,
-    project_id: &str,
-    partner_id: &str,
-) -> Result<Option<String>, ApiError> {
-    let before: Option<String> = project_partners::table
-        .filter(project_partners::project_id.eq(project_id))
-        .filter(project_partners::partner_id.eq(partner_id))
-        .select(project_partners::role)
-        .first(conn)
-        .optional()?;
-    diesel::delete(
-        project_partners::table
-            .filter(project_partners::project_id.eq(project_id))
-            .filter(project_partners::partner_id.eq(partner_id)),
-    )
-    .execute(conn)?;
-    Ok(before)
-}
-
-/// The key that makes A→B and B→A the same link.
-pub fn link_pair_key(a: &str, b: &str) -> String {
-    if a <= b {
-        format!("{a}|{b}")
-    } else {
-        format!("{b}|{a}")
-    }
-}
-
-pub fn link_exists(conn: &mut DbConnection, pair_key: &str) -> Result<bool, ApiError> {
-    Ok(project_links::table
-        .filter(project_links::pair_key.eq(pair_key))
-        .select(project_links::id)
-        .first::<String>(conn)
-        .optional()?
-        .is_some())
-}
-
-pub fn insert_link(
+/// Sets or clears the initiating partner of a project that `update` has just version-checked
+/// and bumped; returns the project after.
+pub fn set_initiator_partner(
     conn: &mut DbConnection,
     id: &str,
-    project_id: &str,
-    target_project_id: &str,
-    kind: &str,
-    now: NaiveDateTime,
-) -> Result<(), ApiError> {
-    diesel::insert_into(project_links::table)
-        .values((
-            project_links::id.eq(id),
-            project_links::project_id.eq(project_id),
-            project_links::target_project_id.eq(target_project_id),
-            project_links::kind.eq(kind),
-            project_links::pair_key.eq(link_pair_key(project_id, target_project_id)),
-            project_links::created_at.eq(now),
-        ))
+    partner: Option<String>,
+) -> Result<Option<Project>, ApiError> {
+    diesel::update(projects::table.filter(projects::id.eq(id)))
+        .set(projects::initiator_partner_id.eq(partner))
         .execute(conn)?;
-    Ok(())
-}
-
-/// Removes a link seen from `project_id` (either side); returns the other project's id.
-pub fn delete_link(
-    conn: &mut DbConnection,
-    project_id: &str,
-    link_id: &str,
-) -> Result<Option<(String, String)>, ApiError> {
-    let link: Option<(String, String, String)> = project_links::table
-        .filter(project_links::id.eq(link_id))
-        .filter(
-            project_links::project_id
-                .eq(project_id)
-                .or(project_links::target_project_id.eq(project_id)),
-        )
-        .select((
-            project_links::project_id,
-            project_links::target_project_id,
-            project_links::kind,
-        ))
-        .first(conn)
-        .optional()?;
-    let Some((source, target, kind)) = link else {
-        return Ok(None);
-    };
-    diesel::delete(project_links::table.filter(project_links::id.eq(link_id))).execute(conn)?;
-    let other = if source == project_id { target } else { source };
-    Ok(Some((other, kind)))
-}
-
-pub fn notes_of(conn: &mut DbConnection, project_id: &str) -> Result<Vec<NoteRow>, ApiError> {
-    Ok(notes::table
-        .filter(notes::project_id.eq(project_id))
-        .order((notes::created_at, notes::id))
-        .select(NoteRow::as_select())
-        .load(conn)?)
-}
-
-pub fn insert_note(conn: &mut DbConnection, row: &NoteRow) -> Result<(), ApiError> {
-    diesel::insert_into(notes::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    find(conn, id)
 }
 
 /// Bumps the project's version when it is still `expected_version` (changes to its partners
