@@ -12,7 +12,8 @@ use super::access::{readable_project, record_project_event};
 use super::http;
 use super::input::{Fields, JsonObject, QueryParams, array, integer, string, text};
 use super::vocabulary::Effect;
-use crate::auth::{AnyRole, Assessors, Authorized, Principal};
+use crate::auth::{Authorized, Principal};
+use crate::authz::ops;
 use crate::authz::{self, AssessmentFacts, ProjectFacts};
 use crate::db::assessments::{self as repo, AssessmentChange, AssessmentRow};
 use crate::db::{Db, DbConnection};
@@ -342,18 +343,13 @@ fn visible(
 }
 
 /// The assessments of a project that the caller may see, oldest first.
-///
-/// Roles: programmabureau and admin all; a vakdienst its own advisory ones and the final
-/// programme one where it co-finances or advised; the district's stadsdeel and the initiating
-/// partner the final programme one once the project is decided.
 #[utoipa::path(
     get, path = "/projects/{projectId}/assessments", tag = "Assessments", operation_id = "list_assessments",
     params(("projectId" = String, Path, description = "The project's id")),
-    responses((status = 200, description = "The assessments", body = AssessmentList), (status = 404, description = "No such project")),
-    security(("bearer" = []))
+    responses((status = 200, description = "The assessments", body = AssessmentList), (status = 404, description = "No such project"))
 )]
 pub async fn list_assessments(
-    caller: Authorized<AnyRole>,
+    caller: Authorized<ops::ListAssessments>,
     path: web::Path<String>,
     query: QueryParams,
     db: web::Data<Db>,
@@ -378,19 +374,16 @@ pub async fn list_assessments(
 }
 
 /// Get one assessment.
-///
-/// Roles: as for listing them (404 for one the caller may not see).
 #[utoipa::path(
     get, path = "/projects/{projectId}/assessments/{assessmentId}", tag = "Assessments", operation_id = "get_assessment",
     params(("projectId" = String, Path, description = "The project's id"), ("assessmentId" = String, Path, description = "The assessment's id")),
     responses(
         (status = 200, description = "The assessment", body = Assessment, headers(("ETag" = String, description = "The version, for If-Match"))),
         (status = 404, description = "No such project or assessment, or not yours to see"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn get_assessment(
-    caller: Authorized<AnyRole>,
+    caller: Authorized<ops::GetAssessment>,
     path: web::Path<(String, String)>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -406,24 +399,17 @@ pub async fn get_assessment(
 }
 
 /// Assess a project (as `draft`).
-///
-/// Roles: programmabureau for a `programme` assessment; a vakdienst for an `advisory` one on a
-/// project past draft.
 #[utoipa::path(
     post, path = "/projects/{projectId}/assessments", tag = "Assessments", operation_id = "create_assessment",
     params(("projectId" = String, Path, description = "The project's id")),
     request_body = AssessmentCreate,
     responses(
         (status = 201, description = "Created", body = Assessment, headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The assessment's URL"))),
-        (status = 403, description = "Not allowed to make this kind of assessment here"),
         (status = 404, description = "No such project"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn create_assessment(
-    caller: Authorized<Assessors>,
+    caller: Authorized<ops::CreateAssessment>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,
@@ -498,7 +484,6 @@ pub async fn create_assessment(
 /// immutable (409 `assessment_final`). Finalizing a programme assessment makes it the one that
 /// counts for the project's approval.
 ///
-/// Roles: programmabureau for programme assessments; the advising vakdienst for its own.
 /// Requires `If-Match`.
 #[utoipa::path(
     patch, path = "/projects/{projectId}/assessments/{assessmentId}", tag = "Assessments", operation_id = "update_assessment",
@@ -510,19 +495,14 @@ pub async fn create_assessment(
     request_body(content = AssessmentUpdate, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "Updated", body = Assessment, headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "Not allowed to change this assessment"),
         (status = 404, description = "No such project or assessment"),
         (status = 409, description = "The assessment is final"),
         (status = 412, description = "The assessment changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn update_assessment(
     req: HttpRequest,
-    caller: Authorized<Assessors>,
+    caller: Authorized<ops::UpdateAssessment>,
     path: web::Path<(String, String)>,
     body: JsonObject,
     db: web::Data<Db>,

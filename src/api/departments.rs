@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use super::http::{self, PageParams, PageRequest};
 use super::input::{Fields, JsonObject, QueryParams, string};
 use super::records::{self, Versioned};
-use crate::auth::{Admins, AnyRole, Authorized};
+use crate::auth::Authorized;
+use crate::authz::ops;
 use crate::db::Db;
 use crate::db::reference::{self as repo, DepartmentChange, DepartmentRow};
 use crate::domain::{reference, time};
@@ -98,17 +99,14 @@ pub struct DepartmentUpdate {
 http::page_schema!(DepartmentPage, Department);
 
 /// List departments, ordered by id.
-///
-/// Roles: every role.
 #[utoipa::path(
     get, path = "/departments", tag = "Reference data", operation_id = "list_departments",
     params(PageParams),
-    responses((status = 200, description = "A page of departments", body = DepartmentPage)),
-    security(("bearer" = []))
+    responses((status = 200, description = "A page of departments", body = DepartmentPage))
 )]
 pub async fn list_departments(
     req: HttpRequest,
-    _caller: Authorized<AnyRole>,
+    _caller: Authorized<ops::ListDepartments>,
     mut query: QueryParams,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -118,8 +116,6 @@ pub async fn list_departments(
 }
 
 /// Get one department.
-///
-/// Roles: every role.
 #[utoipa::path(
     get, path = "/departments/{departmentId}", tag = "Reference data", operation_id = "get_department",
     params(("departmentId" = String, Path, description = "The department's slug id", example = "ocw")),
@@ -127,11 +123,10 @@ pub async fn list_departments(
         (status = 200, description = "The department", body = Department,
             headers(("ETag" = String, description = "The version, for If-Match"))),
         (status = 404, description = "No such department"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn get_department(
-    _caller: Authorized<AnyRole>,
+    _caller: Authorized<ops::GetDepartment>,
     path: web::Path<String>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -139,23 +134,17 @@ pub async fn get_department(
 }
 
 /// Create a department.
-///
-/// Roles: admin.
 #[utoipa::path(
     post, path = "/departments", tag = "Reference data", operation_id = "create_department",
     request_body = DepartmentCreate,
     responses(
         (status = 201, description = "Created", body = Department,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new department's URL"))),
-        (status = 403, description = "Not an administrator"),
         (status = 409, description = "A department with this id exists"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn create_department(
-    caller: Authorized<Admins>,
+    caller: Authorized<ops::CreateDepartment>,
     body: JsonObject,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -176,7 +165,7 @@ pub async fn create_department(
 
 /// Update a department (JSON merge patch).
 ///
-/// Roles: admin. Requires `If-Match` with the department's `ETag`.
+/// Requires `If-Match` with the department's `ETag`.
 #[utoipa::path(
     patch, path = "/departments/{departmentId}", tag = "Reference data", operation_id = "update_department",
     params(
@@ -187,18 +176,13 @@ pub async fn create_department(
     responses(
         (status = 200, description = "Updated", body = Department,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "Not an administrator"),
         (status = 404, description = "No such department"),
         (status = 412, description = "The department changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn update_department(
     req: HttpRequest,
-    caller: Authorized<Admins>,
+    caller: Authorized<ops::UpdateDepartment>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,

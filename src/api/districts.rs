@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use super::http::{self, PageParams, PageRequest};
 use super::input::{Fields, JsonObject, QueryParams, string};
 use super::records::{self, Versioned};
-use crate::auth::{Admins, AnyRole, Authorized};
+use crate::auth::Authorized;
+use crate::authz::ops;
 use crate::db::Db;
 use crate::db::reference::{self as repo, DistrictChange, DistrictRow};
 use crate::domain::{reference, time};
@@ -98,17 +99,14 @@ pub struct DistrictUpdate {
 http::page_schema!(DistrictPage, District);
 
 /// List districts, ordered by id.
-///
-/// Roles: every role.
 #[utoipa::path(
     get, path = "/districts", tag = "Reference data", operation_id = "list_districts",
     params(PageParams),
-    responses((status = 200, description = "A page of districts", body = DistrictPage)),
-    security(("bearer" = []))
+    responses((status = 200, description = "A page of districts", body = DistrictPage))
 )]
 pub async fn list_districts(
     req: HttpRequest,
-    _caller: Authorized<AnyRole>,
+    _caller: Authorized<ops::ListDistricts>,
     mut query: QueryParams,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -118,8 +116,6 @@ pub async fn list_districts(
 }
 
 /// Get one district.
-///
-/// Roles: every role.
 #[utoipa::path(
     get, path = "/districts/{districtId}", tag = "Reference data", operation_id = "get_district",
     params(("districtId" = String, Path, description = "The district's slug id", example = "escamp")),
@@ -127,11 +123,10 @@ pub async fn list_districts(
         (status = 200, description = "The district", body = District,
             headers(("ETag" = String, description = "The version, for If-Match"))),
         (status = 404, description = "No such district"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn get_district(
-    _caller: Authorized<AnyRole>,
+    _caller: Authorized<ops::GetDistrict>,
     path: web::Path<String>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -139,23 +134,17 @@ pub async fn get_district(
 }
 
 /// Create a district.
-///
-/// Roles: admin.
 #[utoipa::path(
     post, path = "/districts", tag = "Reference data", operation_id = "create_district",
     request_body = DistrictCreate,
     responses(
         (status = 201, description = "Created", body = District,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new district's URL"))),
-        (status = 403, description = "Not an administrator"),
         (status = 409, description = "A district with this id exists"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn create_district(
-    caller: Authorized<Admins>,
+    caller: Authorized<ops::CreateDistrict>,
     body: JsonObject,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -176,7 +165,7 @@ pub async fn create_district(
 
 /// Update a district (JSON merge patch).
 ///
-/// Roles: admin. Requires `If-Match` with the district's `ETag`.
+/// Requires `If-Match` with the district's `ETag`.
 #[utoipa::path(
     patch, path = "/districts/{districtId}", tag = "Reference data", operation_id = "update_district",
     params(
@@ -187,18 +176,13 @@ pub async fn create_district(
     responses(
         (status = 200, description = "Updated", body = District,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "Not an administrator"),
         (status = 404, description = "No such district"),
         (status = 412, description = "The district changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn update_district(
     req: HttpRequest,
-    caller: Authorized<Admins>,
+    caller: Authorized<ops::UpdateDistrict>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,

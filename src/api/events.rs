@@ -8,7 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::http::{self, EventPageParams, Page, PageRequest};
 use super::input::QueryParams;
-use crate::auth::{Authorized, EventReaders};
+use crate::auth::Authorized;
+use crate::authz::ops;
 use crate::db::Db;
 use crate::db::events::{self as repo, EventFilter, EventRow};
 use crate::domain::{Rejection, time};
@@ -108,13 +109,11 @@ http::page_schema!(EventPage, Event);
     params(EventListParams, EventPageParams),
     responses(
         (status = 200, description = "A page of events", body = EventPage),
-        (status = 403, description = "Not the programme bureau or an administrator"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn list_events(
     req: HttpRequest,
-    _caller: Authorized<EventReaders>,
+    _caller: Authorized<ops::ListEvents>,
     mut query: QueryParams,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {

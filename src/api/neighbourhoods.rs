@@ -9,7 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::http::{self, PageParams, PageRequest};
 use super::input::{Fields, JsonObject, QueryParams, bool_param, boolean, slug_param, string};
 use super::records::{self, Versioned};
-use crate::auth::{Admins, AnyRole, Authorized};
+use crate::auth::Authorized;
+use crate::authz::ops;
 use crate::db::Db;
 use crate::db::reference::{
     self as repo, NeighbourhoodChange, NeighbourhoodFilter, NeighbourhoodRow,
@@ -167,17 +168,14 @@ async fn check_district(
 http::page_schema!(NeighbourhoodPage, Neighbourhood);
 
 /// List neighbourhoods, ordered by id.
-///
-/// Roles: every role.
 #[utoipa::path(
     get, path = "/neighbourhoods", tag = "Reference data", operation_id = "list_neighbourhoods",
     params(NeighbourhoodListParams, PageParams),
-    responses((status = 200, description = "A page of neighbourhoods", body = NeighbourhoodPage)),
-    security(("bearer" = []))
+    responses((status = 200, description = "A page of neighbourhoods", body = NeighbourhoodPage))
 )]
 pub async fn list_neighbourhoods(
     req: HttpRequest,
-    _caller: Authorized<AnyRole>,
+    _caller: Authorized<ops::ListNeighbourhoods>,
     mut query: QueryParams,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -194,8 +192,6 @@ pub async fn list_neighbourhoods(
 }
 
 /// Get one neighbourhood.
-///
-/// Roles: every role.
 #[utoipa::path(
     get, path = "/neighbourhoods/{neighbourhoodId}", tag = "Reference data", operation_id = "get_neighbourhood",
     params(("neighbourhoodId" = String, Path, description = "The neighbourhood's slug id", example = "moerwijk")),
@@ -203,11 +199,10 @@ pub async fn list_neighbourhoods(
         (status = 200, description = "The neighbourhood", body = Neighbourhood,
             headers(("ETag" = String, description = "The version, for If-Match"))),
         (status = 404, description = "No such neighbourhood"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn get_neighbourhood(
-    _caller: Authorized<AnyRole>,
+    _caller: Authorized<ops::GetNeighbourhood>,
     path: web::Path<String>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -215,23 +210,17 @@ pub async fn get_neighbourhood(
 }
 
 /// Create a neighbourhood.
-///
-/// Roles: admin.
 #[utoipa::path(
     post, path = "/neighbourhoods", tag = "Reference data", operation_id = "create_neighbourhood",
     request_body = NeighbourhoodCreate,
     responses(
         (status = 201, description = "Created", body = Neighbourhood,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new neighbourhood's URL"))),
-        (status = 403, description = "Not an administrator"),
         (status = 409, description = "A neighbourhood with this id exists"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn create_neighbourhood(
-    caller: Authorized<Admins>,
+    caller: Authorized<ops::CreateNeighbourhood>,
     body: JsonObject,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -261,7 +250,7 @@ pub async fn create_neighbourhood(
 
 /// Update a neighbourhood (JSON merge patch).
 ///
-/// Roles: admin. Requires `If-Match` with the neighbourhood's `ETag`.
+/// Requires `If-Match` with the neighbourhood's `ETag`.
 #[utoipa::path(
     patch, path = "/neighbourhoods/{neighbourhoodId}", tag = "Reference data", operation_id = "update_neighbourhood",
     params(
@@ -272,18 +261,13 @@ pub async fn create_neighbourhood(
     responses(
         (status = 200, description = "Updated", body = Neighbourhood,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "Not an administrator"),
         (status = 404, description = "No such neighbourhood"),
         (status = 412, description = "The neighbourhood changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn update_neighbourhood(
     req: HttpRequest,
-    caller: Authorized<Admins>,
+    caller: Authorized<ops::UpdateNeighbourhood>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,

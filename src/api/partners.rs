@@ -14,8 +14,9 @@ use super::input::{
 };
 use super::records::{self, Versioned};
 use super::vocabulary::NeighbourhoodId;
-use crate::auth::{AnyRole, Authorized, PartnerCreators, PartnerEditors};
+use crate::auth::Authorized;
 use crate::authz;
+use crate::authz::ops;
 use crate::db::partners::{
     self as repo, Partner as PartnerRecord, PartnerChange, PartnerFilter, PartnerRow,
 };
@@ -288,17 +289,14 @@ async fn read_partner_body(
 }
 
 /// List partners, newest first.
-///
-/// Roles: every role.
 #[utoipa::path(
     get, path = "/partners", tag = "Partners", operation_id = "list_partners",
     params(PartnerListParams, PageParams),
-    responses((status = 200, description = "A page of partners", body = PartnerPage)),
-    security(("bearer" = []))
+    responses((status = 200, description = "A page of partners", body = PartnerPage))
 )]
 pub async fn list_partners(
     req: HttpRequest,
-    _caller: Authorized<AnyRole>,
+    _caller: Authorized<ops::ListPartners>,
     mut query: QueryParams,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -323,8 +321,6 @@ pub async fn list_partners(
 }
 
 /// Get one partner.
-///
-/// Roles: every role.
 #[utoipa::path(
     get, path = "/partners/{partnerId}", tag = "Partners", operation_id = "get_partner",
     params(("partnerId" = String, Path, description = "The partner's id")),
@@ -332,11 +328,10 @@ pub async fn list_partners(
         (status = 200, description = "The partner", body = Partner,
             headers(("ETag" = String, description = "The version, for If-Match"))),
         (status = 404, description = "No such partner"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn get_partner(
-    _caller: Authorized<AnyRole>,
+    _caller: Authorized<ops::GetPartner>,
     path: web::Path<String>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -344,22 +339,16 @@ pub async fn get_partner(
 }
 
 /// Register a partner.
-///
-/// Roles: programmabureau, stadsdeel, admin.
 #[utoipa::path(
     post, path = "/partners", tag = "Partners", operation_id = "create_partner",
     request_body = PartnerCreate,
     responses(
         (status = 201, description = "Created", body = Partner,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new partner's URL"))),
-        (status = 403, description = "Not a role that registers partners"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn create_partner(
-    caller: Authorized<PartnerCreators>,
+    caller: Authorized<ops::CreatePartner>,
     body: JsonObject,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -397,7 +386,7 @@ pub async fn create_partner(
 
 /// Update or archive a partner (JSON merge patch; `active: false` archives it).
 ///
-/// Roles: programmabureau, stadsdeel, admin; a partner its own record. Requires `If-Match`.
+/// Requires `If-Match`.
 #[utoipa::path(
     patch, path = "/partners/{partnerId}", tag = "Partners", operation_id = "update_partner",
     params(
@@ -408,18 +397,13 @@ pub async fn create_partner(
     responses(
         (status = 200, description = "Updated", body = Partner,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "Not allowed to change this partner"),
         (status = 404, description = "No such partner"),
         (status = 412, description = "The partner changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn update_partner(
     req: HttpRequest,
-    caller: Authorized<PartnerEditors>,
+    caller: Authorized<ops::UpdatePartner>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,

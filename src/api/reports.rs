@@ -5,8 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::IntoParams;
 
 use super::input::{QueryParams, slug_param};
-use crate::auth::{Authorized, ReportReaders};
+use crate::auth::Authorized;
 use crate::authz;
+use crate::authz::ops;
 use crate::db::reference::{self as reference_repo, NeighbourhoodFilter, ThemeFilter};
 use crate::db::{Db, reports as figures_repo};
 use crate::domain::projects::calendar_date;
@@ -130,8 +131,6 @@ fn media_range(part: &str) -> Option<(String, f64)> {
 /// Content negotiation on `Accept`: `application/json` (default), `text/csv` (RFC 4180: a
 /// header row, one row per neighbourhood and a total row) or `text/html` (a printable page
 /// with inline SVG charts); anything else is a 406.
-///
-/// Roles: programmabureau, admin, vakdienst; a stadsdeel for its own district (the default).
 #[utoipa::path(
     get, path = "/reports/progress", tag = "Reports", operation_id = "get_progress_report",
     params(ProgressParams),
@@ -143,14 +142,12 @@ fn media_range(part: &str) -> Option<(String, f64)> {
                 (String = "text/csv", example = "neighbourhood_id,name,district_id,focus_area,projects,...\r\n"),
                 (String = "text/html"),
             )),
-        (status = 403, description = "A partner, or a stadsdeel asking for another district"),
         (status = 406, description = "None of JSON, CSV or HTML is acceptable"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn get_progress_report(
     req: HttpRequest,
-    caller: Authorized<ReportReaders>,
+    caller: Authorized<ops::GetProgressReport>,
     mut query: QueryParams,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {

@@ -13,7 +13,8 @@ use super::http::{self, EventPageParams, Page, PageParams, PageRequest};
 use super::input::{
     Field, Fields, JsonObject, QueryParams, array, bool_param, id_param, slug_param, string, text,
 };
-use crate::auth::{AnyRole, Authorized, Principal, SignalHandlers, SignalReporters};
+use crate::auth::{Authorized, Principal};
+use crate::authz::ops;
 use crate::authz::{self, SignalFacts};
 use crate::db::signals::{
     self as repo, Signal as SignalRecord, SignalChange, SignalFilter, SignalRow,
@@ -287,18 +288,15 @@ fn readable(
 
 /// List signals, newest first: only those the caller may read.
 ///
-/// Roles: every role; a stadsdeel sees its district's signals, a vakdienst those assigned to it
-/// now or before, a partner those it reported. The reporter is shown only to the programme
-/// bureau and the department assigned now.
+/// The reporter is shown only to the programme bureau and the department assigned now.
 #[utoipa::path(
     get, path = "/signals", tag = "Signals", operation_id = "list_signals",
     params(SignalListParams, PageParams),
-    responses((status = 200, description = "A page of signals", body = SignalPage)),
-    security(("bearer" = []))
+    responses((status = 200, description = "A page of signals", body = SignalPage))
 )]
 pub async fn list_signals(
     req: HttpRequest,
-    caller: Authorized<AnyRole>,
+    caller: Authorized<ops::ListSignals>,
     mut query: QueryParams,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -347,19 +345,16 @@ pub async fn list_signals(
 }
 
 /// Get one signal.
-///
-/// Roles: as for the list (404 outside the caller's scope).
 #[utoipa::path(
     get, path = "/signals/{signalId}", tag = "Signals", operation_id = "get_signal",
     params(("signalId" = String, Path, description = "The signal's id")),
     responses(
         (status = 200, description = "The signal", body = Signal, headers(("ETag" = String, description = "The version, for If-Match"))),
         (status = 404, description = "No such signal, or not yours to read"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn get_signal(
-    caller: Authorized<AnyRole>,
+    caller: Authorized<ops::GetSignal>,
     path: web::Path<String>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -376,21 +371,15 @@ pub async fn get_signal(
 
 /// Report a signal. Its theme routes it: the theme's department owns the answer, due after the
 /// theme's response days.
-///
-/// Roles: programmabureau, vakdienst, partner; stadsdeel for its own district's neighbourhoods.
 #[utoipa::path(
     post, path = "/signals", tag = "Signals", operation_id = "create_signal",
     request_body = SignalCreate,
     responses(
         (status = 201, description = "Received and routed", body = Signal, headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The signal's URL"))),
-        (status = 403, description = "Not allowed to report here"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn create_signal(
-    caller: Authorized<SignalReporters>,
+    caller: Authorized<ops::CreateSignal>,
     body: JsonObject,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -497,8 +486,7 @@ pub async fn create_signal(
 
 /// Link a signal to projects (`projectIds` replaces the list; both sides show the link).
 ///
-/// Roles: programmabureau; the district's stadsdeel; the department assigned now. Requires
-/// `If-Match`.
+/// Requires `If-Match`.
 #[utoipa::path(
     patch, path = "/signals/{signalId}", tag = "Signals", operation_id = "update_signal",
     params(
@@ -508,18 +496,13 @@ pub async fn create_signal(
     request_body(content = SignalUpdate, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "Updated", body = Signal, headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "Not allowed to link this signal"),
         (status = 404, description = "No such signal, or not yours to read"),
         (status = 412, description = "The signal changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn update_signal(
     req: HttpRequest,
-    caller: Authorized<SignalHandlers>,
+    caller: Authorized<ops::UpdateSignal>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,
@@ -554,7 +537,7 @@ pub async fn update_signal(
 /// closed`; `answered | closed → reopened → in_progress`. `answered` needs a `response`,
 /// `reopened` a `reason`; anything else is a 409 `transition_not_allowed`.
 ///
-/// Roles: programmabureau; the department assigned now. Requires `If-Match`.
+/// Requires `If-Match`.
 #[utoipa::path(
     post, path = "/signals/{signalId}/transitions", tag = "Signals", operation_id = "transition_signal",
     params(
@@ -564,19 +547,14 @@ pub async fn update_signal(
     request_body = SignalTransitionInput,
     responses(
         (status = 200, description = "The signal in its new status", body = Signal, headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "Not allowed to handle this signal"),
         (status = 404, description = "No such signal, or not yours to read"),
         (status = 409, description = "Not allowed from the current status"),
         (status = 412, description = "The signal changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn transition_signal(
     req: HttpRequest,
-    caller: Authorized<SignalHandlers>,
+    caller: Authorized<ops::TransitionSignal>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,
@@ -635,7 +613,7 @@ pub async fn transition_signal(
 /// the previous one keeps read access, `reassignmentCount` goes up and `dueAt` does not move.
 /// A hand-off to the department that has it is a 409 `same_department`.
 ///
-/// Roles: programmabureau; the department assigned now. Requires `If-Match`.
+/// Requires `If-Match`.
 #[utoipa::path(
     post, path = "/signals/{signalId}/reassignments", tag = "Signals", operation_id = "reassign_signal",
     params(
@@ -645,19 +623,14 @@ pub async fn transition_signal(
     request_body = ReassignmentInput,
     responses(
         (status = 200, description = "Handed off", body = Signal, headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "Not allowed to hand this signal off"),
         (status = 404, description = "No such signal, or not yours to read"),
         (status = 409, description = "Already with that department"),
         (status = 412, description = "The signal changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn reassign_signal(
     req: HttpRequest,
-    caller: Authorized<SignalHandlers>,
+    caller: Authorized<ops::ReassignSignal>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,
@@ -706,20 +679,17 @@ pub async fn reassign_signal(
 
 /// The trail of a signal: received, routed, every hand-off with its reason, status changes and
 /// the answer, oldest first. Events never hold the reporter's personal data.
-///
-/// Roles: every role that may read the signal.
 #[utoipa::path(
     get, path = "/signals/{signalId}/history", tag = "Signals", operation_id = "signal_history",
     params(("signalId" = String, Path, description = "The signal's id"), EventPageParams),
     responses(
         (status = 200, description = "A page of the signal's events", body = super::events::EventPage),
         (status = 404, description = "No such signal, or not yours to read"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn signal_history(
     req: HttpRequest,
-    caller: Authorized<AnyRole>,
+    caller: Authorized<ops::SignalHistory>,
     path: web::Path<String>,
     query: QueryParams,
     db: web::Data<Db>,

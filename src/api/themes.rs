@@ -10,7 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::http::{self, PageParams, PageRequest};
 use super::input::{Fields, JsonObject, QueryParams, integer, slug_param, string};
 use super::records::{self, Versioned};
-use crate::auth::{AnyRole, Authorized, ThemeWriters};
+use crate::auth::Authorized;
+use crate::authz::ops;
 use crate::db::Db;
 use crate::db::reference::{self as repo, ThemeChange, ThemeFilter, ThemeRow};
 use crate::domain::{Rejection, reference, time};
@@ -159,17 +160,14 @@ async fn check_department(
 http::page_schema!(ThemePage, Theme);
 
 /// List themes, ordered by id.
-///
-/// Roles: every role.
 #[utoipa::path(
     get, path = "/themes", tag = "Reference data", operation_id = "list_themes",
     params(ThemeListParams, PageParams),
-    responses((status = 200, description = "A page of themes", body = ThemePage)),
-    security(("bearer" = []))
+    responses((status = 200, description = "A page of themes", body = ThemePage))
 )]
 pub async fn list_themes(
     req: HttpRequest,
-    _caller: Authorized<AnyRole>,
+    _caller: Authorized<ops::ListThemes>,
     mut query: QueryParams,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -185,8 +183,6 @@ pub async fn list_themes(
 }
 
 /// Get one theme.
-///
-/// Roles: every role.
 #[utoipa::path(
     get, path = "/themes/{themeId}", tag = "Reference data", operation_id = "get_theme",
     params(("themeId" = String, Path, description = "The theme's slug id", example = "public_space")),
@@ -194,11 +190,10 @@ pub async fn list_themes(
         (status = 200, description = "The theme", body = Theme,
             headers(("ETag" = String, description = "The version, for If-Match"))),
         (status = 404, description = "No such theme"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn get_theme(
-    _caller: Authorized<AnyRole>,
+    _caller: Authorized<ops::GetTheme>,
     path: web::Path<String>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -206,23 +201,17 @@ pub async fn get_theme(
 }
 
 /// Create a theme.
-///
-/// Roles: programmabureau, admin.
 #[utoipa::path(
     post, path = "/themes", tag = "Reference data", operation_id = "create_theme",
     request_body = ThemeCreate,
     responses(
         (status = 201, description = "Created", body = Theme,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new theme's URL"))),
-        (status = 403, description = "Not the programme bureau or an administrator"),
         (status = 409, description = "A theme with this id exists"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn create_theme(
-    caller: Authorized<ThemeWriters>,
+    caller: Authorized<ops::CreateTheme>,
     body: JsonObject,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -250,7 +239,7 @@ pub async fn create_theme(
 /// Update a theme (JSON merge patch): rename it, route it to another department, or change
 /// its response days. Signals already received keep their department and due date.
 ///
-/// Roles: programmabureau, admin. Requires `If-Match` with the theme's `ETag`.
+/// Requires `If-Match` with the theme's `ETag`.
 #[utoipa::path(
     patch, path = "/themes/{themeId}", tag = "Reference data", operation_id = "update_theme",
     params(
@@ -261,18 +250,13 @@ pub async fn create_theme(
     responses(
         (status = 200, description = "Updated", body = Theme,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "Not the programme bureau or an administrator"),
         (status = 404, description = "No such theme"),
         (status = 412, description = "The theme changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn update_theme(
     req: HttpRequest,
-    caller: Authorized<ThemeWriters>,
+    caller: Authorized<ops::UpdateTheme>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,

@@ -13,8 +13,9 @@ use super::parts::{
 use crate::api::access::readable_project;
 use crate::api::http;
 use crate::api::input::{Field, Fields, JsonObject, QueryParams, id_param, integer, string};
-use crate::auth::{AnyRole, Authorized, Principal, ProjectWriters};
+use crate::auth::{Authorized, Principal};
 use crate::authz;
+use crate::authz::ops;
 use crate::db::projects::{self as repo, FundingLineChange, FundingLineRow};
 use crate::db::{Db, DbConnection, partners as partner_repo, reference as reference_repo};
 use crate::domain::projects::{amount, funding_status, source_is_named, source_type};
@@ -225,16 +226,13 @@ fn may_fund(
 }
 
 /// The funding lines of a project.
-///
-/// Roles: every role that may read the project.
 #[utoipa::path(
     get, path = "/projects/{projectId}/funding-lines", tag = "Project parts", operation_id = "list_funding_lines",
     params(("projectId" = String, Path, description = "The project's id")),
-    responses((status = 200, description = "The funding lines, oldest first", body = FundingLineList), (status = 404, description = "No such project")),
-    security(("bearer" = []))
+    responses((status = 200, description = "The funding lines, oldest first", body = FundingLineList), (status = 404, description = "No such project"))
 )]
 pub async fn list_funding_lines(
-    caller: Authorized<AnyRole>,
+    caller: Authorized<ops::ListFundingLines>,
     path: web::Path<String>,
     query: QueryParams,
     db: web::Data<Db>,
@@ -250,24 +248,17 @@ pub async fn list_funding_lines(
 }
 
 /// Add a funding line; the project's `budget` follows.
-///
-/// Roles: programmabureau; stadsdeel of the district; vakdienst for its own department's lines
-/// on projects past draft.
 #[utoipa::path(
     post, path = "/projects/{projectId}/funding-lines", tag = "Project parts", operation_id = "create_funding_line",
     params(("projectId" = String, Path, description = "The project's id")),
     request_body = FundingLineCreate,
     responses(
         (status = 201, description = "Created", body = FundingLine, headers(("ETag" = String, description = "The line's version"), ("Location" = String, description = "The line's URL"))),
-        (status = 403, description = "Not allowed to fund this project from this source"),
         (status = 404, description = "No such project"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn create_funding_line(
-    caller: Authorized<ProjectWriters>,
+    caller: Authorized<ops::CreateFundingLine>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,
@@ -308,7 +299,7 @@ pub async fn create_funding_line(
 
 /// Change a funding line (JSON merge patch); the project's `budget` follows.
 ///
-/// Roles: as for adding funding lines. Requires `If-Match` with the line's `ETag`.
+/// Requires `If-Match` with the line's `ETag`.
 #[utoipa::path(
     patch, path = "/projects/{projectId}/funding-lines/{lineId}", tag = "Project parts", operation_id = "update_funding_line",
     params(
@@ -319,18 +310,13 @@ pub async fn create_funding_line(
     request_body(content = FundingLineUpdate, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "Updated", body = FundingLine, headers(("ETag" = String, description = "The line's new version"))),
-        (status = 403, description = "Not allowed to change this funding line"),
         (status = 404, description = "No such project or line"),
         (status = 412, description = "The line changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn update_funding_line(
     req: HttpRequest,
-    caller: Authorized<ProjectWriters>,
+    caller: Authorized<ops::UpdateFundingLine>,
     path: web::Path<(String, String)>,
     body: JsonObject,
     db: web::Data<Db>,
@@ -367,7 +353,7 @@ pub async fn update_funding_line(
 
 /// Remove a funding line.
 ///
-/// Roles: as for adding funding lines. Requires `If-Match` with the line's `ETag`.
+/// Requires `If-Match` with the line's `ETag`.
 #[utoipa::path(
     delete, path = "/projects/{projectId}/funding-lines/{lineId}", tag = "Project parts", operation_id = "delete_funding_line",
     params(
@@ -377,16 +363,13 @@ pub async fn update_funding_line(
     ),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, description = "Not allowed to remove this funding line"),
         (status = 404, description = "No such project or line"),
         (status = 412, description = "The line changed since you read it"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn delete_funding_line(
     req: HttpRequest,
-    caller: Authorized<ProjectWriters>,
+    caller: Authorized<ops::DeleteFundingLine>,
     path: web::Path<(String, String)>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {

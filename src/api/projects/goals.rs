@@ -13,7 +13,8 @@ use super::parts::{
 use crate::api::http;
 use crate::api::input::{Fields, JsonObject, QueryParams, number, string};
 use crate::api::vocabulary::Effect;
-use crate::auth::{AnyRole, Authorized, ProjectWriters};
+use crate::auth::Authorized;
+use crate::authz::ops;
 use crate::db::Db;
 use crate::db::projects::{self as repo, GoalChange, GoalRow};
 use crate::domain::projects as rules;
@@ -148,16 +149,13 @@ fn finite(value: &serde_json::Value) -> Result<f64, Rejection> {
 }
 
 /// The goals of a project.
-///
-/// Roles: every role that may read the project.
 #[utoipa::path(
     get, path = "/projects/{projectId}/goals", tag = "Project parts", operation_id = "list_goals",
     params(("projectId" = String, Path, description = "The project's id")),
-    responses((status = 200, description = "The goals, oldest first", body = GoalList), (status = 404, description = "No such project")),
-    security(("bearer" = []))
+    responses((status = 200, description = "The goals, oldest first", body = GoalList), (status = 404, description = "No such project"))
 )]
 pub async fn list_goals(
-    caller: Authorized<AnyRole>,
+    caller: Authorized<ops::ListGoals>,
     path: web::Path<String>,
     query: QueryParams,
     db: web::Data<Db>,
@@ -207,23 +205,17 @@ fn read_goal(body: JsonObject, creating: bool) -> Result<GoalChange, ApiError> {
 }
 
 /// Add a goal to a project.
-///
-/// Roles: programmabureau; stadsdeel of the district; the initiating partner on its draft.
 #[utoipa::path(
     post, path = "/projects/{projectId}/goals", tag = "Project parts", operation_id = "create_goal",
     params(("projectId" = String, Path, description = "The project's id")),
     request_body = GoalCreate,
     responses(
         (status = 201, description = "Created", body = Goal, headers(("ETag" = String, description = "The goal's version"), ("Location" = String, description = "The goal's URL"))),
-        (status = 403, description = "Not allowed to edit this project"),
         (status = 404, description = "No such project"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn create_goal(
-    caller: Authorized<ProjectWriters>,
+    caller: Authorized<ops::CreateGoal>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,
@@ -265,7 +257,7 @@ pub async fn create_goal(
 
 /// Change a goal (JSON merge patch), for example to record its `actual` value.
 ///
-/// Roles: as for adding goals. Requires `If-Match` with the goal's `ETag`.
+/// Requires `If-Match` with the goal's `ETag`.
 #[utoipa::path(
     patch, path = "/projects/{projectId}/goals/{goalId}", tag = "Project parts", operation_id = "update_goal",
     params(
@@ -276,18 +268,13 @@ pub async fn create_goal(
     request_body(content = GoalUpdate, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "Updated", body = Goal, headers(("ETag" = String, description = "The goal's new version"))),
-        (status = 403, description = "Not allowed to edit this project"),
         (status = 404, description = "No such project or goal"),
         (status = 412, description = "The goal changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn update_goal(
     req: HttpRequest,
-    caller: Authorized<ProjectWriters>,
+    caller: Authorized<ops::UpdateGoal>,
     path: web::Path<(String, String)>,
     body: JsonObject,
     db: web::Data<Db>,
@@ -321,7 +308,7 @@ pub async fn update_goal(
 
 /// Remove a goal.
 ///
-/// Roles: as for adding goals. Requires `If-Match` with the goal's `ETag`.
+/// Requires `If-Match` with the goal's `ETag`.
 #[utoipa::path(
     delete, path = "/projects/{projectId}/goals/{goalId}", tag = "Project parts", operation_id = "delete_goal",
     params(
@@ -331,16 +318,13 @@ pub async fn update_goal(
     ),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, description = "Not allowed to edit this project"),
         (status = 404, description = "No such project or goal"),
         (status = 412, description = "The goal changed since you read it"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn delete_goal(
     req: HttpRequest,
-    caller: Authorized<ProjectWriters>,
+    caller: Authorized<ops::DeleteGoal>,
     path: web::Path<(String, String)>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {

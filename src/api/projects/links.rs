@@ -10,7 +10,8 @@ use super::parts::{edit_project, may_edit, new_id};
 use crate::api::access::{readable_project, record_project_event};
 use crate::api::http;
 use crate::api::input::{Fields, JsonObject, id_param, string};
-use crate::auth::{Authorized, ProjectWriters};
+use crate::auth::Authorized;
+use crate::authz::ops;
 use crate::db::Db;
 use crate::db::projects as repo;
 use crate::domain::partners::one_of;
@@ -42,23 +43,19 @@ pub enum LinkKind {
 
 /// Link this project to another; both projects show the link. Answers with the project.
 ///
-/// Roles: as for editing the project. No self-links, no second link between the same two.
+/// No self-links, no second link between the same two.
 #[utoipa::path(
     post, path = "/projects/{projectId}/links", tag = "Project parts", operation_id = "create_project_link",
     params(("projectId" = String, Path, description = "The project's id")),
     request_body = LinkInput,
     responses(
         (status = 201, description = "Linked: the project with its links", body = Project, headers(("ETag" = String, description = "The project's version"), ("Location" = String, description = "The project's URL"))),
-        (status = 403, description = "Not allowed to edit this project"),
         (status = 404, description = "No such project"),
         (status = 409, description = "The two projects are linked already"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn create_project_link(
-    caller: Authorized<ProjectWriters>,
+    caller: Authorized<ops::CreateProjectLink>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,
@@ -118,20 +115,16 @@ pub async fn create_project_link(
 }
 
 /// Remove a link (from either side). Answers with the project.
-///
-/// Roles: as for editing the project.
 #[utoipa::path(
     delete, path = "/projects/{projectId}/links/{linkId}", tag = "Project parts", operation_id = "delete_project_link",
     params(("projectId" = String, Path, description = "The project's id"), ("linkId" = String, Path, description = "The link's id")),
     responses(
         (status = 200, description = "The project without that link", body = Project),
-        (status = 403, description = "Not allowed to edit this project"),
         (status = 404, description = "No such project or link"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn delete_project_link(
-    caller: Authorized<ProjectWriters>,
+    caller: Authorized<ops::DeleteProjectLink>,
     path: web::Path<(String, String)>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {

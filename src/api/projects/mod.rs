@@ -29,8 +29,9 @@ use super::input::{
     Field, Fields, JsonObject, QueryParams, bool_param, id_param, slug_param, string, text,
 };
 use super::records::{self, snapshot};
-use crate::auth::{AnyRole, Authorized, ProjectCreators, ProjectWriters};
+use crate::auth::Authorized;
 use crate::authz;
+use crate::authz::ops;
 use crate::db::projects::{self as repo, ProjectChange, ProjectFilter, ProjectRow, ProjectUpdate};
 use crate::db::{Db, assessments as assessment_repo, partners as partner_repo};
 use crate::domain::assessments::approval_refusal;
@@ -44,18 +45,14 @@ use crate::error::ApiError;
 pub struct ProjectResponseDays(pub i64);
 
 /// List projects, newest first: only those the caller may read.
-///
-/// Roles: every role; a stadsdeel and a vakdienst see all projects past draft (a stadsdeel also
-/// its district's drafts), a partner those it initiated or takes part in.
 #[utoipa::path(
     get, path = "/projects", tag = "Projects", operation_id = "list_projects",
     params(ProjectListParams, PageParams),
-    responses((status = 200, description = "A page of projects", body = ProjectPage)),
-    security(("bearer" = []))
+    responses((status = 200, description = "A page of projects", body = ProjectPage))
 )]
 pub async fn list_projects(
     req: HttpRequest,
-    caller: Authorized<AnyRole>,
+    caller: Authorized<ops::ListProjects>,
     mut query: QueryParams,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -93,8 +90,6 @@ pub async fn list_projects(
 }
 
 /// Get one project.
-///
-/// Roles: every role, within its scope (404 outside it).
 #[utoipa::path(
     get, path = "/projects/{projectId}", tag = "Projects", operation_id = "get_project",
     params(("projectId" = String, Path, description = "The project's id")),
@@ -102,11 +97,10 @@ pub async fn list_projects(
         (status = 200, description = "The project", body = Project,
             headers(("ETag" = String, description = "The version, for If-Match"))),
         (status = 404, description = "No such project, or not yours to read"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn get_project(
-    caller: Authorized<AnyRole>,
+    caller: Authorized<ops::GetProject>,
     path: web::Path<String>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -119,23 +113,16 @@ pub async fn get_project(
 }
 
 /// Create a project (as `draft`).
-///
-/// Roles: programmabureau; stadsdeel for neighbourhoods in its district; partner as the
-/// initiator (its own partner id).
 #[utoipa::path(
     post, path = "/projects", tag = "Projects", operation_id = "create_project",
     request_body = ProjectCreate,
     responses(
         (status = 201, description = "Created", body = Project,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new project's URL"))),
-        (status = 403, description = "Not allowed to create this project"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn create_project(
-    caller: Authorized<ProjectCreators>,
+    caller: Authorized<ops::CreateProject>,
     body: JsonObject,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -201,8 +188,7 @@ pub async fn create_project(
 
 /// Update a project's fields (JSON merge patch).
 ///
-/// Roles: programmabureau; stadsdeel of the project's district; the initiating partner while it
-/// is a draft. Requires `If-Match`.
+/// Requires `If-Match`.
 #[utoipa::path(
     patch, path = "/projects/{projectId}", tag = "Projects", operation_id = "update_project",
     params(
@@ -212,18 +198,13 @@ pub async fn create_project(
     request_body(content = ProjectUpdateInput, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "Updated", body = Project, headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "Not allowed to edit this project"),
         (status = 404, description = "No such project, or not yours to read"),
         (status = 412, description = "The project changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn update_project(
     req: HttpRequest,
-    caller: Authorized<ProjectWriters>,
+    caller: Authorized<ops::UpdateProject>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,
@@ -296,8 +277,6 @@ pub async fn update_project(
 /// stadsdeel of the district. A transition that is not allowed from the current status is a
 /// 409 `transition_not_allowed`; approval needs an eligible final programme assessment
 /// (409 `assessment_not_eligible`). Requires `If-Match`.
-///
-/// Roles: programmabureau, stadsdeel, partner (as above).
 #[utoipa::path(
     post, path = "/projects/{projectId}/transitions", tag = "Projects", operation_id = "transition_project",
     params(
@@ -307,19 +286,14 @@ pub async fn update_project(
     request_body = TransitionInput,
     responses(
         (status = 200, description = "The project in its new status", body = Project, headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "Not allowed to make this transition"),
         (status = 404, description = "No such project, or not yours to read"),
         (status = 409, description = "Not allowed from the current status, or its condition is not met"),
         (status = 412, description = "The project changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn transition_project(
     req: HttpRequest,
-    caller: Authorized<ProjectWriters>,
+    caller: Authorized<ops::TransitionProject>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,
@@ -386,20 +360,17 @@ pub async fn transition_project(
 }
 
 /// The history of a project: every change to it and its parts, oldest first.
-///
-/// Roles: every role that may read the project.
 #[utoipa::path(
     get, path = "/projects/{projectId}/history", tag = "Projects", operation_id = "project_history",
     params(("projectId" = String, Path, description = "The project's id"), EventPageParams),
     responses(
         (status = 200, description = "A page of the project's events", body = crate::api::events::EventPage),
         (status = 404, description = "No such project, or not yours to read"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn project_history(
     req: HttpRequest,
-    caller: Authorized<AnyRole>,
+    caller: Authorized<ops::ProjectHistory>,
     path: web::Path<String>,
     query: QueryParams,
     db: web::Data<Db>,

@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use super::parts::{edit_project, list_parts, may_edit, new_id};
 use crate::api::access::record_project_event;
 use crate::api::input::{Fields, JsonObject, QueryParams, string, text};
-use crate::auth::{AnyRole, Authorized, ProjectWriters};
+use crate::auth::Authorized;
+use crate::authz::ops;
 use crate::db::Db;
 use crate::db::projects::{self as repo, NoteRow};
 use crate::domain::time;
@@ -64,16 +65,13 @@ pub struct NoteInput {
 }
 
 /// The dialogue log of a project, oldest first.
-///
-/// Roles: every role that may read the project.
 #[utoipa::path(
     get, path = "/projects/{projectId}/notes", tag = "Project parts", operation_id = "list_notes",
     params(("projectId" = String, Path, description = "The project's id")),
-    responses((status = 200, description = "The notes", body = NoteList), (status = 404, description = "No such project")),
-    security(("bearer" = []))
+    responses((status = 200, description = "The notes", body = NoteList), (status = 404, description = "No such project"))
 )]
 pub async fn list_notes(
-    caller: Authorized<AnyRole>,
+    caller: Authorized<ops::ListNotes>,
     path: web::Path<String>,
     query: QueryParams,
     db: web::Data<Db>,
@@ -83,23 +81,17 @@ pub async fn list_notes(
 }
 
 /// Add a note to the dialogue log; notes are never changed or removed.
-///
-/// Roles: as for editing the project.
 #[utoipa::path(
     post, path = "/projects/{projectId}/notes", tag = "Project parts", operation_id = "create_note",
     params(("projectId" = String, Path, description = "The project's id")),
     request_body = NoteInput,
     responses(
         (status = 201, description = "Added", body = Note, headers(("Location" = String, description = "The notes of the project"))),
-        (status = 403, description = "Not allowed to edit this project"),
         (status = 404, description = "No such project"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn create_note(
-    caller: Authorized<ProjectWriters>,
+    caller: Authorized<ops::CreateNote>,
     path: web::Path<String>,
     body: JsonObject,
     db: web::Data<Db>,

@@ -10,7 +10,8 @@ use super::parts::{edit_project, may_edit};
 use crate::api::access::record_project_event;
 use crate::api::http;
 use crate::api::input::{Fields, JsonObject, string};
-use crate::auth::{Authorized, ProjectWriters};
+use crate::auth::Authorized;
+use crate::authz::ops;
 use crate::db::projects as repo;
 use crate::db::{Db, partners as partner_repo};
 use crate::domain::partners::one_of;
@@ -39,7 +40,7 @@ pub enum PartnerRole {
 
 /// Add a partner to a project, or change its role. Answers with the project.
 ///
-/// Roles: as for editing the project. Requires `If-Match` with the project's `ETag`.
+/// Requires `If-Match` with the project's `ETag`.
 #[utoipa::path(
     put, path = "/projects/{projectId}/partners/{partnerId}", tag = "Project parts", operation_id = "put_project_partner",
     params(
@@ -50,18 +51,13 @@ pub enum PartnerRole {
     request_body = ProjectPartnerInput,
     responses(
         (status = 200, description = "The project with its partners", body = Project, headers(("ETag" = String, description = "The project's new version"))),
-        (status = 403, description = "Not allowed to edit this project"),
         (status = 404, description = "No such project or partner"),
         (status = 412, description = "The project changed since you read it"),
-        (status = 413, description = "Body too large"),
-        (status = 415, description = "Body is not JSON"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn put_project_partner(
     req: HttpRequest,
-    caller: Authorized<ProjectWriters>,
+    caller: Authorized<ops::PutProjectPartner>,
     path: web::Path<(String, String)>,
     body: JsonObject,
     db: web::Data<Db>,
@@ -92,7 +88,7 @@ pub async fn put_project_partner(
 
 /// Remove a partner from a project. Answers with the project.
 ///
-/// Roles: as for editing the project. Requires `If-Match` with the project's `ETag`.
+/// Requires `If-Match` with the project's `ETag`.
 #[utoipa::path(
     delete, path = "/projects/{projectId}/partners/{partnerId}", tag = "Project parts", operation_id = "delete_project_partner",
     params(
@@ -102,16 +98,13 @@ pub async fn put_project_partner(
     ),
     responses(
         (status = 200, description = "The project without that partner", body = Project, headers(("ETag" = String, description = "The project's new version"))),
-        (status = 403, description = "Not allowed to edit this project"),
         (status = 404, description = "No such project, or the partner is not part of it"),
         (status = 412, description = "The project changed since you read it"),
-        (status = 428, description = "If-Match missing"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn delete_project_partner(
     req: HttpRequest,
-    caller: Authorized<ProjectWriters>,
+    caller: Authorized<ops::DeleteProjectPartner>,
     path: web::Path<(String, String)>,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
