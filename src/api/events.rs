@@ -6,9 +6,10 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::access::events_as_seen_by;
 use super::http::{self, EventPageParams, Page, PageRequest};
 use super::input::QueryParams;
-use crate::auth::Authorized;
+use crate::auth::{Authorized, Principal};
 use crate::authz::ops;
 use crate::db::Db;
 use crate::db::events::{self as repo, EventFilter, EventRow};
@@ -146,10 +147,12 @@ pub async fn list_events(
 }
 
 /// A page of one resource's events, oldest first, once `check` has confirmed that the caller
-/// may read the resource (it answers 404 otherwise).
+/// may read the resource (it answers 404 otherwise). Events about what the caller may not open
+/// are left out of the page (which may then hold fewer than `limit`; `nextCursor` goes on).
 pub(crate) async fn history<F>(
     req: &HttpRequest,
     db: &Db,
+    principal: Principal,
     mut query: QueryParams,
     resource_type: &'static str,
     id: String,
@@ -162,7 +165,7 @@ where
     query.finish()?;
     let cursor = page.after_number()?;
     let limit = page.limit;
-    let rows = db
+    let shown = db
         .read(move |conn| {
             check(conn, &id)?;
             let filter = EventFilter {
@@ -170,14 +173,16 @@ where
                 resource_id: Some(id),
                 ..EventFilter::default()
             };
-            repo::list(conn, &filter, cursor, limit)
+            let rows = repo::list(conn, &filter, cursor, limit)?;
+            let mut page =
+                Page::from_rows(rows, limit, |row| row.id.to_be_bytes().to_vec(), |row| row);
+            page.items = events_as_seen_by(conn, &principal, page.items)?;
+            Ok(page)
         })
         .await?;
-    let page = Page::from_rows(
-        rows,
-        limit,
-        |row| row.id.to_be_bytes().to_vec(),
-        Event::from,
-    );
+    let page = Page {
+        items: shown.items.into_iter().map(Event::from).collect(),
+        next_cursor: shown.next_cursor,
+    };
     Ok(http::page_response(req, page))
 }

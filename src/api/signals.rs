@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::access::record_event;
+use super::access::{can_open_project, projects_hidden_from, record_event, signals_as_seen_by};
 use super::http::{self, EventPageParams, Page, PageParams, PageRequest};
 use super::input::{
     Field, Fields, JsonObject, QueryParams, array, bool_param, id_param, slug_param, string, text,
@@ -19,7 +19,7 @@ use crate::authz::{self, SignalFacts};
 use crate::db::signals::{
     self as repo, Signal as SignalRecord, SignalChange, SignalFilter, SignalRow,
 };
-use crate::db::{Db, DbConnection, projects as project_repo, reference as reference_repo};
+use crate::db::{Db, DbConnection, partners as partner_repo, reference as reference_repo};
 use crate::domain::partners::{email, search_form};
 use crate::domain::signals::{self as rules, Requirement};
 use crate::domain::{Rejection, bounded_text, reference, time};
@@ -275,6 +275,19 @@ fn record(
     record_event(conn, principal, "signal", signal_id, action, data)
 }
 
+/// A signal's representation as `principal` sees it (DESIGN §9: nothing it may not open).
+fn shown(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    signal: SignalRecord,
+    now: NaiveDateTime,
+) -> Result<Signal, ApiError> {
+    let mut signals = [signal];
+    signals_as_seen_by(conn, principal, &mut signals)?;
+    let [signal] = signals;
+    Ok(Signal::for_principal(signal, principal, now))
+}
+
 fn readable(
     conn: &mut DbConnection,
     principal: &Principal,
@@ -333,7 +346,12 @@ pub async fn list_signals(
     let rows = db
         .read({
             let scope = authz::signal_scope(&principal);
-            move |conn| repo::list(conn, &scope, &filter, after.as_deref(), limit)
+            let principal = principal.clone();
+            move |conn| {
+                let mut signals = repo::list(conn, &scope, &filter, after.as_deref(), limit)?;
+                signals_as_seen_by(conn, &principal, &mut signals)?;
+                Ok(signals)
+            }
         })
         .await?;
     let signals: Vec<Signal> = rows
@@ -362,8 +380,8 @@ pub async fn get_signal(
     let id = path.into_inner();
     let signal = db
         .read(move |conn| {
-            readable(conn, &principal, &id)
-                .map(|(s, _)| Signal::for_principal(s, &principal, time::now()))
+            let (signal, _) = readable(conn, &principal, &id)?;
+            shown(conn, &principal, signal, time::now())
         })
         .await?;
     Ok(http::ok_with_etag(signal.version, &signal))
@@ -471,10 +489,17 @@ pub async fn create_signal(
     };
     let signal = db
         .write(move |conn| {
+            if let Some(partner_id) = authz::acting_partner(&principal) {
+                if !partner_repo::exists(conn, partner_id)? {
+                    return Err(ApiError::Forbidden(
+                        "The partner of this token is not registered.".to_owned(),
+                    ));
+                }
+            }
             let signal = repo::insert(conn, &row)?;
             record(conn, &principal, &row.id, "received", json!({ "themeId": row.theme_id, "neighbourhoodId": row.neighbourhood_id, "source": row.source, "policyFeedback": row.policy_feedback }))?;
             record(conn, &principal, &row.id, "routed", json!({ "departmentId": row.assigned_department_id, "dueAt": time::format(&row.due_at), "themeId": row.theme_id }))?;
-            Ok(Signal::for_principal(signal, &principal, now))
+            shown(conn, &principal, signal, now)
         })
         .await?;
     Ok(http::created(
@@ -518,16 +543,22 @@ pub async fn update_signal(
             let (before, facts) = readable(conn, &principal, &id)?;
             authz::require_signal(&principal, &facts, authz::can_link_signal(&principal, &facts), "link projects")?;
             if let Some(project_ids) = &project_ids {
+                // A project the writer may not open is answered as one that does not exist.
                 for project_id in project_ids {
-                    if project_repo::find(conn, project_id)?.is_none() {
+                    if !can_open_project(conn, &principal, project_id)? {
                         return Err(ApiError::invalid("projectIds", "unknown_reference", format!("'{project_id}' is not an existing project")));
                     }
                 }
-                repo::set_projects(conn, &id, project_ids)?;
+                // The list replaces what the writer sees; links it cannot see stay as they are.
+                let mut linked = projects_hidden_from(conn, &principal, &before.project_ids)?;
+                linked.extend(project_ids.iter().cloned());
+                linked.sort_unstable();
+                linked.dedup();
+                repo::set_projects(conn, &id, &linked)?;
             }
             let after = repo::update(conn, &id, version, &SignalChange::default(), time::now())?;
             record(conn, &principal, &id, "projects_linked", json!({ "before": { "projectIds": before.project_ids }, "after": { "projectIds": after.project_ids } }))?;
-            Ok(Signal::for_principal(after, &principal, time::now()))
+            shown(conn, &principal, after, time::now())
         })
         .await?;
     Ok(http::ok_with_etag(signal.version, &signal))
@@ -603,7 +634,7 @@ pub async fn transition_signal(
             let after = repo::update(conn, &id, version, &change, now)?;
             let action = effects.action;
             record(conn, &principal, &id, action, json!({ "before": { "status": from }, "after": { "status": to }, "response": response, "reason": reason }))?;
-            Ok(Signal::for_principal(after, &principal, now))
+            shown(conn, &principal, after, now)
         })
         .await?;
     Ok(http::ok_with_etag(signal.version, &signal))
@@ -671,7 +702,7 @@ pub async fn reassign_signal(
             let now = time::now();
             let after = repo::update(conn, &id, version, &change, now)?;
             record(conn, &principal, &id, "reassigned", json!({ "before": { "departmentId": signal.row.assigned_department_id }, "after": { "departmentId": department_id }, "reason": reason }))?;
-            Ok(Signal::for_principal(after, &principal, now))
+            shown(conn, &principal, after, now)
         })
         .await?;
     Ok(http::ok_with_etag(signal.version, &signal))
@@ -698,6 +729,7 @@ pub async fn signal_history(
     super::events::history(
         &req,
         &db,
+        principal.clone(),
         query,
         "signal",
         path.into_inner(),

@@ -8,7 +8,7 @@
 pub mod operations;
 
 pub use crate::domain::access::{
-    AssessmentFacts, ProjectFacts, ProjectScope, SignalFacts, SignalScope,
+    AssessmentFacts, OutcomeScope, ProjectFacts, ProjectScope, SignalFacts, SignalScope,
 };
 use crate::domain::principal::{Principal, Role};
 use crate::domain::projects::{Mover, Status};
@@ -127,43 +127,43 @@ pub fn require(
     Ok(())
 }
 
-/// Whether the project has been decided (approved or rejected, or later).
-fn decided(status: Status) -> bool {
-    match status {
-        Status::Approved
-        | Status::Rejected
-        | Status::Running
-        | Status::Completed
-        | Status::Stopped
-        | Status::Evaluated => true,
-        Status::Draft | Status::Submitted | Status::InDialogue | Status::UnderAssessment => false,
+/// Whose outcome (the final programme assessment) the principal may see: the bureau and
+/// administration all; a vakdienst where it co-finances or advised; the district's stadsdeel and
+/// the initiating partner once the project is decided.
+pub fn outcome_scope(principal: &Principal) -> OutcomeScope {
+    match &principal.role {
+        Role::Programmabureau | Role::Admin => OutcomeScope::All,
+        Role::Vakdienst { department_id } => OutcomeScope::InvolvingDepartment {
+            department_id: department_id.clone(),
+        },
+        Role::Stadsdeel { district_id } => OutcomeScope::DecidedInDistrict {
+            district_id: district_id.clone(),
+        },
+        Role::Partner { partner_id } => OutcomeScope::DecidedInitiatedBy {
+            partner_id: partner_id.clone(),
+        },
     }
 }
 
-/// Reading an assessment (on a project the principal may read): the bureau and administration
-/// all; a vakdienst its own advisory ones, and the final programme one where it co-finances or
-/// advised (`involved`); the district's stadsdeel and the initiating partner the final programme
-/// one once the project is decided.
+/// Reading an assessment (on a project the principal may read): the final programme one per
+/// [`outcome_scope`]; besides, the bureau and administration every other one, and a vakdienst
+/// its own advisory ones. `involved`: the vakdienst co-finances or advised the project.
 pub fn can_read_assessment(
     principal: &Principal,
     project: &ProjectFacts,
     assessment: &AssessmentFacts,
     involved: bool,
 ) -> bool {
-    let final_programme = assessment.programme && assessment.is_final;
+    if assessment.programme && assessment.is_final {
+        return outcome_scope(principal).admits(project, involved);
+    }
     match &principal.role {
         Role::Programmabureau | Role::Admin => true,
         Role::Vakdienst { department_id } => {
-            (!assessment.programme
-                && assessment.department_id.as_deref() == Some(department_id.as_str()))
-                || (final_programme && involved)
+            !assessment.programme
+                && assessment.department_id.as_deref() == Some(department_id.as_str())
         }
-        Role::Stadsdeel { district_id } => {
-            final_programme && decided(project.status) && &project.district_id == district_id
-        }
-        Role::Partner { partner_id } => {
-            final_programme && decided(project.status) && project.initiated_by(partner_id)
-        }
+        Role::Stadsdeel { .. } | Role::Partner { .. } => false,
     }
 }
 

@@ -281,8 +281,8 @@ operations! {
     SignalHistory "signal_history" SIGNAL_READERS;
     GetProgressReport "get_progress_report" roles([Yes, Only("its own district"), Yes, Denied, Yes]);
     ListEvents "list_events" roles([Yes, Denied, Denied, Denied, Yes]);
-    Live "live" Callers::Anyone;
-    Ready "ready" Callers::Anyone;
+    HealthLive "health_live" Callers::Anyone;
+    HealthReady "health_ready" Callers::Anyone;
 }
 
 /// The row of `operation_id`, if the table has one.
@@ -343,7 +343,7 @@ mod tests {
     fn the_matrix_and_the_sentences_say_the_same_as_the_table() {
         let matrix = markdown_matrix();
         assert!(matrix.contains("| `create_district` | – | – | – | – | ✔ |"));
-        assert!(matrix.contains("| `live` | anyone | anyone |"));
+        assert!(matrix.contains("| `health_live` | anyone | anyone |"));
         let sentence = find("update_partner")
             .map(Operation::sentence)
             .unwrap_or_default();

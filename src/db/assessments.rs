@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{assessment_scores, assessments, funding_lines, projects};
 use super::{DbConnection, version_checked};
+use crate::domain::access::AssessmentFacts;
 use crate::domain::assessments::EffectScore;
 use crate::error::ApiError;
 
@@ -153,6 +154,60 @@ pub fn set_project_outcome(
 }
 
 /// Whether a department co-finances a project (has a funding line on it).
+/// Among `project_ids`, those a department is involved in: it co-finances them or gave advice
+/// on them (one query each, whatever the number).
+pub fn involving_department(
+    conn: &mut DbConnection,
+    project_ids: &[String],
+    department_id: &str,
+) -> Result<std::collections::HashSet<String>, ApiError> {
+    let mut involved: std::collections::HashSet<String> = funding_lines::table
+        .filter(funding_lines::project_id.eq_any(project_ids))
+        .filter(funding_lines::source_type.eq("department"))
+        .filter(funding_lines::source_id.eq(department_id))
+        .select(funding_lines::project_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    involved.extend(
+        assessments::table
+            .filter(assessments::project_id.eq_any(project_ids))
+            .filter(assessments::kind.eq("advisory"))
+            .filter(assessments::department_id.eq(department_id))
+            .select(assessments::project_id)
+            .load::<String>(conn)?,
+    );
+    Ok(involved)
+}
+
+/// What the rules need to know about each of `ids` that exists: (id, project id, facts).
+pub fn facts_of(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String, AssessmentFacts)>, ApiError> {
+    let rows: Vec<(String, String, String, Option<String>, String)> = assessments::table
+        .filter(assessments::id.eq_any(ids))
+        .select((
+            assessments::id,
+            assessments::project_id,
+            assessments::kind,
+            assessments::department_id,
+            assessments::status,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, project_id, kind, department_id, status)| {
+            let facts = AssessmentFacts {
+                programme: kind == "programme",
+                department_id,
+                is_final: status == "final",
+            };
+            (id, project_id, facts)
+        })
+        .collect())
+}
+
 pub fn co_finances(
     conn: &mut DbConnection,
     project_id: &str,

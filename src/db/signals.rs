@@ -72,6 +72,46 @@ impl Signal {
     }
 }
 
+/// What the rules need to know about each of `ids` that exists (two queries, whatever the
+/// number): for deciding which referenced signals a reader may see.
+pub fn facts_of(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<SignalFacts>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, String, String, Option<String>)> = signals::table
+        .filter(signals::id.eq_any(ids))
+        .select((
+            signals::id,
+            signals::district_id,
+            signals::assigned_department_id,
+            signals::reported_by_partner_id,
+        ))
+        .load(conn)?;
+    let mut departments: HashMap<String, Vec<String>> = HashMap::new();
+    for (signal, department) in signal_departments::table
+        .filter(signal_departments::signal_id.eq_any(ids))
+        .select((
+            signal_departments::signal_id,
+            signal_departments::department_id,
+        ))
+        .load::<(String, String)>(conn)?
+    {
+        departments.entry(signal).or_default().push(department);
+    }
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, district_id, assigned_department_id, reported_by_partner_id)| SignalFacts {
+                departments: departments.remove(&id).unwrap_or_default(),
+                id,
+                district_id,
+                assigned_department_id,
+                reported_by_partner_id,
+            },
+        )
+        .collect())
+}
+
 fn complete(conn: &mut DbConnection, rows: Vec<SignalRow>) -> Result<Vec<Signal>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut departments: HashMap<String, Vec<String>> = HashMap::new();

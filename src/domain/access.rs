@@ -71,6 +71,47 @@ impl ProjectScope {
     }
 }
 
+/// Whose final programme assessment — and so whose outcome (`eligible`, `assessmentId`, the
+/// `?eligible=` filter) — a principal may see, on a project it may read. `db::projects` turns
+/// it into the filter that goes with `?eligible=`; [`OutcomeScope::admits`] is the same rule in
+/// memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutcomeScope {
+    /// Every project's.
+    All,
+    /// Those of the projects a department is involved in: it co-finances them or advised.
+    InvolvingDepartment { department_id: String },
+    /// Those of one district's projects, once decided.
+    DecidedInDistrict { district_id: String },
+    /// Those of the projects a partner initiated, once decided.
+    DecidedInitiatedBy { partner_id: String },
+}
+
+impl OutcomeScope {
+    /// `involved`: whether the principal's department co-finances or advised the project
+    /// (only asked of [`OutcomeScope::InvolvingDepartment`]).
+    pub fn admits(&self, project: &ProjectFacts, involved: bool) -> bool {
+        match self {
+            Self::All => true,
+            Self::InvolvingDepartment { .. } => involved,
+            Self::DecidedInDistrict { district_id } => {
+                project.status.is_decided() && &project.district_id == district_id
+            }
+            Self::DecidedInitiatedBy { partner_id } => {
+                project.status.is_decided() && project.initiated_by(partner_id)
+            }
+        }
+    }
+
+    /// The department whose involvement the scope asks about, if any.
+    pub fn department(&self) -> Option<&str> {
+        match self {
+            Self::InvolvingDepartment { department_id } => Some(department_id),
+            Self::All | Self::DecidedInDistrict { .. } | Self::DecidedInitiatedBy { .. } => None,
+        }
+    }
+}
+
 /// Which signals a principal may read. `db::signals` turns it into the list query's filter;
 /// [`SignalScope::admits`] is the same rule for one signal in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -73,6 +73,28 @@ pub const STATUSES: [&str; 10] = [
 ];
 
 impl Status {
+    /// Whether the project has been decided (approved or rejected, or later).
+    pub fn is_decided(self) -> bool {
+        match self {
+            Self::Approved
+            | Self::Rejected
+            | Self::Running
+            | Self::Completed
+            | Self::Stopped
+            | Self::Evaluated => true,
+            Self::Draft | Self::Submitted | Self::InDialogue | Self::UnderAssessment => false,
+        }
+    }
+
+    /// Every decided status, as stored.
+    pub fn decided() -> Vec<&'static str> {
+        STATUSES
+            .iter()
+            .filter(|s| Self::parse(s).is_ok_and(Self::is_decided))
+            .copied()
+            .collect()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "draft",

@@ -69,8 +69,8 @@ fn every_operation_documents_its_errors_and_the_version_header() {
                 assert!(responses.contains_key("401"), "{id} documents 401");
                 let description = operation["description"].as_str().unwrap_or_default();
                 assert!(
-                    description.contains("Roles:"),
-                    "{id} names the roles that may call it"
+                    description.contains("Access (– is 403"),
+                    "{id} names what each role may do, from the access table"
                 );
             }
         }

@@ -292,12 +292,20 @@ async fn a_partner_can_neither_give_away_nor_lose_its_own_draft() {
         )
         .await;
     let partner_id = registered.body["id"].as_str().unwrap().to_owned();
+    let other = app
+        .post(
+            "/api/v1/partners",
+            &app.token(&pb()),
+            &json!({"name": "Basisschool De Regenboog", "kind": "school"}),
+        )
+        .await;
+    let other_id = other.body["id"].as_str().unwrap().to_owned();
     let own = partner(&partner_id);
     let id = project(&app, &own, "transvaal", &[]).await;
     let path = format!("/api/v1/projects/{id}");
     for change in [
         json!({"initiatorPartnerId": null}),
-        json!({"initiatorPartnerId": "0190f0a0-0000-7000-8000-000000000abc"}),
+        json!({"initiatorPartnerId": other_id}),
     ] {
         let version = etag(&app, &path).await;
         app.patch(&path, &app.token(&own), Some(&version), &change)

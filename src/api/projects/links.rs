@@ -103,7 +103,8 @@ pub async fn create_project_link(
                 "link_created",
                 json!({ "linkId": id, "sourceProjectId": project_id, "kind": kind }),
             )?;
-            Ok(Project::from(repo::get(conn, project_id)?))
+            let project = repo::get(conn, project_id)?;
+            super::shown(conn, principal, project)
         },
     )
     .await?;
@@ -154,7 +155,8 @@ pub async fn delete_project_link(
                 "link_deleted",
                 json!({ "linkId": link_id, "otherProjectId": project_id, "kind": kind }),
             )?;
-            Ok(Project::from(repo::get(conn, project_id)?))
+            let project = repo::get(conn, project_id)?;
+            super::shown(conn, principal, project)
         },
     )
     .await?;

@@ -23,7 +23,7 @@ pub use self::dto::{
     ProjectStatus, ProjectUpdateInput, TransitionInput,
 };
 use self::input::read_project_body;
-use super::access::{readable_project, record_project_event};
+use super::access::{projects_as_seen_by, readable_project, record_project_event};
 use super::http::{self, EventPageParams, PageParams, PageRequest};
 use super::input::{
     Field, Fields, JsonObject, QueryParams, bool_param, id_param, slug_param, string, text,
@@ -32,6 +32,7 @@ use super::records::{self, snapshot};
 use crate::auth::Authorized;
 use crate::authz;
 use crate::authz::ops;
+use crate::db::DbConnection;
 use crate::db::projects::{self as repo, ProjectChange, ProjectFilter, ProjectRow, ProjectUpdate};
 use crate::db::{Db, assessments as assessment_repo, partners as partner_repo};
 use crate::domain::assessments::approval_refusal;
@@ -74,7 +75,9 @@ pub async fn list_projects(
         awaiting_response_at: query
             .single("awaitingResponse", bool_param)
             .and_then(|awaiting| awaiting.then(time::now)),
-        eligible: query.single("eligible", bool_param),
+        eligible: query
+            .single("eligible", bool_param)
+            .map(|eligible| (eligible, authz::outcome_scope(&caller.principal))),
         updated_after: query.single("updatedAfter", |v| {
             time::parse(v)
                 .ok_or_else(|| Rejection::new("invalid_date_time", "must be an RFC 3339 date-time"))
@@ -82,9 +85,12 @@ pub async fn list_projects(
     };
     let page = PageRequest::read(&mut query);
     query.finish()?;
-    let scope = authz::project_scope(&caller.principal);
+    let principal = caller.principal;
+    let scope = authz::project_scope(&principal);
     records::list_by_id::<_, Project>(&req, &db, page, move |conn, after, limit| {
-        repo::list(conn, &scope, &filter, after, limit)
+        let mut projects = repo::list(conn, &scope, &filter, after, limit)?;
+        projects_as_seen_by(conn, &principal, &mut projects)?;
+        Ok(projects)
     })
     .await
 }
@@ -107,7 +113,10 @@ pub async fn get_project(
     let principal = caller.principal;
     let id = path.into_inner();
     let project = db
-        .read(move |conn| readable_project(conn, &principal, &id).map(|(p, _)| Project::from(p)))
+        .read(move |conn| {
+            let (project, _) = readable_project(conn, &principal, &id)?;
+            shown(conn, &principal, project)
+        })
         .await?;
     Ok(http::ok_with_etag(project.version, &project))
 }
@@ -251,6 +260,7 @@ pub async fn update_project(
             } else if initiator_partner == Field::Null {
                 after = repo::set_initiator_partner(conn, &id, None)?.unwrap_or(after);
             }
+            let answer = shown(conn, &principal, after.clone())?;
             let (before, after) = (Project::from(before), Project::from(after));
             let (old, new) =
                 crate::domain::events::changed_members(&snapshot(&before)?, &snapshot(&after)?);
@@ -261,7 +271,7 @@ pub async fn update_project(
                 "updated",
                 json!({ "before": old, "after": new }),
             )?;
-            Ok(after)
+            Ok(answer)
         })
         .await?;
     Ok(http::ok_with_etag(updated.version, &updated))
@@ -345,7 +355,8 @@ pub async fn transition_project(
                 ..ProjectChange::default()
             };
             let update = ProjectUpdate { fields: change, ..ProjectUpdate::default() };
-            let after = Project::from(repo::update(conn, &id, version, &update, now)?);
+            let after = repo::update(conn, &id, version, &update, now)?;
+            let after = shown(conn, &principal, after)?;
             record_project_event(
                 conn,
                 &principal,
@@ -379,6 +390,7 @@ pub async fn project_history(
     crate::api::events::history(
         &req,
         &db,
+        principal.clone(),
         query,
         "project",
         path.into_inner(),
@@ -409,4 +421,16 @@ fn refused(refusal: TransitionRefusal, to: Status) -> ApiError {
             details: Some(json!({ "goalIds": without })),
         },
     }
+}
+
+/// A project's representation as `principal` sees it (DESIGN §9: nothing it may not open).
+pub(crate) fn shown(
+    conn: &mut DbConnection,
+    principal: &crate::auth::Principal,
+    project: repo::Project,
+) -> Result<Project, ApiError> {
+    let mut projects = [project];
+    projects_as_seen_by(conn, principal, &mut projects)?;
+    let [project] = projects;
+    Ok(Project::from(project))
 }

@@ -80,7 +80,8 @@ pub async fn put_project_partner(
         let before = repo::put_partner(conn, project_id, &partner_id, &role, now)?;
         let action = if before.is_some() { "partner_role_changed" } else { "partner_added" };
         record_project_event(conn, principal, project_id, action, json!({ "partnerId": partner_id, "before": before.map(|r| json!({ "role": r })), "after": { "role": role } }))?;
-        Ok(Project::from(repo::get(conn, project_id)?))
+        let project = repo::get(conn, project_id)?;
+            super::shown(conn, principal, project)
     })
     .await?;
     Ok(http::ok_with_etag(project.version, &project))
@@ -130,7 +131,8 @@ pub async fn delete_project_partner(
                 "partner_removed",
                 json!({ "partnerId": partner_id, "before": { "role": before }, "after": null }),
             )?;
-            Ok(Project::from(repo::get(conn, project_id)?))
+            let project = repo::get(conn, project_id)?;
+            super::shown(conn, principal, project)
         },
     )
     .await?;

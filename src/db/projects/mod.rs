@@ -29,7 +29,7 @@ use super::schema::{
     self, project_effects, project_links, project_neighbourhoods, project_partners, projects,
     signal_projects,
 };
-use crate::domain::access::{ProjectFacts, ProjectScope};
+use crate::domain::access::{OutcomeScope, ProjectFacts, ProjectScope};
 use crate::domain::projects::Status;
 use crate::error::ApiError;
 
@@ -129,6 +129,43 @@ impl Project {
             partner_ids: self.partners.iter().map(|(id, _)| id.clone()).collect(),
         })
     }
+}
+
+/// What the rules need to know about each of `ids` that exists (two queries, whatever the
+/// number): for deciding which referenced projects a reader may see.
+pub fn facts_of(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<ProjectFacts>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, String, String, Option<String>)> = projects::table
+        .filter(projects::id.eq_any(ids))
+        .select((
+            projects::id,
+            projects::status,
+            projects::district_id,
+            projects::initiator_partner_id,
+        ))
+        .load(conn)?;
+    let mut partners: HashMap<String, Vec<String>> = HashMap::new();
+    for (project, partner) in project_partners::table
+        .filter(project_partners::project_id.eq_any(ids))
+        .select((project_partners::project_id, project_partners::partner_id))
+        .load::<(String, String)>(conn)?
+    {
+        partners.entry(project).or_default().push(partner);
+    }
+    rows.into_iter()
+        .map(|(id, status, district_id, initiator_partner_id)| {
+            Ok(ProjectFacts {
+                status: Status::parse(&status)
+                    .map_err(|_| ApiError::Internal(format!("project {id} has status {status}")))?,
+                partner_ids: partners.remove(&id).unwrap_or_default(),
+                id,
+                district_id,
+                initiator_partner_id,
+            })
+        })
+        .collect()
 }
 
 /// Loads the members of many projects at once (one query per member table).
@@ -356,7 +393,8 @@ pub struct ProjectFilter {
     /// Submitted and past `response_due_at` at this moment.
     pub awaiting_response_at: Option<NaiveDateTime>,
     pub updated_after: Option<NaiveDateTime>,
-    pub eligible: Option<bool>,
+    /// The outcome asked for, with whose outcomes the reader may see (authz).
+    pub eligible: Option<(bool, OutcomeScope)>,
 }
 
 /// Newest first, only what `scope` admits; `limit + 1` projects after the cursor id.
@@ -441,8 +479,33 @@ pub fn list(
             .filter(projects::status.eq(Status::Submitted.as_str()))
             .filter(projects::response_due_at.lt(now));
     }
-    if let Some(eligible) = filter.eligible {
-        query = query.filter(projects::eligible.eq(eligible));
+    if let Some((eligible, outcome)) = &filter.eligible {
+        query = query.filter(projects::eligible.eq(*eligible));
+        // Only outcomes the reader may see: the scope authz gave, as SQL (`OutcomeScope::admits`).
+        query = match outcome {
+            OutcomeScope::All => query,
+            OutcomeScope::InvolvingDepartment { department_id } => query.filter(
+                projects::id
+                    .eq_any(
+                        schema::funding_lines::table
+                            .filter(schema::funding_lines::source_type.eq("department"))
+                            .filter(schema::funding_lines::source_id.eq(department_id.clone()))
+                            .select(schema::funding_lines::project_id),
+                    )
+                    .or(projects::id.eq_any(
+                        schema::assessments::table
+                            .filter(schema::assessments::kind.eq("advisory"))
+                            .filter(schema::assessments::department_id.eq(department_id.clone()))
+                            .select(schema::assessments::project_id),
+                    )),
+            ),
+            OutcomeScope::DecidedInDistrict { district_id } => query
+                .filter(projects::status.eq_any(Status::decided()))
+                .filter(projects::district_id.eq(district_id.clone())),
+            OutcomeScope::DecidedInitiatedBy { partner_id } => query
+                .filter(projects::status.eq_any(Status::decided()))
+                .filter(projects::initiator_partner_id.eq(partner_id.clone())),
+        };
     }
     if let Some(updated_after) = filter.updated_after {
         query = query.filter(projects::updated_at.gt(updated_after));
