@@ -1,7 +1,9 @@
-//! The one map from URL and method to handler. Every resource lists its methods once; any other
-//! method answers 405 with `Allow`, and anything unmatched (including a trailing slash) 404.
+//! The one map from URL and method to handler. Every resource lists its methods once; from that
+//! listing follow the registration, the `Allow` header of the 405 for any other method, and the
+//! table a test holds against the OpenAPI document. Anything unmatched (including a trailing
+//! slash) is a 404.
 
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, Route, web};
 
 use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
@@ -12,244 +14,80 @@ use crate::api::{
 use crate::error::ApiError;
 use crate::openapi;
 
-/// Routes of the versioned API, relative to `/api/v1`.
-pub fn api(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource(
-        "/districts",
-        "GET, POST",
-        [
-            web::get().to(districts::list_districts),
-            web::post().to(districts::create_district),
-        ],
-    ))
-    .service(resource(
-        "/districts/{districtId}",
-        "GET, PATCH",
-        [
-            web::get().to(districts::get_district),
-            web::patch().to(districts::update_district),
-        ],
-    ))
-    .service(resource(
-        "/neighbourhoods",
-        "GET, POST",
-        [
-            web::get().to(neighbourhoods::list_neighbourhoods),
-            web::post().to(neighbourhoods::create_neighbourhood),
-        ],
-    ))
-    .service(resource(
-        "/neighbourhoods/{neighbourhoodId}",
-        "GET, PATCH",
-        [
-            web::get().to(neighbourhoods::get_neighbourhood),
-            web::patch().to(neighbourhoods::update_neighbourhood),
-        ],
-    ))
-    .service(resource(
-        "/departments",
-        "GET, POST",
-        [
-            web::get().to(departments::list_departments),
-            web::post().to(departments::create_department),
-        ],
-    ))
-    .service(resource(
-        "/departments/{departmentId}",
-        "GET, PATCH",
-        [
-            web::get().to(departments::get_department),
-            web::patch().to(departments::update_department),
-        ],
-    ))
-    .service(resource(
-        "/themes",
-        "GET, POST",
-        [
-            web::get().to(themes::list_themes),
-            web::post().to(themes::create_theme),
-        ],
-    ))
-    .service(resource(
-        "/themes/{themeId}",
-        "GET, PATCH",
-        [
-            web::get().to(themes::get_theme),
-            web::patch().to(themes::update_theme),
-        ],
-    ))
-    .service(resource(
-        "/partners",
-        "GET, POST",
-        [
-            web::get().to(partners::list_partners),
-            web::post().to(partners::create_partner),
-        ],
-    ))
-    .service(resource(
-        "/partners/{partnerId}",
-        "GET, PATCH",
-        [
-            web::get().to(partners::get_partner),
-            web::patch().to(partners::update_partner),
-        ],
-    ))
-    .service(resource(
-        "/projects",
-        "GET, POST",
-        [
-            web::get().to(projects::list_projects),
-            web::post().to(projects::create_project),
-        ],
-    ))
-    .service(resource(
-        "/projects/{projectId}",
-        "GET, PATCH",
-        [
-            web::get().to(projects::get_project),
-            web::patch().to(projects::update_project),
-        ],
-    ))
-    .service(resource(
-        "/projects/{projectId}/transitions",
-        "POST",
-        [web::post().to(projects::transition_project)],
-    ))
-    .service(resource(
-        "/projects/{projectId}/history",
-        "GET",
-        [web::get().to(projects::project_history)],
-    ))
-    .service(resource(
-        "/projects/{projectId}/goals",
-        "GET, POST",
-        [
-            web::get().to(goals::list_goals),
-            web::post().to(goals::create_goal),
-        ],
-    ))
-    .service(resource(
-        "/projects/{projectId}/goals/{goalId}",
-        "PATCH, DELETE",
-        [
-            web::patch().to(goals::update_goal),
-            web::delete().to(goals::delete_goal),
-        ],
-    ))
-    .service(resource(
-        "/projects/{projectId}/funding-lines",
-        "GET, POST",
-        [
-            web::get().to(funding_lines::list_funding_lines),
-            web::post().to(funding_lines::create_funding_line),
-        ],
-    ))
-    .service(resource(
-        "/projects/{projectId}/funding-lines/{lineId}",
-        "PATCH, DELETE",
-        [
-            web::patch().to(funding_lines::update_funding_line),
-            web::delete().to(funding_lines::delete_funding_line),
-        ],
-    ))
-    .service(resource(
-        "/projects/{projectId}/partners/{partnerId}",
-        "PUT, DELETE",
-        [
-            web::put().to(project_partners::put_project_partner),
-            web::delete().to(project_partners::delete_project_partner),
-        ],
-    ))
-    .service(resource(
-        "/projects/{projectId}/links",
-        "POST",
-        [web::post().to(links::create_project_link)],
-    ))
-    .service(resource(
-        "/projects/{projectId}/links/{linkId}",
-        "DELETE",
-        [web::delete().to(links::delete_project_link)],
-    ))
-    .service(resource(
-        "/projects/{projectId}/notes",
-        "GET, POST",
-        [
-            web::get().to(notes::list_notes),
-            web::post().to(notes::create_note),
-        ],
-    ))
-    .service(resource(
-        "/projects/{projectId}/assessments",
-        "GET, POST",
-        [
-            web::get().to(assessments::list_assessments),
-            web::post().to(assessments::create_assessment),
-        ],
-    ))
-    .service(resource(
-        "/projects/{projectId}/assessments/{assessmentId}",
-        "GET, PATCH",
-        [
-            web::get().to(assessments::get_assessment),
-            web::patch().to(assessments::update_assessment),
-        ],
-    ))
-    .service(resource(
-        "/signals",
-        "GET, POST",
-        [
-            web::get().to(signals::list_signals),
-            web::post().to(signals::create_signal),
-        ],
-    ))
-    .service(resource(
-        "/signals/{signalId}",
-        "GET, PATCH",
-        [
-            web::get().to(signals::get_signal),
-            web::patch().to(signals::update_signal),
-        ],
-    ))
-    .service(resource(
-        "/signals/{signalId}/transitions",
-        "POST",
-        [web::post().to(signals::transition_signal)],
-    ))
-    .service(resource(
-        "/signals/{signalId}/reassignments",
-        "POST",
-        [web::post().to(signals::reassign_signal)],
-    ))
-    .service(resource(
-        "/signals/{signalId}/history",
-        "GET",
-        [web::get().to(signals::signal_history)],
-    ))
-    .service(resource(
-        "/reports/progress",
-        "GET",
-        [web::get().to(reports::get_progress_report)],
-    ))
-    .service(resource(
-        "/events",
-        "GET",
-        [web::get().to(events::list_events)],
-    ));
+/// Declares a route table once: the function that registers its resources (each with the 405
+/// answer and `Allow` header for the methods it lacks) and the same table as data, which a test
+/// holds against the OpenAPI document.
+macro_rules! route_table {
+    ($(#[$doc:meta])* $register:ident, $listing:ident:
+     $($path:literal => { $m1:ident $h1:path $(, $m:ident $h:path)* $(,)? }),+ $(,)?) => {
+        $(#[$doc])*
+        pub fn $register(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(resource(
+                    $path,
+                    concat!(stringify!($m1) $(, ", ", stringify!($m))*),
+                    [
+                        web::route().method(Method::$m1).to($h1),
+                        $(web::route().method(Method::$m).to($h),)*
+                    ],
+                ));
+            )+
+        }
+
+        #[doc = concat!("The table of `", stringify!($register), "` as data: each path with its methods.")]
+        pub const $listing: &[(&str, &[&str])] = &[
+            $(($path, &[stringify!($m1) $(, stringify!($m))*]),)+
+        ];
+    };
 }
 
-/// Routes outside the versioned API.
+route_table! {
+    /// Routes of the versioned API, relative to `/api/v1`.
+    api, API_ROUTES:
+    "/districts" => { GET districts::list_districts, POST districts::create_district },
+    "/districts/{districtId}" => { GET districts::get_district, PATCH districts::update_district },
+    "/neighbourhoods" => { GET neighbourhoods::list_neighbourhoods, POST neighbourhoods::create_neighbourhood },
+    "/neighbourhoods/{neighbourhoodId}" => { GET neighbourhoods::get_neighbourhood, PATCH neighbourhoods::update_neighbourhood },
+    "/departments" => { GET departments::list_departments, POST departments::create_department },
+    "/departments/{departmentId}" => { GET departments::get_department, PATCH departments::update_department },
+    "/themes" => { GET themes::list_themes, POST themes::create_theme },
+    "/themes/{themeId}" => { GET themes::get_theme, PATCH themes::update_theme },
+    "/partners" => { GET partners::list_partners, POST partners::create_partner },
+    "/partners/{partnerId}" => { GET partners::get_partner, PATCH partners::update_partner },
+    "/projects" => { GET projects::list_projects, POST projects::create_project },
+    "/projects/{projectId}" => { GET projects::get_project, PATCH projects::update_project },
+    "/projects/{projectId}/transitions" => { POST projects::transition_project },
+    "/projects/{projectId}/history" => { GET projects::project_history },
+    "/projects/{projectId}/goals" => { GET goals::list_goals, POST goals::create_goal },
+    "/projects/{projectId}/goals/{goalId}" => { PATCH goals::update_goal, DELETE goals::delete_goal },
+    "/projects/{projectId}/funding-lines" => { GET funding_lines::list_funding_lines, POST funding_lines::create_funding_line },
+    "/projects/{projectId}/funding-lines/{lineId}" => { PATCH funding_lines::update_funding_line, DELETE funding_lines::delete_funding_line },
+    "/projects/{projectId}/partners/{partnerId}" => { PUT project_partners::put_project_partner, DELETE project_partners::delete_project_partner },
+    "/projects/{projectId}/links" => { POST links::create_project_link },
+    "/projects/{projectId}/links/{linkId}" => { DELETE links::delete_project_link },
+    "/projects/{projectId}/notes" => { GET notes::list_notes, POST notes::create_note },
+    "/projects/{projectId}/assessments" => { GET assessments::list_assessments, POST assessments::create_assessment },
+    "/projects/{projectId}/assessments/{assessmentId}" => { GET assessments::get_assessment, PATCH assessments::update_assessment },
+    "/signals" => { GET signals::list_signals, POST signals::create_signal },
+    "/signals/{signalId}" => { GET signals::get_signal, PATCH signals::update_signal },
+    "/signals/{signalId}/transitions" => { POST signals::transition_signal },
+    "/signals/{signalId}/reassignments" => { POST signals::reassign_signal },
+    "/signals/{signalId}/history" => { GET signals::signal_history },
+    "/reports/progress" => { GET reports::get_progress_report },
+    "/events" => { GET events::list_events },
+}
+
+route_table! {
+    /// Operations outside the versioned API: the health checks.
+    health, HEALTH_ROUTES:
+    "/health/live" => { GET health::live },
+    "/health/ready" => { GET health::ready },
+}
+
+/// Routes outside the versioned API: the health checks and the way to the API documentation.
 pub fn operations(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource(
-        "/health/live",
-        "GET",
-        [web::get().to(health::live)],
-    ))
-    .service(resource(
-        "/health/ready",
-        "GET",
-        [web::get().to(health::ready)],
-    ))
-    .service(resource("/docs", "GET", [web::get().to(docs_redirect)]));
+    health(cfg);
+    cfg.service(resource("/docs", "GET", [web::get().to(docs_redirect)]));
 }
 
 /// The OpenAPI document, at `/api/v1/openapi.json`.

@@ -162,3 +162,33 @@ fn the_readme_matrix_is_the_access_table() {
         "README's access matrix is stale: run `cargo run -- access matrix` and paste it"
     );
 }
+
+#[actix_rt::test]
+async fn the_route_table_and_the_document_list_the_same_operations() {
+    let app = spawn_app().await;
+    let mut documented: Vec<(String, String)> = documented_operations(&app)
+        .await
+        .into_iter()
+        .map(|(method, path, _)| (method.to_uppercase(), path))
+        .collect();
+    let mut routed: Vec<(String, String)> = wijkregie::routes::API_ROUTES
+        .iter()
+        .chain(wijkregie::routes::HEALTH_ROUTES)
+        .flat_map(|(path, methods)| methods.iter().map(|m| (m.to_string(), path.to_string())))
+        .collect();
+    documented.sort();
+    routed.sort();
+    assert_eq!(routed, documented);
+    // And the 405 of a resource names exactly its methods.
+    let allowed = app
+        .request(
+            Method::PUT,
+            "/api/v1/districts",
+            Some(&app.token(&pb())),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(allowed.status, 405);
+    assert_eq!(allowed.header("allow").as_deref(), Some("GET, POST"));
+}
