@@ -25,10 +25,6 @@ use crate::domain::signals::{self as rules, Requirement};
 use crate::domain::{Rejection, bounded_text, reference, time};
 use crate::error::ApiError;
 
-/// The overdue sweep is a background job (`jobs::overdue`); it stays reachable here for callers
-/// of its earlier path.
-pub use crate::jobs::overdue::sweep_overdue;
-
 /// The person who raised a signal. Personal data.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Reporter {

@@ -68,6 +68,20 @@ pub fn can_fund_project(
     }
 }
 
+/// Adding or changing a funding line whose source is (before and after the change) each of
+/// `sources`: the bureau and the district's stadsdeel any line; a vakdienst only lines of its
+/// own department, on projects past draft.
+pub fn can_change_funding_line(
+    principal: &Principal,
+    project: &ProjectFacts,
+    sources: &[(&str, Option<&str>)],
+) -> bool {
+    can_fund_project(principal, project, None)
+        && sources
+            .iter()
+            .all(|source| can_fund_project(principal, project, Some(*source)))
+}
+
 /// Moving a project along the status machine.
 pub fn can_move_project(principal: &Principal, project: &ProjectFacts, mover: Mover) -> bool {
     match &principal.role {

@@ -314,7 +314,7 @@ async fn overdue_signals_are_found_and_get_exactly_one_event_with_two_sweepers()
             let target = target.clone();
             std::thread::spawn(move || {
                 let mut conn = target.connect().unwrap();
-                wijkregie::api::signals::sweep_overdue(&mut conn, wijkregie::domain::time::now())
+                wijkregie::jobs::overdue::sweep_overdue(&mut conn, wijkregie::domain::time::now())
                     .unwrap()
             })
         })
@@ -323,7 +323,7 @@ async fn overdue_signals_are_found_and_get_exactly_one_event_with_two_sweepers()
     assert_eq!(written, 3);
     let again = {
         let mut conn = target.connect().unwrap();
-        wijkregie::api::signals::sweep_overdue(&mut conn, wijkregie::domain::time::now()).unwrap()
+        wijkregie::jobs::overdue::sweep_overdue(&mut conn, wijkregie::domain::time::now()).unwrap()
     };
     assert_eq!(again, 0, "a signal gets its overdue event once");
     let events = app.get("/api/v1/events?action=signal.overdue", &pb).await;

@@ -199,8 +199,8 @@ async fn read_funding_line(
     })
 }
 
-/// Who may add or change this line: the bureau and the district's stadsdeel any; a vakdienst
-/// only its own department's lines, on projects past draft.
+/// Whether `principal` may add or change this line: its source before and after the change
+/// (the patch merged onto the existing line), put to `authz`.
 fn may_fund(
     principal: &Principal,
     facts: &authz::ProjectFacts,
@@ -220,9 +220,12 @@ fn may_fund(
         })
     });
     let old = existing.map(|e| (e.source_type.clone(), e.source_id.clone()));
-    [new, old].iter().flatten().all(|(kind, id)| {
-        authz::can_fund_project(principal, facts, Some((kind.as_str(), id.as_deref())))
-    }) && authz::can_fund_project(principal, facts, None)
+    let sources: Vec<(&str, Option<&str>)> = [&new, &old]
+        .into_iter()
+        .flatten()
+        .map(|(kind, id)| (kind.as_str(), id.as_deref()))
+        .collect();
+    authz::can_change_funding_line(principal, facts, &sources)
 }
 
 /// The funding lines of a project.
