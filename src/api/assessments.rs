@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 
 use super::access::{readable_project, record_project_event};
 use super::http;
-use super::input::{Fields, JsonObject, QueryParams, array, integer, string, text};
+use super::input::{
+    Fields, JsonObject, Problems, QueryParams, array, integer, object, string, text,
+};
 use super::vocabulary::Effect;
 use crate::auth::{Authorized, Principal};
 use crate::authz::ops;
@@ -221,30 +223,19 @@ pub struct AssessmentUpdate {
     status: Option<AssessmentStatus>,
 }
 
-fn scored_effect(value: &Value) -> Result<EffectScore, Rejection> {
-    let Value::Object(map) = value else {
-        return Err(Rejection::new(
-            "wrong_type",
-            "must be an object with effect, score and motivation",
-        ));
-    };
-    if map
-        .keys()
-        .any(|k| !matches!(k.as_str(), "effect" | "score" | "motivation"))
-    {
-        return Err(Rejection::new(
-            "unknown_field",
-            "has a member other than effect, score and motivation",
-        ));
-    }
-    let field = |key: &str| {
-        map.get(key)
-            .ok_or_else(|| Rejection::new("required", format!("needs {key}")))
-    };
-    Ok(EffectScore {
-        effect: string(effect)(field("effect")?)?,
-        score: integer(rules::score)(field("score")?)?,
-        motivation: string(text(2000))(field("motivation")?)?,
+/// One element of `effects`: its problems are named below it (`effects[5].score`).
+fn scored_effect(value: &Value) -> Result<EffectScore, Problems> {
+    object(|scored| {
+        (
+            scored.required("effect", string(effect)),
+            scored.required("score", integer(rules::score)),
+            scored.required("motivation", string(text(2000))),
+        )
+    })(value)
+    .map(|(effect, score, motivation)| EffectScore {
+        effect,
+        score,
+        motivation,
     })
 }
 

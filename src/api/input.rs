@@ -118,19 +118,82 @@ impl<T> Field<T> {
     }
 }
 
-/// Reads the members of a JSON object one by one, collecting every problem.
+/// The problems found in one JSON value, each named by its place below that value: `""` for
+/// the value itself, `[2]` for an element of an array, `.email` for a member of an object, and
+/// so on as deep as the value nests (`[5].score`). A reader that nests values returns these, so
+/// the member that holds the value reports every problem inside it at its own name
+/// (`effects[5].score`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems(Vec<(String, Rejection)>);
+
+impl Problems {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// A problem at `place` below the value (`""` for the value itself).
+    pub fn push(&mut self, place: impl Into<String>, rejection: Rejection) {
+        self.0.push((place.into(), rejection));
+    }
+
+    /// The problems of a value that sits at `place` below this one, named from here.
+    pub fn nest(&mut self, place: &str, inner: impl Into<Problems>) {
+        self.0.extend(
+            inner
+                .into()
+                .0
+                .into_iter()
+                .map(|(below, rejection)| (format!("{place}{below}"), rejection)),
+        );
+    }
+
+    /// Each problem with its place, in the order found.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Rejection)> {
+        self.0
+            .iter()
+            .map(|(place, rejection)| (place.as_str(), rejection))
+    }
+
+    fn into_invalid_params(self) -> Vec<InvalidParam> {
+        self.0
+            .into_iter()
+            .map(|(name, rejection)| InvalidParam::new(name, rejection.code, rejection.reason))
+            .collect()
+    }
+}
+
+impl From<Rejection> for Problems {
+    fn from(rejection: Rejection) -> Self {
+        Self(vec![(String::new(), rejection)])
+    }
+}
+
+/// Reads the members of a JSON object one by one, collecting every problem. Reading a member
+/// takes a parser that refuses the value with a [`Rejection`] (a problem with the member
+/// itself) or with [`Problems`] (problems inside it, as [`array`] and [`object`] report them),
+/// so nested values are named by their place: `effects[5].score`, `reporter.email`.
 pub struct Fields {
     map: Map<String, Value>,
-    prefix: String,
-    problems: Vec<InvalidParam>,
+    /// Put before a member's key to name it: `""` for a body, `"."` inside an object.
+    prefix: &'static str,
+    problems: Problems,
 }
 
 impl Fields {
     pub fn new(body: JsonObject) -> Self {
         Self {
             map: body.0,
-            prefix: String::new(),
-            problems: Vec::new(),
+            prefix: "",
+            problems: Problems::default(),
+        }
+    }
+
+    /// The members of an object nested in another value, named `.key` below it.
+    fn inside(map: Map<String, Value>) -> Self {
+        Self {
+            map,
+            prefix: ".",
+            problems: Problems::default(),
         }
     }
 
@@ -139,23 +202,18 @@ impl Fields {
     }
 
     /// A member that must be present and not null.
-    pub fn required<T>(
+    pub fn required<T, E: Into<Problems>>(
         &mut self,
         key: &str,
-        parse: impl FnOnce(&Value) -> Result<T, Rejection>,
+        parse: impl FnOnce(&Value) -> Result<T, E>,
     ) -> Option<T> {
         match self.map.remove(key) {
             None => {
-                self.problems
-                    .push(InvalidParam::new(self.name(key), "required", "is required"));
+                self.reject(key, Rejection::new("required", "is required"));
                 None
             }
             Some(Value::Null) => {
-                self.problems.push(InvalidParam::new(
-                    self.name(key),
-                    "required",
-                    "must not be null",
-                ));
+                self.reject(key, Rejection::new("required", "must not be null"));
                 None
             }
             Some(value) => self.check(key, parse(&value)),
@@ -163,10 +221,10 @@ impl Fields {
     }
 
     /// A member that may be absent or null.
-    pub fn optional<T>(
+    pub fn optional<T, E: Into<Problems>>(
         &mut self,
         key: &str,
-        parse: impl FnOnce(&Value) -> Result<T, Rejection>,
+        parse: impl FnOnce(&Value) -> Result<T, E>,
     ) -> Field<T> {
         match self.map.remove(key) {
             None => Field::Absent,
@@ -179,19 +237,15 @@ impl Fields {
 
     /// A member that may be absent but, when present, must not be null (a patch of a required
     /// property).
-    pub fn not_null<T>(
+    pub fn not_null<T, E: Into<Problems>>(
         &mut self,
         key: &str,
-        parse: impl FnOnce(&Value) -> Result<T, Rejection>,
+        parse: impl FnOnce(&Value) -> Result<T, E>,
     ) -> Option<T> {
         match self.map.remove(key) {
             None => None,
             Some(Value::Null) => {
-                self.problems.push(InvalidParam::new(
-                    self.name(key),
-                    "required",
-                    "must not be null",
-                ));
+                self.reject(key, Rejection::new("required", "must not be null"));
                 None
             }
             Some(value) => self.check(key, parse(&value)),
@@ -199,24 +253,20 @@ impl Fields {
     }
 
     /// A member that is a JSON object, read by `read` with its own [`Fields`]; its problems are
-    /// named `key.member` and reported with the rest.
+    /// named `key.member` and reported with the rest. What `read` returns is kept even when a
+    /// member had a problem (the request is refused anyway); see [`object`] for a parser that
+    /// gives the values only when all are valid.
     pub fn nested<T>(&mut self, key: &str, read: impl FnOnce(&mut Fields) -> T) -> Field<T> {
         match self.map.remove(key) {
             None => Field::Absent,
             Some(Value::Null) => Field::Null,
             Some(Value::Object(map)) => {
-                let mut inner = Fields {
-                    map,
-                    prefix: format!("{}{key}.", self.prefix),
-                    problems: Vec::new(),
-                };
-                let value = read(&mut inner);
-                inner.reject_unknown();
-                self.problems.append(&mut inner.problems);
+                let (value, problems) = read_object(map, read);
+                self.problems.nest(&self.name(key), problems);
                 Field::Value(value)
             }
             Some(_) => {
-                self.reject(key, Rejection::new("wrong_type", "must be an object"));
+                self.reject(key, not_an_object());
                 Field::Absent
             }
         }
@@ -225,29 +275,24 @@ impl Fields {
     fn reject_unknown(&mut self) {
         let unknown: Vec<String> = self.map.keys().cloned().collect();
         for key in unknown {
-            self.problems.push(InvalidParam::new(
-                self.name(&key),
-                "unknown_field",
-                "is not a member of this resource",
-            ));
+            self.reject(
+                &key,
+                Rejection::new("unknown_field", "is not a member of this resource"),
+            );
         }
         self.map.clear();
     }
 
     /// Records a problem found by a check that spans members (or needs the database).
     pub fn reject(&mut self, key: &str, rejection: Rejection) {
-        self.problems.push(InvalidParam::new(
-            self.name(key),
-            rejection.code,
-            rejection.reason,
-        ));
+        self.problems.push(self.name(key), rejection);
     }
 
-    fn check<T>(&mut self, key: &str, result: Result<T, Rejection>) -> Option<T> {
+    fn check<T, E: Into<Problems>>(&mut self, key: &str, result: Result<T, E>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
-            Err(rejection) => {
-                self.reject(key, rejection);
+            Err(problems) => {
+                self.problems.nest(&self.name(key), problems);
                 None
             }
         }
@@ -258,12 +303,25 @@ impl Fields {
     pub fn finish<V: Present>(mut self, values: V) -> Result<V::Output, ApiError> {
         self.reject_unknown();
         if !self.problems.is_empty() {
-            return Err(ApiError::InvalidInput(self.problems));
+            return Err(ApiError::InvalidInput(self.problems.into_invalid_params()));
         }
         values.present().ok_or_else(|| {
             ApiError::Internal("a required member was missing without a problem".to_owned())
         })
     }
+}
+
+fn not_an_object() -> Rejection {
+    Rejection::new("wrong_type", "must be an object")
+}
+
+/// Reads a nested object with `read`; unknown members are problems. The problems are named
+/// `.member`, below the object.
+fn read_object<T>(map: Map<String, Value>, read: impl FnOnce(&mut Fields) -> T) -> (T, Problems) {
+    let mut inner = Fields::inside(map);
+    let value = read(&mut inner);
+    inner.reject_unknown();
+    (value, inner.problems)
 }
 
 /// Values read by [`Fields`]: required ones (`Option<T>`) unwrap to `T` once all are present.
@@ -343,23 +401,55 @@ pub fn integer<T>(
     }
 }
 
-/// A JSON array whose every element passes `rule`; duplicates are removed, order kept.
-pub fn array<T: PartialEq>(
-    rule: impl Fn(&Value) -> Result<T, Rejection>,
-) -> impl FnOnce(&Value) -> Result<Vec<T>, Rejection> {
+/// A JSON array whose every element passes `rule`; duplicates are removed, order kept. Every
+/// element's problems are reported, each named by the element's place (`[1]`, `[5].score`).
+pub fn array<T: PartialEq, E: Into<Problems>>(
+    rule: impl Fn(&Value) -> Result<T, E>,
+) -> impl Fn(&Value) -> Result<Vec<T>, Problems> {
     move |value| {
         let Value::Array(items) = value else {
-            return Err(Rejection::new("wrong_type", "must be an array"));
+            return Err(Rejection::new("wrong_type", "must be an array").into());
         };
         let mut parsed = Vec::with_capacity(items.len());
+        let mut problems = Problems::default();
         for (index, item) in items.iter().enumerate() {
-            let item = rule(item)
-                .map_err(|r| Rejection::new(r.code, format!("item {index} {}", r.reason)))?;
-            if !parsed.contains(&item) {
-                parsed.push(item);
+            match rule(item) {
+                Ok(item) => {
+                    if !parsed.contains(&item) {
+                        parsed.push(item);
+                    }
+                }
+                Err(rejected) => problems.nest(&format!("[{index}]"), rejected),
             }
         }
-        Ok(parsed)
+        if problems.is_empty() {
+            Ok(parsed)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// A JSON object read member by member by `read` with its own [`Fields`], as [`Fields::finish`]
+/// reads a body: unknown members are problems, every problem is reported, each named by the
+/// member's place (`.email`, `.effects[2]`). `read` returns the members read (as given to
+/// [`Fields::finish`]), and they are returned unwrapped when everything was valid.
+pub fn object<V: Present>(
+    read: impl Fn(&mut Fields) -> V,
+) -> impl Fn(&Value) -> Result<V::Output, Problems> {
+    move |value| {
+        let Value::Object(map) = value else {
+            return Err(not_an_object().into());
+        };
+        let (values, problems) = read_object(map.clone(), &read);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        // A reader that gives no value has reported why; should one not, the object is still
+        // refused rather than read with a member missing.
+        values
+            .present()
+            .ok_or_else(|| Rejection::new("incomplete", "could not be read completely").into())
     }
 }
 
@@ -505,3 +595,6 @@ pub fn text(max: usize) -> impl Fn(&str) -> Result<String, Rejection> {
 pub fn id_param(value: &str) -> Result<String, Rejection> {
     crate::domain::opaque_id(value)
 }
+
+#[cfg(test)]
+mod tests;

@@ -318,3 +318,40 @@ async fn without_configured_origins_no_cors_grant_is_given_except_for_the_openap
         Some("*")
     );
 }
+
+#[actix_rt::test]
+async fn a_problem_inside_a_nested_value_is_named_by_its_place() {
+    let app = spawn_app().await;
+    let bureau = app.token(&Role::Programmabureau);
+    let project = app
+        .post(
+            "/api/v1/projects",
+            &bureau,
+            &json!({"title": "Buurtkeuken", "neighbourhoodIds": ["moerwijk", 3, "Geen Slug"],
+                    "claimedEffects": ["safety", "happiness"]}),
+        )
+        .await;
+    project.assert_problem(400, "invalid_input");
+    assert_eq!(
+        project.invalid_param_names(),
+        [
+            "claimedEffects[1]",
+            "neighbourhoodIds[1]",
+            "neighbourhoodIds[2]"
+        ]
+    );
+    let signal = app
+        .post(
+            "/api/v1/signals",
+            &bureau,
+            &json!({"title": "Losse stoeptegels", "description": "Gevaarlijk.", "neighbourhoodId": "transvaal",
+                    "source": "resident", "themeId": "public_space",
+                    "reporter": {"name": "", "email": "geen-email", "phone": null}}),
+        )
+        .await;
+    signal.assert_problem(400, "invalid_input");
+    assert_eq!(
+        signal.invalid_param_names(),
+        ["reporter.email", "reporter.name"]
+    );
+}
