@@ -191,6 +191,15 @@ const SIGNAL_HANDLERS: Callers = roles([
     Denied,
 ]);
 
+/// Subscriptions (DESIGN §10): each role its own; administration all.
+const OWN_SUBSCRIPTIONS: Callers = roles([
+    Only("its own"),
+    Only("its own"),
+    Only("its own"),
+    Only("its own"),
+    Yes,
+]);
+
 operations! {
     ListDistricts "list_districts" EVERY_ROLE;
     GetDistrict "get_district" EVERY_ROLE;
@@ -280,7 +289,22 @@ operations! {
     ReassignSignal "reassign_signal" SIGNAL_HANDLERS;
     SignalHistory "signal_history" SIGNAL_READERS;
     GetProgressReport "get_progress_report" roles([Yes, Only("its own district"), Yes, Denied, Yes]);
-    ListEvents "list_events" roles([Yes, Denied, Denied, Denied, Yes]);
+    ListEvents "list_events" roles([
+        Yes,
+        Only("about what it can read"),
+        Only("about what it can read"),
+        Only("about what it can read"),
+        Yes,
+    ]);
+    ListSubscriptions "list_subscriptions" OWN_SUBSCRIPTIONS;
+    CreateSubscription "create_subscription" EVERY_ROLE;
+    GetSubscription "get_subscription" OWN_SUBSCRIPTIONS;
+    UpdateSubscription "update_subscription" OWN_SUBSCRIPTIONS;
+    DeleteSubscription "delete_subscription" OWN_SUBSCRIPTIONS;
+    RotateSubscriptionSecret "rotate_subscription_secret" OWN_SUBSCRIPTIONS;
+    ListDeliveries "list_deliveries" OWN_SUBSCRIPTIONS;
+    CreateRedelivery "create_redelivery" OWN_SUBSCRIPTIONS;
+    CreatePing "create_ping" OWN_SUBSCRIPTIONS;
     HealthLive "health_live" Callers::Anyone;
     HealthReady "health_ready" Callers::Anyone;
 }
