@@ -19,3 +19,4 @@ pub mod openapi;
 pub mod reports;
 pub mod routes;
 pub mod startup;
+pub mod visibility;

@@ -6,7 +6,6 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::access::events_as_seen_by;
 use super::http::{self, EventPageParams, Page, PageRequest};
 use super::input::QueryParams;
 use crate::auth::{Authorized, Principal};
@@ -15,6 +14,7 @@ use crate::db::Db;
 use crate::db::events::{self as repo, EventFilter, EventRow};
 use crate::domain::{Rejection, time};
 use crate::error::ApiError;
+use crate::visibility::events_as_seen_by;
 
 /// Who made a change.
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,9 +83,36 @@ pub struct EventListParams {
     /// Only this action.
     #[param(example = "theme.updated", min_length = 1, max_length = 100)]
     action: Option<String>,
+    /// Only these event types (actions), comma-separated; a trailing `*` matches a prefix.
+    #[param(
+        example = "signal.routed,signal.reassigned,project.*",
+        min_length = 1,
+        max_length = 500
+    )]
+    types: Option<String>,
     /// Only events after this event id (to follow the trail).
     #[param(minimum = 0, example = 41)]
     after: Option<i64>,
+}
+
+/// `signal.routed`, `signal.*`, `*`: an action, or a prefix of one ending in `*`.
+fn event_types(value: &str) -> Result<Vec<String>, Rejection> {
+    let types: Vec<String> = value.split(',').map(|t| t.trim().to_owned()).collect();
+    let valid = |t: &String| {
+        let name = t.strip_suffix('*').unwrap_or(t);
+        t.len() <= 100
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
+            && !t.is_empty()
+    };
+    if value.len() > 500 || !types.iter().all(valid) {
+        return Err(Rejection::new(
+            "invalid_event_type",
+            "must be event types like signal.routed or signal.*, comma-separated",
+        ));
+    }
+    Ok(types)
 }
 
 fn short_text(value: &str) -> Result<String, Rejection> {
@@ -104,7 +131,10 @@ http::page_schema!(EventPage, Event);
 /// List events, oldest first.
 ///
 /// An audit log is read in the order it was written, so this list runs oldest first (by id);
-/// follow it with `after` or the cursor. Roles: programmabureau, admin.
+/// follow it with `after` or the cursor. Every role reads the events about what it can read
+/// (the same rules as its reads: an event about a project, signal, assessment or link it may
+/// not open is left out, so a page may hold fewer than `limit` events; follow `nextCursor`).
+/// Events never hold personal data: fetch the resource with your own token.
 #[utoipa::path(
     get, path = "/events", tag = "Events", operation_id = "list_events",
     params(EventListParams, EventPageParams),
@@ -114,7 +144,7 @@ http::page_schema!(EventPage, Event);
 )]
 pub async fn list_events(
     req: HttpRequest,
-    _caller: Authorized<ops::ListEvents>,
+    caller: Authorized<ops::ListEvents>,
     mut query: QueryParams,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
@@ -122,6 +152,7 @@ pub async fn list_events(
         resource_type: query.single("resourceType", short_text),
         resource_id: query.single("resourceId", short_text),
         action: query.single("action", short_text),
+        types: query.single("types", event_types).unwrap_or_default(),
         after: query.single("after", |text| match text.parse::<i64>() {
             Ok(id) if id >= 0 => Ok(id),
             _ => Err(Rejection::new(
@@ -134,15 +165,20 @@ pub async fn list_events(
     query.finish()?;
     let cursor = page.after_number()?;
     let limit = page.limit;
-    let rows = db
-        .read(move |conn| repo::list(conn, &filter, cursor, limit))
+    let principal = caller.principal;
+    let shown = db
+        .read(move |conn| {
+            let rows = repo::list(conn, &filter, cursor, limit)?;
+            let mut page =
+                Page::from_rows(rows, limit, |row| row.id.to_be_bytes().to_vec(), |row| row);
+            page.items = events_as_seen_by(conn, &principal, page.items)?;
+            Ok(page)
+        })
         .await?;
-    let page = Page::from_rows(
-        rows,
-        limit,
-        |row| row.id.to_be_bytes().to_vec(),
-        Event::from,
-    );
+    let page = Page {
+        items: shown.items.into_iter().map(Event::from).collect(),
+        next_cursor: shown.next_cursor,
+    };
     Ok(http::page_response(&req, page))
 }
 

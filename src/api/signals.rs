@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::access::{can_open_project, projects_hidden_from, record_event, signals_as_seen_by};
+use super::access::record_event;
 use super::http::{self, EventPageParams, Page, PageParams, PageRequest};
 use super::input::{
     Field, Fields, JsonObject, QueryParams, array, bool_param, id_param, slug_param, string, text,
@@ -24,6 +24,7 @@ use crate::domain::partners::{email, search_form};
 use crate::domain::signals::{self as rules, Requirement};
 use crate::domain::{Rejection, bounded_text, reference, time};
 use crate::error::ApiError;
+use crate::visibility::{can_open_project, projects_hidden_from, signals_as_seen_by};
 
 /// The person who raised a signal. Personal data.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -2,8 +2,12 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 use super::DbConnection;
+
+/// The backend of [`DbConnection`], for boxed expressions.
+type Backend = <DbConnection as diesel::Connection>::Backend;
 use super::schema::{event_counter, events};
 use crate::domain::events::{Actor, NewEvent};
 use crate::error::ApiError;
@@ -28,6 +32,9 @@ pub struct EventFilter {
     pub resource_type: Option<String>,
     pub resource_id: Option<String>,
     pub action: Option<String>,
+    /// Only these actions; one ending in `*` matches every action it starts with
+    /// (`signal.*`). Empty: every action.
+    pub types: Vec<String>,
     /// Only events with an id greater than this.
     pub after: Option<i64>,
 }
@@ -81,6 +88,18 @@ pub fn list(
     if let Some(action) = &filter.action {
         query = query.filter(events::action.eq(action.clone()));
     }
+    if !filter.types.is_empty() {
+        let (prefixes, exact): (Vec<&String>, Vec<&String>) =
+            filter.types.iter().partition(|t| t.ends_with('*'));
+        let exact: Vec<String> = exact.into_iter().cloned().collect();
+        let mut matches: Box<dyn BoxableExpression<events::table, Backend, SqlType = Bool>> =
+            Box::new(events::action.eq_any(exact));
+        for prefix in prefixes {
+            let pattern = format!("{}%", like_literal(prefix.trim_end_matches('*')));
+            matches = Box::new(matches.or(events::action.like(pattern).escape('\\')));
+        }
+        query = query.filter(matches);
+    }
     let lower_bound = match (filter.after, cursor) {
         (Some(a), Some(c)) => Some(a.max(c)),
         (a, c) => a.or(c),
@@ -89,4 +108,11 @@ pub fn list(
         query = query.filter(events::id.gt(after));
     }
     Ok(query.order(events::id.asc()).limit(limit + 1).load(conn)?)
+}
+
+/// `text` with LIKE's wildcards and escape character escaped, to match it literally.
+fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

@@ -23,7 +23,7 @@ pub use self::dto::{
     ProjectStatus, ProjectUpdateInput, TransitionInput,
 };
 use self::input::read_project_body;
-use super::access::{projects_as_seen_by, readable_project, record_project_event};
+use super::access::{readable_project, record_project_event};
 use super::http::{self, EventPageParams, PageParams, PageRequest};
 use super::input::{
     Field, Fields, JsonObject, QueryParams, bool_param, id_param, slug_param, string, text,
@@ -40,6 +40,7 @@ use crate::domain::partners::search_form;
 use crate::domain::projects::{self as rules, Evidence, Precondition, Status, TransitionRefusal};
 use crate::domain::{Rejection, time};
 use crate::error::ApiError;
+use crate::visibility::projects_as_seen_by;
 
 /// Days the bureau has to answer a submitted project (`PROJECT_RESPONSE_DAYS`).
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,273 @@
+//! What a reader may see (DESIGN §9): the same rule wherever an object shows up. The
+//! `*_as_seen_by` functions take out of answers — representations, histories, the event feed
+//! and (at delivery time) notifications — every id the reader may not open; the decisions are
+//! `authz`'s scopes and object rules, applied here to what the database holds.
+
+use std::collections::HashSet;
+
+use crate::authz::{self, ProjectScope, SignalScope};
+use crate::db::DbConnection;
+use crate::db::assessments as assessment_repo;
+use crate::db::events::EventRow;
+use crate::db::projects::{self as repo, Project};
+use crate::db::signals::{self as signal_repo, Signal};
+use crate::domain::principal::Principal;
+use crate::error::ApiError;
+
+/// The ids among `ids` of projects that `scope` admits.
+fn admitted_projects(
+    conn: &mut DbConnection,
+    scope: &ProjectScope,
+    ids: Vec<String>,
+) -> Result<HashSet<String>, ApiError> {
+    if ids.is_empty() || *scope == ProjectScope::All {
+        return Ok(ids.into_iter().collect());
+    }
+    Ok(repo::facts_of(conn, &ids)?
+        .into_iter()
+        .filter(|facts| scope.admits(facts))
+        .map(|facts| facts.id)
+        .collect())
+}
+
+/// The ids among `ids` of signals that `scope` admits.
+fn admitted_signals(
+    conn: &mut DbConnection,
+    scope: &SignalScope,
+    ids: Vec<String>,
+) -> Result<HashSet<String>, ApiError> {
+    if ids.is_empty() || *scope == SignalScope::All {
+        return Ok(ids.into_iter().collect());
+    }
+    Ok(signal_repo::facts_of(conn, &ids)?
+        .into_iter()
+        .filter(|facts| scope.admits(facts))
+        .map(|facts| facts.id)
+        .collect())
+}
+
+/// Whether `principal` may open project `id`; what it may not open does not exist for it.
+pub fn can_open_project(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: &str,
+) -> Result<bool, ApiError> {
+    Ok(repo::facts_of(conn, &[id.to_owned()])?
+        .first()
+        .is_some_and(|facts| authz::can_read_project(principal, facts)))
+}
+
+/// Takes out of projects' representations what `principal` may not open (DESIGN §9): links to
+/// projects outside its reading scope, signals it cannot read, and the outcome (`eligible`,
+/// `assessmentId`) of an assessment it cannot read. Only for answers: events keep the truth.
+pub fn projects_as_seen_by(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    projects: &mut [Project],
+) -> Result<(), ApiError> {
+    let linked = projects
+        .iter()
+        .flat_map(|p| p.links.iter().map(|l| l.project_id.clone()))
+        .collect();
+    let linked = admitted_projects(conn, &authz::project_scope(principal), linked)?;
+    let signals = projects
+        .iter()
+        .flat_map(|p| p.signal_ids.iter().cloned())
+        .collect();
+    let signals = admitted_signals(conn, &authz::signal_scope(principal), signals)?;
+    let outcome = authz::outcome_scope(principal);
+    let involved = match outcome.department() {
+        Some(department_id) => {
+            let decided: Vec<String> = projects
+                .iter()
+                .filter(|p| p.row.assessment_id.is_some())
+                .map(|p| p.row.id.clone())
+                .collect();
+            assessment_repo::involving_department(conn, &decided, department_id)?
+        }
+        None => HashSet::new(),
+    };
+    for project in projects.iter_mut() {
+        project
+            .links
+            .retain(|link| linked.contains(&link.project_id));
+        project.signal_ids.retain(|id| signals.contains(id));
+        if project.row.assessment_id.is_some() {
+            let facts = project.facts()?;
+            if !outcome.admits(&facts, involved.contains(&project.row.id)) {
+                project.row.eligible = None;
+                project.row.assessment_id = None;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Takes out of signals' representations the projects `principal` may not open.
+pub fn signals_as_seen_by(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    signals: &mut [Signal],
+) -> Result<(), ApiError> {
+    let linked = signals
+        .iter()
+        .flat_map(|s| s.project_ids.iter().cloned())
+        .collect();
+    let linked = admitted_projects(conn, &authz::project_scope(principal), linked)?;
+    for signal in signals.iter_mut() {
+        signal.project_ids.retain(|id| linked.contains(id));
+    }
+    Ok(())
+}
+
+/// The projects among `ids` that `principal` may not open: the links a writer cannot see, and
+/// so neither set nor remove.
+pub fn projects_hidden_from(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    ids: &[String],
+) -> Result<Vec<String>, ApiError> {
+    let admitted = admitted_projects(conn, &authz::project_scope(principal), ids.to_vec())?;
+    Ok(ids
+        .iter()
+        .filter(|id| !admitted.contains(*id))
+        .cloned()
+        .collect())
+}
+
+/// Keeps of a trail or the event feed the events `principal` may see, with references it may
+/// not open taken out (DESIGN §9): an event about a project or signal it cannot read is left
+/// out, as is one about an assessment it cannot read or a link to a project it cannot open; a
+/// list of linked projects shows only those it can open. Partners and reference data are
+/// everyone's to read.
+pub fn events_as_seen_by(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    events: Vec<EventRow>,
+) -> Result<Vec<EventRow>, ApiError> {
+    let scope = authz::project_scope(principal);
+    let signal_scope = authz::signal_scope(principal);
+    if scope == ProjectScope::All && signal_scope == SignalScope::All {
+        // Reads everything, every assessment included (`authz::outcome_scope` is `All` too).
+        return Ok(events);
+    }
+    let mut parsed: Vec<(EventRow, serde_json::Value)> = events
+        .into_iter()
+        .map(|event| {
+            let data = serde_json::from_str(&event.data).unwrap_or(serde_json::Value::Null);
+            (event, data)
+        })
+        .collect();
+    let mut project_ids = Vec::new();
+    let mut assessment_ids = Vec::new();
+    let mut signal_ids = Vec::new();
+    for (event, data) in &parsed {
+        match event.resource_type.as_str() {
+            "project" => project_ids.push(event.resource_id.clone()),
+            "signal" => signal_ids.push(event.resource_id.clone()),
+            _ => {}
+        }
+        project_ids.extend(referenced_projects(data));
+        if let Some(id) = data.get("assessmentId").and_then(|v| v.as_str()) {
+            assessment_ids.push(id.to_owned());
+        }
+    }
+    let assessments = assessment_repo::facts_of(conn, &assessment_ids)?;
+    project_ids.extend(assessments.iter().map(|(_, project, _)| project.clone()));
+    let project_facts = repo::facts_of(conn, &project_ids)?;
+    let open_signals = admitted_signals(conn, &signal_scope, signal_ids)?;
+    let open: HashSet<&str> = project_facts
+        .iter()
+        .filter(|facts| scope.admits(facts))
+        .map(|facts| facts.id.as_str())
+        .collect();
+    let involved = match authz::assessing_department(principal) {
+        Some(department) => {
+            let ids: Vec<String> = assessments.iter().map(|(_, p, _)| p.clone()).collect();
+            assessment_repo::involving_department(conn, &ids, department)?
+        }
+        None => HashSet::new(),
+    };
+    let readable_assessments: HashSet<&str> = assessments
+        .iter()
+        .filter(|(_, project_id, facts)| {
+            project_facts
+                .iter()
+                .find(|p| &p.id == project_id)
+                .is_some_and(|project| {
+                    authz::can_read_assessment(
+                        principal,
+                        project,
+                        facts,
+                        involved.contains(project_id),
+                    )
+                })
+        })
+        .map(|(id, _, _)| id.as_str())
+        .collect();
+    let mut shown = Vec::with_capacity(parsed.len());
+    for (mut event, mut data) in parsed.drain(..) {
+        let resource_open = match event.resource_type.as_str() {
+            "project" => open.contains(event.resource_id.as_str()),
+            "signal" => open_signals.contains(&event.resource_id),
+            _ => true,
+        };
+        if !resource_open {
+            continue;
+        }
+        if let Some(id) = data.get("assessmentId").and_then(|v| v.as_str()) {
+            if !readable_assessments.contains(id) {
+                continue;
+            }
+        }
+        let single = ["targetProjectId", "sourceProjectId", "otherProjectId"];
+        if single.iter().any(|key| {
+            data.get(*key)
+                .and_then(|v| v.as_str())
+                .is_some_and(|id| !open.contains(id))
+        }) {
+            continue;
+        }
+        if redact_project_lists(&mut data, &open) {
+            event.data = data.to_string();
+        }
+        shown.push(event);
+    }
+    Ok(shown)
+}
+
+/// The project ids an event's data refers to.
+fn referenced_projects(data: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> = ["targetProjectId", "sourceProjectId", "otherProjectId"]
+        .iter()
+        .filter_map(|key| data.get(*key).and_then(|v| v.as_str()).map(str::to_owned))
+        .collect();
+    for side in ["before", "after"] {
+        if let Some(list) = data
+            .get(side)
+            .and_then(|v| v.get("projectIds"))
+            .and_then(|v| v.as_array())
+        {
+            ids.extend(list.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+        }
+    }
+    ids
+}
+
+/// Takes the projects not in `open` out of `before.projectIds` and `after.projectIds`; whether
+/// anything was taken out.
+fn redact_project_lists(data: &mut serde_json::Value, open: &HashSet<&str>) -> bool {
+    let mut changed = false;
+    for side in ["before", "after"] {
+        if let Some(list) = data
+            .get_mut(side)
+            .and_then(|v| v.get_mut("projectIds"))
+            .and_then(|v| v.as_array_mut())
+        {
+            let before = list.len();
+            list.retain(|v| v.as_str().is_some_and(|id| open.contains(id)));
+            changed |= list.len() != before;
+        }
+    }
+    changed
+}
