@@ -297,6 +297,11 @@ async fn authorization_matrix_of_assessment_operations() {
     for (kind, expected) in create_expected {
         for ((label, role), status) in roles.iter().zip(expected) {
             let response = assess(&app, role, &project, &body(kind, 3, 1)).await;
+            failures.extend(crate::helpers::disagreement_with_access_table(
+                "create_assessment",
+                role,
+                status,
+            ));
             if response.status != status {
                 failures.push(format!(
                     "create {kind} as {label}: expected {status}, got {} {}",

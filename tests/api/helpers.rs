@@ -516,3 +516,27 @@ pub async fn finalize(
     )
     .await
 }
+
+/// Holds one cell of a per-resource authorization matrix against `authz`'s access table, so
+/// the hand-written matrices and the table cannot drift apart: what the table denies outright
+/// must be a 403, what it denies per object a 403 or a 404, and what it grants on every object
+/// the role can read never a 403. Scoped cells (`Only`) are the object rules' to decide.
+pub fn disagreement_with_access_table(operation: &str, role: &Role, status: u16) -> Option<String> {
+    use wijkregie::authz::{Access, operations};
+    let Some(row) = operations::find(operation) else {
+        return Some(format!("{operation} has no row in the access table"));
+    };
+    let access = row.access(role.kind());
+    let agrees = match access {
+        Access::Denied => status == 403,
+        Access::DeniedPerObject => status == 403 || status == 404,
+        Access::Yes => status != 403,
+        Access::Only(_) => true,
+    };
+    (!agrees).then(|| {
+        format!(
+            "{operation} as {}: the access table says {access:?}, the matrix {status}",
+            role.kind().as_str()
+        )
+    })
+}

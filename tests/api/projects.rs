@@ -5,7 +5,8 @@ use awc::http::Method;
 use serde_json::json;
 
 use crate::helpers::{
-    Response, TestApp, etag, partner, pb, spawn_app, stadsdeel, transition_with_reason, vakdienst,
+    Response, TestApp, disagreement_with_access_table, etag, partner, pb, spawn_app, stadsdeel,
+    transition_with_reason, vakdienst,
 };
 use wijkregie::auth::Role;
 
@@ -689,6 +690,18 @@ async fn authorization_matrix_of_partner_and_project_operations() {
                 other => unreachable!("{other}"),
             };
             let expected = cell.expected[index].1;
+            let operation_id = match cell.operation {
+                "create partner" => "create_partner",
+                "update own partner record" => "update_partner",
+                "create project in escamp" => "create_project",
+                "read draft" | "read submitted" => "get_project",
+                "edit draft" | "edit submitted" => "update_project",
+                "add goal to draft" => "create_goal",
+                "add note to draft" => "create_note",
+                "submit draft" | "start dialogue on submitted" => "transition_project",
+                _ => "create_funding_line",
+            };
+            failures.extend(disagreement_with_access_table(operation_id, role, expected));
             if response.status != expected {
                 failures.push(format!(
                     "{} as {}: expected {expected}, got {} {}",

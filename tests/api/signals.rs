@@ -4,7 +4,9 @@
 use awc::http::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Response, TestApp, spawn_app, transition, vakdienst};
+use crate::helpers::{
+    Response, TestApp, disagreement_with_access_table, spawn_app, transition, vakdienst,
+};
 use wijkregie::auth::Role;
 
 fn report(theme: &str, neighbourhood: &str) -> Value {
@@ -579,6 +581,18 @@ async fn authorization_matrix_of_signal_operations() {
                 failures.push(format!(
                     "{operation} as {label}: expected {status}, got {got}"
                 ));
+            }
+            let operation_id = match operation {
+                "report in centrum" => Some("create_signal"),
+                "read" => Some("get_signal"),
+                "history" => Some("signal_history"),
+                "acknowledge" => Some("transition_signal"),
+                "hand off to ocw" => Some("reassign_signal"),
+                "link to a project" => Some("update_signal"),
+                _ => None,
+            };
+            if let Some(operation_id) = operation_id {
+                failures.extend(disagreement_with_access_table(operation_id, role, status));
             }
         }
     }
