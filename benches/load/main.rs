@@ -26,6 +26,7 @@
 
 mod capture;
 mod data;
+mod delivery;
 mod measure;
 mod report;
 mod server;
@@ -39,10 +40,11 @@ use wijkregie::db::DatabaseTarget;
 
 use crate::capture::capture;
 use crate::data::{prepare_database, random_ids};
+use crate::delivery::run_delivery;
 use crate::measure::{run_pgbench, run_wrk};
 use crate::report::{Outcome, load_average, report_json, table};
 use crate::server::{Server, mint};
-use crate::workloads::{Ids, Workload, workloads};
+use crate::workloads::{Caller, Ids, Workload, workloads};
 
 const SERVER_BIN: &str = env!("CARGO_BIN_EXE_wijkregie");
 const BENCH_DATABASE: &str = "wijkregie_bench";
@@ -86,7 +88,7 @@ usage: cargo bench --bench load -- [options]
   --json PATH         where to write the results (default target/bench/load-<time>.json)
   --small             CI size: 1000 projects, 10000 signals, 3 s per side, 1 s warm-up
   --check             exit non-zero on any non-2xx response or socket error
-  --only TEXT         run only the workloads whose name contains TEXT
+  --only TEXT         run only the workloads whose name contains TEXT (delivery: the webhooks)
 ";
 
 fn options() -> Result<Options, String> {
@@ -258,7 +260,12 @@ fn run(o: &Options) -> Result<bool, String> {
                 .is_none_or(|only| w.name.contains(only.as_str()))
         })
         .collect();
-    if selected.is_empty() {
+    // The delivery workload runs after the others (it writes), unless --only leaves it out.
+    let deliveries = o
+        .only
+        .as_ref()
+        .is_none_or(|only| "delivery".contains(only.as_str()));
+    if selected.is_empty() && !deliveries {
         return Err("--only matches no workload".to_owned());
     }
     let tokens = selected
@@ -323,6 +330,15 @@ fn run(o: &Options) -> Result<bool, String> {
             eprintln!("    {}", last.summary());
         }
     }
+    let delivery = if deliveries {
+        step("workload: delivery (webhooks to a local receiver)");
+        let token = mint(&database_url, &secret, Caller::Programmabureau)?;
+        let outcome = run_delivery(&server, &token, o.duration)?;
+        eprintln!("    {}", outcome.summary());
+        Some(outcome)
+    } else {
+        None
+    };
     let peak_rss_kb = server.peak_rss_kb();
     server.stop();
 
@@ -331,13 +347,16 @@ fn run(o: &Options) -> Result<bool, String> {
         .all(|r| r.api.non_2xx == 0 && r.api.socket_errors == 0);
     let table = table(o, &results, peak_rss_kb, load_at_start.as_deref());
     println!("\n{table}");
+    if let Some(delivery) = &delivery {
+        println!("{}", delivery.summary());
+    }
     let json_path = o.json.clone().unwrap_or_else(|| {
         out_dir().join(format!(
             "load-{}.json",
             chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
         ))
     });
-    let document = report_json(
+    let mut document = report_json(
         o,
         &results,
         peak_rss_kb,
@@ -345,6 +364,9 @@ fn run(o: &Options) -> Result<bool, String> {
         &database_url,
         load_at_start,
     );
+    if let Some(delivery) = &delivery {
+        document["delivery"] = delivery.json();
+    }
     if let Some(parent) = json_path.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;

@@ -23,7 +23,7 @@ pub(crate) struct Measured {
     pub(crate) socket_errors: u64,
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

@@ -56,6 +56,8 @@ impl Server {
             .env("DATABASE_URL", database_url)
             .env("WIJKREGIE_BIND", format!("127.0.0.1:{port}"))
             .env("WIJKREGIE_JWT_SECRET", secret)
+            // The delivery workload's receiver listens on plain HTTP on this machine.
+            .env("WIJKREGIE_WEBHOOK_ALLOW_HTTP", "127.0.0.1")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(log_file)
