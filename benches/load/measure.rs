@@ -173,7 +173,22 @@ fn wrk_script(workload: &Workload, token: &str, ids: &[String]) -> String {
         let _ = writeln!(script, "wrk.body = {}", lua_string(body));
     }
     let path = format!("{BASE}{}", workload.path);
-    if ids.is_empty() {
+    if workload.idempotency_key {
+        // A fresh key per request: a per-thread random prefix and a counter.
+        let _ = writeln!(script, "wrk.path = {}", lua_string(&path));
+        let _ = writeln!(
+            script,
+            "math.randomseed(os.time() + tonumber(tostring({{}}):sub(8), 16))"
+        );
+        let _ = writeln!(
+            script,
+            "local prefix, counter = tostring(math.random(1, 1000000000)), 0"
+        );
+        let _ = writeln!(
+            script,
+            "request = function() counter = counter + 1; wrk.headers[\"Idempotency-Key\"] = prefix .. \"-\" .. counter; return wrk.format() end"
+        );
+    } else if ids.is_empty() {
         let _ = writeln!(script, "wrk.path = {}", lua_string(&path));
     } else {
         let (before, after) = path.split_once("{id}").unwrap_or((&path, ""));

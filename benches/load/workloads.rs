@@ -56,6 +56,9 @@ pub(crate) struct Workload {
     pub(crate) caller: Caller,
     pub(crate) body: Option<&'static str>,
     pub(crate) ids: Ids,
+    /// Whether each request carries a fresh `Idempotency-Key` (the pgbench side runs the SQL
+    /// captured without one: compare the API figures of the keyed and the plain workload).
+    pub(crate) idempotency_key: bool,
     /// Concurrent connections on both sides, when not `--connections` (`--threads` at most).
     connections: Option<u32>,
 }
@@ -79,6 +82,7 @@ pub(crate) fn workloads() -> Vec<Workload> {
             caller: Caller::Vakdienst("ocw"),
             body: None,
             ids: Ids::None,
+            idempotency_key: false,
             connections: None,
         },
         Workload {
@@ -88,6 +92,7 @@ pub(crate) fn workloads() -> Vec<Workload> {
             caller: Caller::Vakdienst("ocw"),
             body: None,
             ids: Ids::None,
+            idempotency_key: false,
             connections: None,
         },
         Workload {
@@ -97,6 +102,7 @@ pub(crate) fn workloads() -> Vec<Workload> {
             caller: Caller::Stadsdeel("escamp"),
             body: None,
             ids: Ids::None,
+            idempotency_key: false,
             connections: None,
         },
         Workload {
@@ -106,6 +112,7 @@ pub(crate) fn workloads() -> Vec<Workload> {
             caller: Caller::Programmabureau,
             body: None,
             ids: Ids::Signals,
+            idempotency_key: false,
             connections: None,
         },
         Workload {
@@ -115,6 +122,7 @@ pub(crate) fn workloads() -> Vec<Workload> {
             caller: Caller::Programmabureau,
             body: None,
             ids: Ids::Projects,
+            idempotency_key: false,
             connections: None,
         },
         Workload {
@@ -124,6 +132,7 @@ pub(crate) fn workloads() -> Vec<Workload> {
             caller: Caller::Programmabureau,
             body: None,
             ids: Ids::None,
+            idempotency_key: false,
             // Its target is the time one report takes: one at a time, on both sides.
             connections: Some(1),
         },
@@ -136,6 +145,19 @@ pub(crate) fn workloads() -> Vec<Workload> {
                 r#"{"title":"Losliggende stoeptegels bij de school","description":"Gemeld tijdens het spreekuur in de wijk.","neighbourhoodId":"moerwijk","source":"resident","themeId":"public_space","reporter":{"name":"Melder"}}"#,
             ),
             ids: Ids::None,
+            idempotency_key: false,
+            connections: None,
+        },
+        Workload {
+            name: "create signal (Idempotency-Key)",
+            method: "POST",
+            path: "/signals",
+            caller: Caller::Stadsdeel("escamp"),
+            body: Some(
+                r#"{"title":"Losliggende stoeptegels bij de school","description":"Gemeld tijdens het spreekuur in de wijk.","neighbourhoodId":"moerwijk","source":"resident","themeId":"public_space","reporter":{"name":"Melder"}}"#,
+            ),
+            ids: Ids::None,
+            idempotency_key: true,
             connections: None,
         },
     ]
