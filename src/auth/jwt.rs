@@ -118,17 +118,52 @@ impl TokenVerifier {
                 })
             })?;
         let claims = data.claims;
-        if claims.exp - claims.iat > i64::try_from(self.max_ttl.as_secs()).unwrap_or(i64::MAX) {
+        self.check_lifetime(&claims, chrono::Utc::now().timestamp())?;
+        principal_from(claims)
+    }
+
+    /// DESIGN §12: `iat` not in the future beyond the leeway, and neither `exp - iat` nor
+    /// `exp - now` above the maximum lifetime — so a token signed with `iat` a year ahead, or
+    /// with `iat = -1` and `exp` at the end of time, is refused. Saturating arithmetic: the
+    /// claims are the sender's numbers.
+    fn check_lifetime(&self, claims: &Claims, now: i64) -> Result<(), TokenRejected> {
+        let leeway = i64::try_from(LEEWAY_SECONDS).unwrap_or(0);
+        let max_ttl = i64::try_from(self.max_ttl.as_secs()).unwrap_or(i64::MAX);
+        if claims.iat > now.saturating_add(leeway) {
+            return Err(TokenRejected(
+                "The token was issued in the future (iat).".to_owned(),
+            ));
+        }
+        if claims.exp.saturating_sub(claims.iat) > max_ttl
+            || claims.exp.saturating_sub(now) > max_ttl.saturating_add(leeway)
+        {
             return Err(TokenRejected(format!(
                 "The token lives longer than the allowed {} seconds.",
                 self.max_ttl.as_secs()
             )));
         }
-        principal_from(claims)
+        Ok(())
     }
 }
 
 fn principal_from(claims: Claims) -> Result<Principal, TokenRejected> {
+    let texts = [
+        Some(&claims.sub),
+        claims.name.as_ref(),
+        Some(&claims.role),
+        claims.district.as_ref(),
+        claims.department.as_ref(),
+        claims.partner.as_ref(),
+    ];
+    if texts
+        .into_iter()
+        .flatten()
+        .any(|text| text.chars().any(char::is_control))
+    {
+        return Err(TokenRejected(
+            "The token's claims hold control characters.".to_owned(),
+        ));
+    }
     let kind = RoleKind::parse(&claims.role)
         .ok_or_else(|| TokenRejected(format!("The role '{}' is unknown.", claims.role)))?;
     let scope = match kind.scope_claim() {

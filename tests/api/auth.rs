@@ -159,6 +159,45 @@ async fn a_token_living_longer_than_the_maximum_is_401() {
 }
 
 #[actix_rt::test]
+async fn a_token_from_the_future_or_for_ever_is_401() {
+    let app = spawn_app().await;
+    let mut future = good_claims();
+    future["iat"] = json!(now() + 365 * 24 * 3600);
+    future["exp"] = json!(now() + 365 * 24 * 3600 + 60);
+    assert_rejected(&app, &hs256(&future), "iat a year ahead, exp just after").await;
+    let mut forever = good_claims();
+    forever["iat"] = json!(-1);
+    forever["exp"] = json!(i64::MAX);
+    assert_rejected(&app, &hs256(&forever), "iat -1, exp 2^63-1").await;
+    let mut slightly_ahead = good_claims();
+    slightly_ahead["iat"] = json!(now() + 20);
+    let accepted = app.get("/api/v1/districts", &hs256(&slightly_ahead)).await;
+    assert_eq!(
+        accepted.status, 200,
+        "iat within the 30 s leeway: {}",
+        accepted.text
+    );
+}
+
+#[actix_rt::test]
+async fn control_characters_in_claims_are_401() {
+    let app = spawn_app().await;
+    for (claim, value) in [
+        ("sub", "pb\u{0}1"),
+        ("name", "An\u{1b}na"),
+        ("role", "programmabureau\u{0}"),
+    ] {
+        let mut claims = good_claims();
+        claims[claim] = json!(value);
+        assert_rejected(&app, &hs256(&claims), claim).await;
+    }
+    let mut scoped = good_claims();
+    scoped["role"] = json!("stadsdeel");
+    scoped["district"] = json!("escamp\u{0}");
+    assert_rejected(&app, &hs256(&scoped), "district").await;
+}
+
+#[actix_rt::test]
 async fn a_role_without_its_scope_claim_is_401() {
     let app = spawn_app().await;
     for (role, claim, value) in [
