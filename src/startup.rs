@@ -10,11 +10,12 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{
-    Condition, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger,
+    Condition, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger, from_fn,
 };
 use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use crate::api::hostile_input;
 use crate::api::input::BodyLimit;
 use crate::api::projects::ProjectResponseDays;
 use crate::auth::TokenVerifier;
@@ -73,6 +74,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .app_data(verifier.clone())
             .app_data(body_limit)
             .app_data(response_days)
+            .wrap(from_fn(hostile_input::refuse_control_characters_in_paths))
             .wrap(ErrorHandlers::new().default_handler(problem_backstop))
             .wrap(DefaultHeaders::new().add(("API-Version", API_VERSION)))
             .wrap(Logger::default())

@@ -482,10 +482,27 @@ impl FromRequest for QueryParams {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(
             serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
-                .map(|pairs| Self {
-                    pairs,
-                    known: BTreeSet::new(),
-                    problems: Vec::new(),
+                .map(|pairs| {
+                    // A control character never reaches a validator or the database.
+                    let (pairs, refused): (Vec<_>, Vec<_>) = pairs
+                        .into_iter()
+                        .partition(|(k, v)| !k.chars().chain(v.chars()).any(char::is_control));
+                    Self {
+                        pairs,
+                        known: BTreeSet::new(),
+                        problems: refused
+                            .into_iter()
+                            .map(|(key, _)| {
+                                let name: String =
+                                    key.chars().filter(|c| !c.is_control()).collect();
+                                InvalidParam::new(
+                                    name,
+                                    "control_characters",
+                                    "must not hold control characters",
+                                )
+                            })
+                            .collect(),
+                    }
                 })
                 .map_err(|e| ApiError::invalid("query", "malformed_query", e.to_string())),
         )

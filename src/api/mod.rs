@@ -7,6 +7,7 @@ pub mod departments;
 pub mod districts;
 pub mod events;
 pub mod health;
+pub mod hostile_input;
 pub mod http;
 pub mod input;
 pub mod neighbourhoods;

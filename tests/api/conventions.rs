@@ -355,3 +355,38 @@ async fn a_problem_inside_a_nested_value_is_named_by_its_place() {
         ["reporter.email", "reporter.name"]
     );
 }
+
+#[actix_rt::test]
+async fn control_characters_in_paths_and_queries_are_refused_on_both_databases() {
+    let app = spawn_app().await;
+    let token = app.token(&wijkregie::auth::Role::Programmabureau);
+    for path in [
+        "/api/v1/projects/a%00b",
+        "/api/v1/signals/a%00b",
+        "/api/v1/signals/a%00b/history",
+        "/api/v1/partners/x%1Fy",
+        "/api/v1/districts/esc%00amp",
+    ] {
+        let response = app.get(path, &token).await;
+        assert_eq!(response.status, 404, "{path}: {}", response.text);
+        assert_eq!(
+            response.content_type(),
+            "application/problem+json",
+            "{path}"
+        );
+    }
+    for query in [
+        "/api/v1/projects?q=a%00b",
+        "/api/v1/signals?q=%00",
+        "/api/v1/signals?cursor=00%00",
+        "/api/v1/events?resourceId=a%00",
+    ] {
+        let response = app.get(query, &token).await;
+        response.assert_problem(400, "invalid_input");
+        assert_eq!(
+            response.body["invalidParams"][0]["code"], "control_characters",
+            "{query}: {}",
+            response.text
+        );
+    }
+}

@@ -1,0 +1,50 @@
+//! Control characters never reach a handler or the database: PostgreSQL refuses a NUL byte in
+//! text with an error, which would otherwise surface as a 500. A path holding one names no
+//! resource (404); a query value holding one is a 400 (see `input::QueryParams`).
+
+use actix_web::Error;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use percent_encoding::percent_decode_str;
+
+use crate::error::ApiError;
+
+/// Middleware: 404 for a path that holds a control character, raw or percent-encoded.
+pub async fn refuse_control_characters_in_paths(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if holds_control_characters(req.path()) {
+        return Err(ApiError::RouteNotFound.into());
+    }
+    next.call(req).await
+}
+
+/// Whether `raw` (percent-encoded or not) decodes to text with a control character.
+pub fn holds_control_characters(raw: &str) -> bool {
+    percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .chars()
+        .any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holds_control_characters;
+
+    #[test]
+    fn control_characters_are_found_raw_and_encoded() {
+        assert!(holds_control_characters("/api/v1/projects/a%00b"));
+        assert!(holds_control_characters("/api/v1/projects/a%1Fb"));
+        assert!(holds_control_characters("/api/v1/projects/a%7f"));
+        assert!(holds_control_characters("a\u{0}b"));
+        assert!(!holds_control_characters(
+            "/api/v1/projects/0190f0a0-0000-7000"
+        ));
+        assert!(!holds_control_characters(
+            "/api/v1/neighbourhoods/bouwlust%2Fvrederust"
+        ));
+        assert!(!holds_control_characters("/api/v1/x/%C3%A9t%C3%A9"));
+    }
+}
