@@ -84,6 +84,14 @@ impl Settings {
             ));
         }
 
+        // A key variable that is set but blank is a mistake, not a wish for development mode.
+        for key in ["WIJKREGIE_JWT_SECRET", "WIJKREGIE_JWT_PUBLIC_KEY_FILE"] {
+            if lookup(key).is_some_and(|v| v.trim().is_empty()) {
+                problems.push(format!(
+                    "{key} is set but blank; unset it for development mode, or give it a value"
+                ));
+            }
+        }
         let secret = var("WIJKREGIE_JWT_SECRET");
         let public_key = var("WIJKREGIE_JWT_PUBLIC_KEY_FILE");
         let key = match (secret, public_key) {
@@ -291,9 +299,10 @@ impl DatabaseTarget {
         if path.is_empty() {
             return Err("is empty; use postgres://… or a path to an SQLite file".to_owned());
         }
-        if path.contains("://") {
+        if let Some((scheme, _)) = path.split_once("://") {
+            // Only the scheme: the rest of a URL may hold a password.
             return Err(format!(
-                "has an unknown scheme in '{url}'; use postgres://… or a path to an SQLite file"
+                "has an unknown scheme '{scheme}://'; use postgres://… or a path to an SQLite file"
             ));
         }
         Ok(Self::Sqlite(path.to_owned()))
@@ -326,6 +335,11 @@ mod tests {
             Ok(DatabaseTarget::Sqlite("./data/wijkregie.db".into()))
         );
         assert!(DatabaseTarget::parse("mysql://h/db").is_err());
+        let refused = DatabaseTarget::parse("postgress://wijkregie:geheim@db/wijkregie");
+        assert!(
+            refused.as_ref().is_err_and(|e| !e.contains("geheim")),
+            "{refused:?}"
+        );
         assert!(DatabaseTarget::parse("").is_err());
     }
     use std::collections::HashMap;
@@ -378,6 +392,19 @@ mod tests {
             unreachable!("two keys are ambiguous")
         };
         assert!(problems[0].contains("not both"));
+    }
+
+    #[test]
+    fn a_blank_secret_is_refused_not_taken_for_development_mode() {
+        let problems = settings(&[("WIJKREGIE_JWT_SECRET", "   ")])
+            .err()
+            .unwrap_or_default();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("WIJKREGIE_JWT_SECRET is set but blank")),
+            "{problems:?}"
+        );
     }
 
     #[test]

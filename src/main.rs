@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use wijkregie::auth::jwt::development_secret;
+use wijkregie::auth::jwt::{development_secret, existing_development_secret};
 use wijkregie::auth::{Role, RoleKind, TokenMinter};
 use wijkregie::authz;
 use wijkregie::config::{JwtKey, Settings, parse_duration};
@@ -144,11 +144,30 @@ fn print_openapi() -> Result<(), String> {
     Ok(())
 }
 
-/// The development secret when no key is configured; `None` otherwise.
+/// The development secret when no key is configured (made on first start); `None` otherwise.
 fn dev_secret(settings: &Settings) -> Result<Option<Vec<u8>>, String> {
     match settings.jwt.key {
         JwtKey::Development => {
             development_secret(&settings.data_dir()).map(|(secret, _)| Some(secret))
+        }
+        JwtKey::Secret(_) | JwtKey::PublicKeyFile(_) => Ok(None),
+    }
+}
+
+/// The secret `wijkregie token` signs with: never a new one, which the server would not know.
+fn minting_secret(settings: &Settings) -> Result<Option<Vec<u8>>, String> {
+    match settings.jwt.key {
+        JwtKey::Development => {
+            let dir = settings.data_dir();
+            match existing_development_secret(&dir)? {
+                Some((secret, _)) => Ok(Some(secret)),
+                None => Err(format!(
+                    "there is no development secret in {}: run this where the server runs (its \
+                     data directory follows DATABASE_URL), start `wijkregie serve` there once, or \
+                     set WIJKREGIE_JWT_SECRET to the server's secret",
+                    dir.display()
+                )),
+            }
         }
         JwtKey::Secret(_) | JwtKey::PublicKeyFile(_) => Ok(None),
     }
@@ -396,7 +415,7 @@ fn token(settings: &Settings, args: &TokenArgs) -> Result<(), String> {
     }
     let role = Role::with_scope(kind, scope).ok_or("the role needs its scope")?;
     let ttl = parse_duration(&args.ttl).map_err(|e| format!("--ttl {e}"))?;
-    let secret = dev_secret(settings)?;
+    let secret = minting_secret(settings)?;
     let minter = TokenMinter::new(&settings.jwt, secret.as_deref())?;
     let subject = args.sub.clone().unwrap_or_else(|| role.default_subject());
     println!(

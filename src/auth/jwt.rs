@@ -283,20 +283,27 @@ impl TokenMinter {
     }
 }
 
-/// Reads the development secret from `dir`, creating it (random, mode 0600) when absent.
-pub fn development_secret(dir: &Path) -> Result<(Vec<u8>, PathBuf), String> {
+/// Reads the development secret from `dir`, if the server has made one there.
+pub fn existing_development_secret(dir: &Path) -> Result<Option<(Vec<u8>, PathBuf)>, String> {
     let path = dir.join(DEV_SECRET_FILE);
     match fs::read_to_string(&path) {
-        Ok(text) if text.trim().len() >= 32 => return Ok((text.trim().as_bytes().to_vec(), path)),
-        Ok(_) => {
-            return Err(format!(
-                "{} is too short to be a secret; delete it",
-                path.display()
-            ));
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Ok(text) if text.trim().len() >= 32 => Ok(Some((text.trim().as_bytes().to_vec(), path))),
+        Ok(_) => Err(format!(
+            "{} is too short to be a secret; delete it",
+            path.display()
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
+}
+
+/// The development secret in `dir`, made (random, mode 0600) when there is none: for the
+/// server only; minting tokens never makes one (the server would not know it).
+pub fn development_secret(dir: &Path) -> Result<(Vec<u8>, PathBuf), String> {
+    if let Some(existing) = existing_development_secret(dir)? {
+        return Ok(existing);
+    }
+    let path = dir.join(DEV_SECRET_FILE);
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut bytes = [0u8; 48];
     rand::rng().fill_bytes(&mut bytes);

@@ -204,3 +204,48 @@ fn the_openapi_command_prints_the_committed_document() {
         "regenerate with `cargo run -- openapi > openapi/openapi.json`"
     );
 }
+
+#[test]
+fn the_token_command_never_makes_a_secret_of_its_own() {
+    // Where no server ever ran, there is no development secret: a token signed with a new one
+    // would be refused by the server, so the command says why instead.
+    let dir = tempfile::tempdir().unwrap();
+    let output = wijkregie(dir.path())
+        .args(["token", "--role", "admin"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no development secret") && stderr.contains("WIJKREGIE_JWT_SECRET"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path()
+            .join(wijkregie::auth::jwt::DEV_SECRET_FILE)
+            .exists(),
+        "no secret file was made"
+    );
+}
+
+#[test]
+fn configuration_errors_never_echo_credentials_and_refuse_blank_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = wijkregie(dir.path())
+        .args(["migrate"])
+        .env(
+            "DATABASE_URL",
+            "postgress://wijkregie:zeer-geheim@db.example/wijkregie",
+        )
+        .env("WIJKREGIE_JWT_SECRET", "   ")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("zeer-geheim"), "{stderr}");
+    assert!(stderr.contains("postgress://"), "{stderr}");
+    assert!(
+        stderr.contains("WIJKREGIE_JWT_SECRET is set but blank"),
+        "{stderr}"
+    );
+}
