@@ -11,13 +11,14 @@ use utoipa::ToSchema;
 use super::access::{readable_project, record_project_event};
 use super::http;
 use super::input::{
-    Fields, JsonObject, Problems, QueryParams, array, integer, object, string, text,
+    Create, Field, Fields, JsonObject, Patch, Presence, Problems, QueryParams, array, integer,
+    object, string, text,
 };
 use super::vocabulary::Effect;
 use crate::auth::{Authorized, Principal};
 use crate::authz::ops;
 use crate::authz::{self, AssessmentFacts, ProjectFacts};
-use crate::db::assessments::{self as repo, AssessmentChange, AssessmentRow};
+use crate::db::assessments::{self as repo, AssessmentChange, AssessmentRow, Scoring};
 use crate::db::{Db, DbConnection};
 use crate::domain::assessments::{self as rules, EffectScore};
 use crate::domain::projects::effect;
@@ -239,21 +240,18 @@ fn scored_effect(value: &Value) -> Result<EffectScore, Problems> {
     })
 }
 
-/// Members read from an assessment body.
-struct Scored {
-    effects: Option<Vec<EffectScore>>,
-    sustainability: Option<(i32, String)>,
-    advice: Option<String>,
-    explanation: Option<String>,
+/// The scores of an assessment body, as read for [`Fields::finish`]: on create ([`Create`]) all
+/// are required; in a patch ([`Patch`]) each may be left out.
+struct Scored<P: Presence> {
+    effects: P::Member<Vec<EffectScore>>,
+    sustainability: P::Member<(i32, String)>,
+    advice: P::Member<String>,
+    explanation: P::Member<String>,
 }
 
-fn read_scores(fields: &mut Fields, creating: bool) -> Scored {
-    let effects = if creating {
-        fields.required("effects", array(scored_effect))
-    } else {
-        fields.not_null("effects", array(scored_effect))
-    };
-    if let Some(scores) = &effects {
+fn read_scores<P: Presence>(fields: &mut Fields) -> Scored<P> {
+    let effects = P::member(fields, "effects", array(scored_effect));
+    if let Some(scores) = P::peek(&effects) {
         if let Err(rejection) = rules::complete_effects(scores) {
             fields.reject("effects", rejection);
         }
@@ -265,31 +263,22 @@ fn read_scores(fields: &mut Fields, creating: bool) -> Scored {
         )
     });
     let sustainability = match sustainability {
-        super::input::Field::Value((Some(score), Some(motivation))) => Some((score, motivation)),
-        super::input::Field::Value(_) => None,
-        super::input::Field::Absent | super::input::Field::Null => {
-            if creating {
-                fields.reject("sustainability", Rejection::new("required", "is required"));
-            }
-            None
+        Field::Value((Some(score), Some(motivation))) => P::derived(Some((score, motivation))),
+        Field::Value(_) => P::derived(None),
+        Field::Absent | Field::Null => {
+            P::absent(
+                fields,
+                "sustainability",
+                Rejection::new("required", "is required"),
+            );
+            P::derived(None)
         }
-    };
-    let (advice, explanation) = if creating {
-        (
-            fields.required("advice", string(rules::advice)),
-            fields.required("explanation", string(text(5000))),
-        )
-    } else {
-        (
-            fields.not_null("advice", string(rules::advice)),
-            fields.not_null("explanation", string(text(5000))),
-        )
     };
     Scored {
         effects,
         sustainability,
-        advice,
-        explanation,
+        advice: P::member(fields, "advice", string(rules::advice)),
+        explanation: P::member(fields, "explanation", string(text(5000))),
     }
 }
 
@@ -407,23 +396,23 @@ pub async fn create_assessment(
 ) -> Result<HttpResponse, ApiError> {
     let mut fields = Fields::new(body);
     let kind = fields.required("kind", string(rules::kind));
-    let scored = read_scores(&mut fields, true);
-    let kind = fields.finish(kind)?;
-    let (
-        Some(effects),
-        Some((sustainability_score, sustainability_motivation)),
-        Some(advice),
-        Some(explanation),
-    ) = (
-        scored.effects,
-        scored.sustainability,
-        scored.advice,
-        scored.explanation,
-    )
-    else {
-        return Err(ApiError::Internal(
-            "assessment members were checked as required".to_owned(),
-        ));
+    let scored = read_scores::<Create>(&mut fields);
+    let (kind, (effects, (sustainability_score, sustainability_motivation), advice, explanation)) =
+        fields.finish((
+            kind,
+            (
+                scored.effects,
+                scored.sustainability,
+                scored.advice,
+                scored.explanation,
+            ),
+        ))?;
+    let scoring = Scoring {
+        effects,
+        sustainability_score,
+        sustainability_motivation,
+        advice,
+        explanation,
     };
     let principal = caller.principal;
     let project_id = path.into_inner();
@@ -434,28 +423,15 @@ pub async fn create_assessment(
             let department_id = authz::assessing_department(&principal).map(str::to_owned);
             let facts = AssessmentFacts { programme: kind == "programme", department_id: department_id.clone(), is_final: false };
             authz::require(&principal, &project, authz::can_write_assessment(&principal, &project, &facts), &format!("make a {kind} assessment"))?;
-            let outcome = rules::outcome(&effects, sustainability_score);
-            let now = time::now();
-            let row = AssessmentRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                project_id: project_id.clone(),
+            let row = AssessmentRow::draft(
+                &project_id,
                 kind,
                 department_id,
-                status: "draft".to_owned(),
-                effects: serde_json::to_string(&effects).map_err(|e| ApiError::Internal(e.to_string()))?,
-                sustainability_score,
-                sustainability_motivation,
-                advice,
-                explanation,
-                substantial_effects: i32::try_from(outcome.substantial_effects).unwrap_or(0),
-                eligible: outcome.eligible,
-                author_sub: principal.subject.clone(),
-                finalized_at: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
-            repo::insert(conn, &row, &effects)?;
+                principal.subject.clone(),
+                &scoring,
+                time::now(),
+            )?;
+            repo::insert(conn, &row, &scoring.effects)?;
             let assessment = Assessment::from(row);
             record_project_event(conn, &principal, &project_id, "assessment_created", json!({ "assessmentId": assessment.id, "kind": assessment.kind, "eligible": assessment.eligible }))?;
             Ok(assessment)
@@ -500,12 +476,21 @@ pub async fn update_assessment(
 ) -> Result<HttpResponse, ApiError> {
     let version = http::if_match(&req)?;
     let mut fields = Fields::new(body);
-    let scored = read_scores(&mut fields, false);
-    let status = fields.not_null(
+    let scored = read_scores::<Patch>(&mut fields);
+    let status = Patch::member(
+        &mut fields,
         "status",
         string(|v| crate::domain::partners::one_of(v, &["draft", "final"])),
     );
-    fields.finish(())?;
+    let ((effects, sustainability, advice, explanation), status) = fields.finish((
+        (
+            scored.effects,
+            scored.sustainability,
+            scored.advice,
+            scored.explanation,
+        ),
+        status,
+    ))?;
     let principal = caller.principal;
     let (project_id, id) = path.into_inner();
     let assessment = db
@@ -529,17 +514,16 @@ pub async fn update_assessment(
                     current: Some(before.version),
                 });
             }
-            let rescored = scored.effects.is_some();
-            let effects = match scored.effects {
+            let rescored = effects.is_some();
+            let effects = match effects {
                 Some(effects) => effects,
                 None => serde_json::from_str(&before.effects)
                     .map_err(|e| ApiError::Internal(e.to_string()))?,
             };
-            let (sustainability_score, sustainability_motivation) =
-                scored.sustainability.unwrap_or((
-                    before.sustainability_score,
-                    before.sustainability_motivation.clone(),
-                ));
+            let (sustainability_score, sustainability_motivation) = sustainability.unwrap_or((
+                before.sustainability_score,
+                before.sustainability_motivation.clone(),
+            ));
             let outcome = rules::outcome(&effects, sustainability_score);
             let now = time::now();
             let finalizing = status.as_deref() == Some("final");
@@ -551,8 +535,8 @@ pub async fn update_assessment(
                 ),
                 sustainability_score: Some(sustainability_score),
                 sustainability_motivation: Some(sustainability_motivation),
-                advice: scored.advice,
-                explanation: scored.explanation,
+                advice,
+                explanation,
                 substantial_effects: Some(i32::try_from(outcome.substantial_effects).unwrap_or(0)),
                 eligible: Some(outcome.eligible),
                 finalized_at: finalizing.then_some(Some(now)),

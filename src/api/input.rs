@@ -372,6 +372,103 @@ present_tuple!(A, B, C, D, E, F);
 present_tuple!(A, B, C, D, E, F, G);
 present_tuple!(A, B, C, D, E, F, G, H);
 
+/// Whether a body must carry the members a resource cannot be without: all of them when it
+/// creates the resource ([`Create`]), any of them when it patches one ([`Patch`]). A body reader
+/// generic over it states each rule once and gives the create handler plain values and the
+/// update handler `Option`s, both through [`Fields::finish`].
+pub trait Presence {
+    /// What reading such a member gives, to be handed to [`Fields::finish`].
+    type Member<T>: Present<Output = Self::Given<T>>;
+    /// What [`Fields::finish`] makes of it: `T` on create, `Option<T>` in a patch.
+    type Given<T>;
+
+    /// Reads such a member: on create it must be present and not null; in a patch it may be
+    /// absent but not null.
+    fn member<T, E: Into<Problems>>(
+        fields: &mut Fields,
+        key: &str,
+        parse: impl FnOnce(&Value) -> Result<T, E>,
+    ) -> Self::Member<T>;
+
+    /// What a new resource must have and a patch may leave out is not there: `rejection` is a
+    /// problem on create, nothing in a patch.
+    fn absent(fields: &mut Fields, key: &str, rejection: Rejection);
+
+    /// A value that follows from other members (`None` when they were absent or refused, which
+    /// on create has been reported).
+    fn derived<T>(value: Option<T>) -> Self::Member<T>;
+
+    /// The value read, if any, for checks across members.
+    fn peek<T>(member: &Self::Member<T>) -> Option<&T>;
+}
+
+/// A body that creates a resource: every required member is present.
+#[derive(Debug)]
+pub enum Create {}
+
+/// A merge patch: required members may be left out (kept as they are) but not cleared.
+#[derive(Debug)]
+pub enum Patch {}
+
+/// A member of a patch read by [`Patch::member`]: `None` when it was left out.
+#[derive(Debug)]
+pub struct Patched<T>(Option<T>);
+
+impl<T> Present for Patched<T> {
+    type Output = Option<T>;
+    fn present(self) -> Option<Option<T>> {
+        Some(self.0)
+    }
+}
+
+impl Presence for Create {
+    type Member<T> = Option<T>;
+    type Given<T> = T;
+
+    fn member<T, E: Into<Problems>>(
+        fields: &mut Fields,
+        key: &str,
+        parse: impl FnOnce(&Value) -> Result<T, E>,
+    ) -> Option<T> {
+        fields.required(key, parse)
+    }
+
+    fn absent(fields: &mut Fields, key: &str, rejection: Rejection) {
+        fields.reject(key, rejection);
+    }
+
+    fn derived<T>(value: Option<T>) -> Option<T> {
+        value
+    }
+
+    fn peek<T>(member: &Option<T>) -> Option<&T> {
+        member.as_ref()
+    }
+}
+
+impl Presence for Patch {
+    type Member<T> = Patched<T>;
+    type Given<T> = Option<T>;
+
+    fn member<T, E: Into<Problems>>(
+        fields: &mut Fields,
+        key: &str,
+        parse: impl FnOnce(&Value) -> Result<T, E>,
+    ) -> Patched<T> {
+        Patched(fields.not_null(key, parse))
+    }
+
+    fn absent(_: &mut Fields, _: &str, _: Rejection) {}
+
+    fn derived<T>(value: Option<T>) -> Patched<T> {
+        Patched(value)
+    }
+
+    fn peek<T>(member: &Patched<T>) -> Option<&T> {
+        member.0.as_ref()
+    }
+}
+
 /// A JSON string, checked by `rule`.
 pub fn string<T>(
     rule: impl Fn(&str) -> Result<T, Rejection>,

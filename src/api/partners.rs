@@ -10,7 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::http::{self, PageParams, PageRequest};
 use super::input::{
-    Field, Fields, JsonObject, QueryParams, array, bool_param, boolean, slug_param, string,
+    Create, Field, Fields, JsonObject, Patch, Presence, QueryParams, array, bool_param, boolean,
+    slug_param, string,
 };
 use super::records::{self, Versioned};
 use super::vocabulary::NeighbourhoodId;
@@ -219,10 +220,11 @@ fn short(value: &str) -> Result<String, Rejection> {
     bounded_text(value, 200)
 }
 
-/// Reads the members of a partner body; `creating` makes name and kind required.
-struct PartnerBody {
-    name: Option<String>,
-    kind: Option<String>,
+/// The members of a partner body, its neighbourhoods checked to exist: on create ([`Create`])
+/// name and kind are plain values; in a patch ([`Patch`]) each may be left out.
+struct PartnerInput<P: Presence> {
+    name: P::Given<String>,
+    kind: P::Given<String>,
     kvk_number: Field<String>,
     neighbourhood_ids: Option<Vec<String>>,
     contact: Field<(Field<String>, Field<String>, Field<String>)>,
@@ -230,23 +232,13 @@ struct PartnerBody {
     active: Option<bool>,
 }
 
-async fn read_partner_body(
+async fn read_partner_body<P: Presence>(
     db: &Db,
     body: JsonObject,
-    creating: bool,
-) -> Result<PartnerBody, ApiError> {
+) -> Result<PartnerInput<P>, ApiError> {
     let mut fields = Fields::new(body);
-    let (name, kind) = if creating {
-        (
-            fields.required("name", string(reference::name)),
-            fields.required("kind", string(partner_kind)),
-        )
-    } else {
-        (
-            fields.not_null("name", string(reference::name)),
-            fields.not_null("kind", string(partner_kind)),
-        )
-    };
+    let name = P::member(&mut fields, "name", string(reference::name));
+    let kind = P::member(&mut fields, "kind", string(partner_kind));
     let kvk_number = fields.optional("kvkNumber", string(kvk_number));
     let neighbourhood_ids = fields.not_null("neighbourhoodIds", array(string(slug_param)));
     let contact = fields.nested("contact", |contact| {
@@ -276,8 +268,8 @@ async fn read_partner_body(
             );
         }
     }
-    let (kvk_number, contact, website) = fields.finish((kvk_number, contact, website))?;
-    Ok(PartnerBody {
+    let (name, kind) = fields.finish((name, kind))?;
+    Ok(PartnerInput {
         name,
         kind,
         kvk_number,
@@ -352,32 +344,20 @@ pub async fn create_partner(
     body: JsonObject,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = read_partner_body(&db, body, true).await?;
-    let (Some(name), Some(kind)) = (input.name, input.kind) else {
-        return Err(ApiError::Internal(
-            "name and kind were checked as required".to_owned(),
-        ));
-    };
-    let now = time::now();
+    let input: PartnerInput<Create> = read_partner_body(&db, body).await?;
     let (contact_name, contact_email, contact_phone) = match input.contact {
         Field::Value((n, e, p)) => (n.into_option(), e.into_option(), p.into_option()),
         Field::Absent | Field::Null => (None, None, None),
     };
     let partner = PartnerRecord {
         row: PartnerRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            name_search: search_form(&name),
-            name,
-            kind,
             kvk_number: input.kvk_number.into_option(),
             contact_name,
             contact_email,
             contact_phone,
             website: input.website.into_option(),
             active: input.active.unwrap_or(true),
-            version: 1,
-            created_at: now,
-            updated_at: now,
+            ..PartnerRow::new(input.name, input.kind, time::now())
         },
         neighbourhood_ids: input.neighbourhood_ids.unwrap_or_default(),
     };
@@ -419,7 +399,7 @@ pub async fn update_partner(
         );
     }
     let version = http::if_match(&req)?;
-    let input = read_partner_body(&db, body, false).await?;
+    let input: PartnerInput<Patch> = read_partner_body(&db, body).await?;
     let (contact_name, contact_email, contact_phone) = match input.contact {
         Field::Value((n, e, p)) => (n.into_patch(), e.into_patch(), p.into_patch()),
         Field::Null => (Some(None), Some(None), Some(None)),

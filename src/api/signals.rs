@@ -3,7 +3,7 @@
 //! data is shown only to the programme bureau and the department assigned now.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -436,17 +436,17 @@ pub async fn create_signal(
         }
         routing = district.zip(theme_row);
     }
-    let (title, description, neighbourhood_id, source, policy_feedback, reporter) =
-        fields.finish((
+    let (title, description, neighbourhood_id, source, policy_feedback, reporter, routing) = fields
+        .finish((
             title,
             description,
             neighbourhood_id,
             source,
             policy_feedback,
             reporter,
+            routing,
         ))?;
-    let (district_id, theme) =
-        routing.ok_or_else(|| ApiError::Internal("routing was checked".to_owned()))?;
+    let (district_id, theme) = routing;
     let principal = caller.principal;
     if !authz::can_report_signal(&principal, &district_id) {
         return Err(ApiError::Forbidden(format!(
@@ -459,30 +459,20 @@ pub async fn create_signal(
     };
     let now = time::now();
     let row = SignalRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        title_search: search_form(&title),
-        title,
-        description,
-        neighbourhood_id,
-        district_id,
-        source,
-        theme_id: theme.id.clone(),
         policy_feedback: policy_feedback.into_option().unwrap_or(false),
         reporter_name,
         reporter_email,
         reporter_phone,
         reported_by_partner_id: authz::acting_partner(&principal).map(str::to_owned),
-        assigned_department_id: theme.department_id.clone(),
-        status: "received".to_owned(),
-        received_at: now,
-        due_at: now + Duration::days(i64::from(theme.response_days)),
-        answered_at: None,
-        response: None,
-        reassignment_count: 0,
-        overdue_recorded: false,
-        version: 1,
-        created_at: now,
-        updated_at: now,
+        ..SignalRow::received(
+            title,
+            description,
+            neighbourhood_id,
+            district_id,
+            source,
+            &theme,
+            now,
+        )
     };
     let signal = db
         .write(move |conn| {

@@ -5,9 +5,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{assessment_scores, assessments, funding_lines, projects};
-use super::{DbConnection, version_checked};
+use super::{DbConnection, new_id, version_checked};
 use crate::domain::access::AssessmentFacts;
-use crate::domain::assessments::EffectScore;
+use crate::domain::assessments::{EffectScore, outcome};
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -31,6 +31,51 @@ pub struct AssessmentRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// What an assessor says in an assessment: a score per effect, sustainability, advice.
+#[derive(Debug, Clone)]
+pub struct Scoring {
+    pub effects: Vec<EffectScore>,
+    pub sustainability_score: i32,
+    pub sustainability_motivation: String,
+    pub advice: String,
+    pub explanation: String,
+}
+
+impl AssessmentRow {
+    /// A new `draft` assessment of `project_id` by `author_sub` at version 1, made `now`, with a
+    /// fresh id and its outcome (`rules::outcome`) derived from `scoring`.
+    pub fn draft(
+        project_id: &str,
+        kind: String,
+        department_id: Option<String>,
+        author_sub: String,
+        scoring: &Scoring,
+        now: NaiveDateTime,
+    ) -> Result<Self, ApiError> {
+        let outcome = outcome(&scoring.effects, scoring.sustainability_score);
+        Ok(Self {
+            id: new_id(),
+            project_id: project_id.to_owned(),
+            kind,
+            department_id,
+            status: "draft".to_owned(),
+            effects: serde_json::to_string(&scoring.effects)
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+            sustainability_score: scoring.sustainability_score,
+            sustainability_motivation: scoring.sustainability_motivation.clone(),
+            advice: scoring.advice.clone(),
+            explanation: scoring.explanation.clone(),
+            substantial_effects: i32::try_from(outcome.substantial_effects).unwrap_or(0),
+            eligible: outcome.eligible,
+            author_sub,
+            finalized_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        })
+    }
 }
 
 #[derive(Debug, Default, Clone, AsChangeset)]

@@ -139,6 +139,11 @@ where
     }
 }
 
+/// A fresh id for a new row: a UUIDv7 (ordered by creation time) as text.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 /// Settles a version-checked write (`UPDATE … WHERE version = $expected`, or such a `DELETE`):
 /// when it touched no row, another change came first (412 with the version that stands now) or
 /// the row is gone (the 404 that `current_version` gives). Every repo answers a lost race alike.

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::{partner_neighbourhoods, partners};
+use super::{DbConnection, new_id};
+use crate::domain::partners::search_form;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -26,6 +27,28 @@ pub struct PartnerRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl PartnerRow {
+    /// A new, active partner at version 1, registered `now`, with a fresh id; what else it says
+    /// is empty until the caller sets it.
+    pub fn new(name: String, kind: String, now: NaiveDateTime) -> Self {
+        Self {
+            id: new_id(),
+            name_search: search_form(&name),
+            name,
+            kind,
+            kvk_number: None,
+            contact_name: None,
+            contact_email: None,
+            contact_phone: None,
+            website: None,
+            active: true,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 /// A partner with its neighbourhoods.

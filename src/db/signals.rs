@@ -3,14 +3,16 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
+use chrono::{Duration, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
+use super::reference::ThemeRow;
 use super::schema::{signal_departments, signal_projects, signals};
-use super::{DbConnection, version_checked};
+use super::{DbConnection, new_id, version_checked};
 use crate::domain::access::{SignalFacts, SignalScope};
+use crate::domain::partners::search_form;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -40,6 +42,48 @@ pub struct SignalRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl SignalRow {
+    /// A signal received `now` at version 1 with a fresh id, routed by `theme`: assigned to the
+    /// theme's department and due after its response days. Reporter, partner and policy
+    /// feedback are empty until the caller sets them.
+    pub fn received(
+        title: String,
+        description: String,
+        neighbourhood_id: String,
+        district_id: String,
+        source: String,
+        theme: &ThemeRow,
+        now: NaiveDateTime,
+    ) -> Self {
+        Self {
+            id: new_id(),
+            title_search: search_form(&title),
+            title,
+            description,
+            neighbourhood_id,
+            district_id,
+            source,
+            theme_id: theme.id.clone(),
+            policy_feedback: false,
+            reporter_name: None,
+            reporter_email: None,
+            reporter_phone: None,
+            reported_by_partner_id: None,
+            assigned_department_id: theme.department_id.clone(),
+            status: "received".to_owned(),
+            received_at: now,
+            due_at: now + Duration::days(i64::from(theme.response_days)),
+            answered_at: None,
+            response: None,
+            reassignment_count: 0,
+            overdue_recorded: false,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone, AsChangeset)]

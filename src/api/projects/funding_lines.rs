@@ -8,11 +8,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::parts::{
-    VersionedPart, created, list_parts, new_id, record_created, record_deleted, record_updated,
+    VersionedPart, created, list_parts, record_created, record_deleted, record_updated,
 };
 use crate::api::access::readable_project;
 use crate::api::http;
-use crate::api::input::{Field, Fields, JsonObject, QueryParams, id_param, integer, string};
+use crate::api::input::{
+    Create, Field, Fields, JsonObject, Patch, Presence, QueryParams, id_param, integer, string,
+};
 use crate::auth::{Authorized, Principal};
 use crate::authz;
 use crate::authz::ops;
@@ -139,30 +141,27 @@ pub struct FundingLineUpdate {
     status: Option<FundingStatus>,
 }
 
-/// Reads a funding line body and checks that a department or partner source exists.
-async fn read_funding_line(
+/// The members of a funding line body, a department or partner source checked to exist: on
+/// create ([`Create`]) source type, amount and status are plain values; in a patch ([`Patch`])
+/// each may be left out.
+struct FundingLineInput<P: Presence> {
+    source_type: P::Given<String>,
+    source_id: Field<String>,
+    amount_cents: P::Given<i64>,
+    status: P::Given<String>,
+}
+
+async fn read_funding_line<P: Presence>(
     db: &Db,
     body: JsonObject,
-    creating: bool,
-) -> Result<FundingLineChange, ApiError> {
+) -> Result<FundingLineInput<P>, ApiError> {
     let mut fields = Fields::new(body);
-    let (kind, amount_cents, status) = if creating {
-        (
-            fields.required("sourceType", string(source_type)),
-            fields.required("amountCents", integer(amount)),
-            fields.required("status", string(funding_status)),
-        )
-    } else {
-        (
-            fields.not_null("sourceType", string(source_type)),
-            fields.not_null("amountCents", integer(amount)),
-            fields.not_null("status", string(funding_status)),
-        )
-    };
+    let kind = P::member(&mut fields, "sourceType", string(source_type));
+    let amount_cents = P::member(&mut fields, "amountCents", integer(amount));
+    let status = P::member(&mut fields, "status", string(funding_status));
     let source = fields.optional("sourceId", string(id_param));
-    if let Some(kind) = &kind {
-        let named = source_is_named(kind);
-        match (&source, named) {
+    if let Some(kind) = P::peek(&kind) {
+        match (&source, source_is_named(kind)) {
             (Field::Value(id), true) => {
                 let (kind, id) = (kind.clone(), id.clone());
                 let exists = db
@@ -181,51 +180,45 @@ async fn read_funding_line(
                     );
                 }
             }
-            (Field::Absent | Field::Null, true) if creating => {
-                fields.reject(
-                    "sourceId",
-                    Rejection::new("required", "is required for department and partner sources"),
-                );
-            }
+            (Field::Absent | Field::Null, true) => P::absent(
+                &mut fields,
+                "sourceId",
+                Rejection::new("required", "is required for department and partner sources"),
+            ),
             _ => {}
         }
     }
-    let source = fields.finish(source)?;
-    Ok(FundingLineChange {
-        source_type: kind,
-        source_id: source.into_patch(),
+    let (source_type, amount_cents, status) = fields.finish((kind, amount_cents, status))?;
+    Ok(FundingLineInput {
+        source_type,
+        source_id: source,
         amount_cents,
         status,
     })
 }
 
-/// Whether `principal` may add or change this line: its source before and after the change
-/// (the patch merged onto the existing line), put to `authz`.
+/// Whether `principal` may change or remove `existing`: its source before and after the change
+/// (the patch merged onto the line), put to `authz`.
 fn may_fund(
     principal: &Principal,
     facts: &authz::ProjectFacts,
     line: &FundingLineChange,
-    existing: Option<&FundingLineRow>,
+    existing: &FundingLineRow,
 ) -> bool {
-    let source =
-        |kind: Option<&String>, id: Option<&Option<String>>| -> Option<(String, Option<String>)> {
-            kind.map(|k| (k.clone(), id.cloned().flatten()))
-        };
-    let new = source(line.source_type.as_ref(), line.source_id.as_ref()).or_else(|| {
-        existing.map(|e| {
-            (
-                e.source_type.clone(),
-                line.source_id.clone().unwrap_or(e.source_id.clone()),
-            )
-        })
-    });
-    let old = existing.map(|e| (e.source_type.clone(), e.source_id.clone()));
-    let sources: Vec<(&str, Option<&str>)> = [&new, &old]
-        .into_iter()
-        .flatten()
-        .map(|(kind, id)| (kind.as_str(), id.as_deref()))
-        .collect();
-    authz::can_change_funding_line(principal, facts, &sources)
+    let new = match &line.source_type {
+        Some(kind) => (
+            kind.as_str(),
+            line.source_id.as_ref().and_then(Option::as_deref),
+        ),
+        None => (
+            existing.source_type.as_str(),
+            line.source_id
+                .as_ref()
+                .map_or(existing.source_id.as_deref(), Option::as_deref),
+        ),
+    };
+    let old = (existing.source_type.as_str(), existing.source_id.as_deref());
+    authz::can_change_funding_line(principal, facts, &[new, old])
 }
 
 /// The funding lines of a project.
@@ -266,31 +259,28 @@ pub async fn create_funding_line(
     body: JsonObject,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let change = read_funding_line(&db, body, true).await?;
+    let line: FundingLineInput<Create> = read_funding_line(&db, body).await?;
     let principal = caller.principal;
     let project_id = path.into_inner();
     let location_of = project_id.clone();
     let line = db
         .write(move |conn| {
             let (_, facts) = readable_project(conn, &principal, &project_id)?;
+            let row = FundingLineRow::new(
+                &project_id,
+                line.source_type,
+                line.source_id.into_option(),
+                line.amount_cents,
+                line.status,
+                time::now(),
+            );
+            let source = (row.source_type.as_str(), row.source_id.as_deref());
             authz::require(
                 &principal,
                 &facts,
-                may_fund(&principal, &facts, &change, None),
+                authz::can_change_funding_line(&principal, &facts, &[source]),
                 "add this funding line",
             )?;
-            let now = time::now();
-            let row = FundingLineRow {
-                id: new_id(),
-                project_id: project_id.clone(),
-                source_type: change.source_type.unwrap_or_default(),
-                source_id: change.source_id.flatten(),
-                amount_cents: change.amount_cents.unwrap_or_default(),
-                status: change.status.unwrap_or_default(),
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
             repo::insert_funding_line(conn, &row)?;
             let line = FundingLine::from(row);
             record_created(conn, &principal, &project_id, &line)?;
@@ -325,7 +315,13 @@ pub async fn update_funding_line(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     let version = http::if_match(&req)?;
-    let change = read_funding_line(&db, body, false).await?;
+    let patch: FundingLineInput<Patch> = read_funding_line(&db, body).await?;
+    let change = FundingLineChange {
+        source_type: patch.source_type,
+        source_id: patch.source_id.into_patch(),
+        amount_cents: patch.amount_cents,
+        status: patch.status,
+    };
     let principal = caller.principal;
     let (project_id, line_id) = path.into_inner();
     let line = db
@@ -335,7 +331,7 @@ pub async fn update_funding_line(
             authz::require(
                 &principal,
                 &facts,
-                may_fund(&principal, &facts, &change, Some(&existing)),
+                may_fund(&principal, &facts, &change, &existing),
                 "change this funding line",
             )?;
             let before = FundingLine::from(existing);
@@ -385,12 +381,7 @@ pub async fn delete_funding_line(
         authz::require(
             &principal,
             &facts,
-            may_fund(
-                &principal,
-                &facts,
-                &FundingLineChange::default(),
-                Some(&existing),
-            ),
+            may_fund(&principal, &facts, &FundingLineChange::default(), &existing),
             "remove this funding line",
         )?;
         let before = FundingLine::from(repo::delete_funding_line(

@@ -7,11 +7,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::parts::{
-    VersionedPart, created, edit_project, list_parts, may_edit, new_id, record_created,
-    record_deleted, record_updated,
+    VersionedPart, created, edit_project, list_parts, may_edit, record_created, record_deleted,
+    record_updated,
 };
 use crate::api::http;
-use crate::api::input::{Fields, JsonObject, QueryParams, number, string};
+use crate::api::input::{
+    Create, Field, Fields, JsonObject, Patch, Presence, QueryParams, number, string,
+};
 use crate::api::vocabulary::Effect;
 use crate::auth::Authorized;
 use crate::authz::ops;
@@ -164,43 +166,37 @@ pub async fn list_goals(
     list_parts::<_, Goal>(&db, caller.principal, path.into_inner(), repo::goals_of).await
 }
 
-/// Reads a goal body; `creating` makes the descriptive members required.
-fn read_goal(body: JsonObject, creating: bool) -> Result<GoalChange, ApiError> {
+/// The members of a goal body: on create ([`Create`]) the descriptive ones are plain values; in
+/// a patch ([`Patch`]) each may be left out.
+struct GoalInput<P: Presence> {
+    effect: P::Given<String>,
+    indicator: P::Given<String>,
+    unit: P::Given<String>,
+    baseline: P::Given<f64>,
+    target: P::Given<f64>,
+    actual: Field<f64>,
+    measured_on: Field<String>,
+}
+
+fn read_goal<P: Presence>(body: JsonObject) -> Result<GoalInput<P>, ApiError> {
     let mut fields = Fields::new(body);
-    let take = |fields: &mut Fields,
-                key: &str,
-                parse: &dyn Fn(&serde_json::Value) -> Result<String, Rejection>| {
-        if creating {
-            fields.required(key, parse)
-        } else {
-            fields.not_null(key, parse)
-        }
-    };
-    let effect = take(&mut fields, "effect", &string(rules::effect));
-    let indicator = take(&mut fields, "indicator", &string(line(500)));
-    let unit = take(&mut fields, "unit", &string(line(50)));
-    let (baseline, target) = if creating {
-        (
-            fields.required("baseline", finite),
-            fields.required("target", finite),
-        )
-    } else {
-        (
-            fields.not_null("baseline", finite),
-            fields.not_null("target", finite),
-        )
-    };
+    let effect = P::member(&mut fields, "effect", string(rules::effect));
+    let indicator = P::member(&mut fields, "indicator", string(line(500)));
+    let unit = P::member(&mut fields, "unit", string(line(50)));
+    let baseline = P::member(&mut fields, "baseline", finite);
+    let target = P::member(&mut fields, "target", finite);
     let actual = fields.optional("actual", finite);
     let measured_on = fields.optional("measuredOn", string(rules::date));
-    let (actual, measured_on) = fields.finish((actual, measured_on))?;
-    Ok(GoalChange {
+    let (effect, indicator, unit, baseline, target) =
+        fields.finish((effect, indicator, unit, baseline, target))?;
+    Ok(GoalInput {
         effect,
         indicator,
         unit,
         baseline,
         target,
-        actual: actual.into_patch(),
-        measured_on: measured_on.into_patch(),
+        actual,
+        measured_on,
     })
 }
 
@@ -220,7 +216,7 @@ pub async fn create_goal(
     body: JsonObject,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let change = read_goal(body, true)?;
+    let goal: GoalInput<Create> = read_goal(body)?;
     let project_id = path.into_inner();
     let location_of = project_id.clone();
     let goal = edit_project(
@@ -230,20 +226,18 @@ pub async fn create_goal(
         "add goals",
         may_edit,
         move |conn, principal, project_id| {
-            let now = time::now();
             let row = GoalRow {
-                id: new_id(),
-                project_id: project_id.to_owned(),
-                effect: change.effect.unwrap_or_default(),
-                indicator: change.indicator.unwrap_or_default(),
-                unit: change.unit.unwrap_or_default(),
-                baseline: change.baseline.unwrap_or_default(),
-                target: change.target.unwrap_or_default(),
-                actual: change.actual.flatten(),
-                measured_on: change.measured_on.flatten(),
-                version: 1,
-                created_at: now,
-                updated_at: now,
+                actual: goal.actual.into_option(),
+                measured_on: goal.measured_on.into_option(),
+                ..GoalRow::new(
+                    project_id,
+                    goal.effect,
+                    goal.indicator,
+                    goal.unit,
+                    goal.baseline,
+                    goal.target,
+                    time::now(),
+                )
             };
             repo::insert_goal(conn, &row)?;
             let goal = Goal::from(row);
@@ -280,7 +274,16 @@ pub async fn update_goal(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     let version = http::if_match(&req)?;
-    let change = read_goal(body, false)?;
+    let patch: GoalInput<Patch> = read_goal(body)?;
+    let change = GoalChange {
+        effect: patch.effect,
+        indicator: patch.indicator,
+        unit: patch.unit,
+        baseline: patch.baseline,
+        target: patch.target,
+        actual: patch.actual.into_patch(),
+        measured_on: patch.measured_on.into_patch(),
+    };
     let (project_id, goal_id) = path.into_inner();
     let goal = edit_project(
         &db,

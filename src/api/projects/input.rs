@@ -1,7 +1,9 @@
 //! Reading a project body (create and merge patch): every member checked, neighbourhoods and
 //! the initiating partner checked against the database, every problem reported at once.
 
-use crate::api::input::{Field, Fields, JsonObject, array, id_param, slug_param, string, text};
+use crate::api::input::{
+    Create, Field, Fields, JsonObject, Patch, Presence, array, id_param, slug_param, string, text,
+};
 use crate::db::{Db, partners as partner_repo, reference as reference_repo};
 use crate::domain::projects as rules;
 use crate::domain::{Rejection, bounded_text};
@@ -11,12 +13,14 @@ fn title(value: &str) -> Result<String, Rejection> {
     bounded_text(value, 200)
 }
 
-/// The members of a project body, checked against the database (neighbourhoods, partner).
-pub(super) struct ProjectBody {
-    pub(super) title: Option<String>,
+/// The members of a project body, checked against the database (neighbourhoods, partner). On
+/// create ([`NewProject`]) title, neighbourhoods and the district they lie in are plain values;
+/// in a patch ([`ProjectPatch`]) each may be left out.
+pub(super) struct ProjectInput<P: Presence> {
+    pub(super) title: P::Given<String>,
     pub(super) summary: Field<String>,
-    pub(super) neighbourhood_ids: Option<Vec<String>>,
-    pub(super) district_id: Option<String>,
+    pub(super) neighbourhood_ids: P::Given<Vec<String>>,
+    pub(super) district_id: P::Given<String>,
     pub(super) initiator: Field<String>,
     pub(super) initiator_partner_id: Field<String>,
     pub(super) project_leader: Field<String>,
@@ -26,23 +30,18 @@ pub(super) struct ProjectBody {
     pub(super) sustainability_plan: Field<String>,
 }
 
-pub(super) async fn read_project_body(
+/// A body that creates a project.
+pub(super) type NewProject = ProjectInput<Create>;
+/// A merge patch of a project.
+pub(super) type ProjectPatch = ProjectInput<Patch>;
+
+pub(super) async fn read_project_body<P: Presence>(
     db: &Db,
     body: JsonObject,
-    creating: bool,
-) -> Result<ProjectBody, ApiError> {
+) -> Result<ProjectInput<P>, ApiError> {
     let mut fields = Fields::new(body);
-    let (title, neighbourhood_ids) = if creating {
-        (
-            fields.required("title", string(title)),
-            fields.required("neighbourhoodIds", array(string(slug_param))),
-        )
-    } else {
-        (
-            fields.not_null("title", string(title)),
-            fields.not_null("neighbourhoodIds", array(string(slug_param))),
-        )
-    };
+    let title = P::member(&mut fields, "title", string(title));
+    let neighbourhood_ids = P::member(&mut fields, "neighbourhoodIds", array(string(slug_param)));
     let summary = fields.optional("summary", string(text(5000)));
     let initiator = fields.optional("initiator", string(text(200)));
     let initiator_partner_id = fields.optional("initiatorPartnerId", string(id_param));
@@ -60,18 +59,18 @@ pub(super) async fn read_project_body(
         }
     }
     let mut district_id = None;
-    if let Some(ids) = neighbourhood_ids.clone() {
+    if let Some(ids) = P::peek(&neighbourhood_ids) {
         if ids.is_empty() {
             fields.reject(
                 "neighbourhoodIds",
                 Rejection::new("empty", "must name at least one neighbourhood"),
             );
         } else {
+            let lookup = ids.clone();
             let known = db
-                .read(move |conn| reference_repo::districts_of_neighbourhoods(conn, &ids))
+                .read(move |conn| reference_repo::districts_of_neighbourhoods(conn, &lookup))
                 .await?;
-            let ids = neighbourhood_ids.iter().flatten();
-            if let Some(missing) = ids.clone().find(|id| !known.contains_key(*id)) {
+            if let Some(missing) = ids.iter().find(|id| !known.contains_key(*id)) {
                 fields.reject(
                     "neighbourhoodIds",
                     Rejection::new(
@@ -104,24 +103,11 @@ pub(super) async fn read_project_body(
             );
         }
     }
-    let (
-        summary,
-        initiator,
-        initiator_partner_id,
-        project_leader,
-        start_date,
-        end_date,
-        sustainability_plan,
-    ) = fields.finish((
-        summary,
-        initiator,
-        initiator_partner_id,
-        project_leader,
-        start_date,
-        end_date,
-        sustainability_plan,
-    ))?;
-    Ok(ProjectBody {
+    let district_id = P::derived(district_id);
+    // Members that may be absent pass through `finish` as they are; only these unwrap.
+    let (title, neighbourhood_ids, district_id) =
+        fields.finish((title, neighbourhood_ids, district_id))?;
+    Ok(ProjectInput {
         title,
         summary,
         neighbourhood_ids,

@@ -6,7 +6,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::Project;
-use super::parts::{edit_project, may_edit, new_id};
+use super::parts::{edit_project, may_edit};
 use crate::api::access::{readable_project, record_project_event};
 use crate::api::http;
 use crate::api::input::{Fields, JsonObject, id_param, string};
@@ -91,7 +91,7 @@ pub async fn create_project_link(
                     "These two projects are linked already.",
                 ));
             }
-            let id = new_id();
+            let id = crate::db::new_id();
             let now = time::now();
             repo::insert_link(conn, &id, project_id, &target, &kind, now)?;
             let data = json!({ "linkId": id, "targetProjectId": target, "kind": kind });

@@ -22,7 +22,7 @@ pub use self::dto::{
     Budget, Project, ProjectCreate, ProjectLink, ProjectListParams, ProjectPage, ProjectPartner,
     ProjectStatus, ProjectUpdateInput, TransitionInput,
 };
-use self::input::read_project_body;
+use self::input::{NewProject, ProjectPatch, read_project_body};
 use super::access::{readable_project, record_project_event};
 use super::http::{self, EventPageParams, PageParams, PageRequest};
 use super::input::{
@@ -136,14 +136,8 @@ pub async fn create_project(
     body: JsonObject,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = read_project_body(&db, body, true).await?;
-    let (Some(title), Some(neighbourhood_ids), Some(district_id)) =
-        (input.title, input.neighbourhood_ids, input.district_id)
-    else {
-        return Err(ApiError::Internal(
-            "title and neighbourhoods were checked as required".to_owned(),
-        ));
-    };
+    let input: NewProject = read_project_body(&db, body).await?;
+    let district_id = input.district_id;
     let principal = caller.principal;
     if !authz::can_create_project(&principal, &district_id) {
         return Err(ApiError::Forbidden(format!(
@@ -162,32 +156,19 @@ pub async fn create_project(
             ));
         }
     }
-    let now = time::now();
     let row = ProjectRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        title_search: search_form(&title),
-        title,
         summary: input.summary.into_option(),
-        district_id,
         initiator: input.initiator.into_option(),
         initiator_partner_id,
         project_leader: input.project_leader.into_option(),
         start_date: input.start_date.into_option(),
         end_date: input.end_date.into_option(),
         sustainability_plan: input.sustainability_plan.into_option(),
-        status: Status::Draft.as_str().to_owned(),
-        submitted_at: None,
-        response_due_at: None,
-        responded_at: None,
-        eligible: None,
-        assessment_id: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
+        ..ProjectRow::draft(input.title, district_id, time::now())
     };
     let members = ProjectUpdate {
         fields: ProjectChange::default(),
-        neighbourhood_ids: Some(neighbourhood_ids),
+        neighbourhood_ids: Some(input.neighbourhood_ids),
         claimed_effects: Some(input.claimed_effects.unwrap_or_default()),
     };
     records::create::<_, _, Project>(&db, principal, (row, members), |conn, (row, members)| {
@@ -220,7 +201,7 @@ pub async fn update_project(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     let version = http::if_match(&req)?;
-    let input = read_project_body(&db, body, false).await?;
+    let input: ProjectPatch = read_project_body(&db, body).await?;
     let principal = caller.principal;
     let id = path.into_inner();
     if input.initiator_partner_id != Field::Absent && !authz::can_change_initiator(&principal) {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::parts::{edit_project, list_parts, may_edit, new_id};
+use super::parts::{edit_project, list_parts, may_edit};
 use crate::api::access::record_project_event;
 use crate::api::input::{Fields, JsonObject, QueryParams, string, text};
 use crate::auth::Authorized;
@@ -108,16 +108,7 @@ pub async fn create_note(
         "add notes",
         may_edit,
         move |conn, principal, project_id| {
-            let actor = principal.actor();
-            let row = NoteRow {
-                id: new_id(),
-                project_id: project_id.to_owned(),
-                text,
-                author_sub: actor.sub,
-                author_role: actor.role.to_owned(),
-                author_name: actor.name,
-                created_at: time::now(),
-            };
+            let row = NoteRow::new(project_id, text, principal.actor(), time::now());
             repo::insert_note(conn, &row)?;
             let note = Note::from(row);
             record_project_event(

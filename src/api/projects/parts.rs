@@ -15,10 +15,6 @@ use crate::db::{Db, DbConnection};
 use crate::domain::events::changed_members;
 use crate::error::ApiError;
 
-pub(super) fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
 /// `200` with a list of parts (small, unpaginated: a project has tens of them, not thousands).
 #[derive(Debug, Serialize)]
 struct Items<T> {

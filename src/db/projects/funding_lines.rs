@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::funding_lines;
-use crate::db::{DbConnection, version_checked};
+use crate::db::{DbConnection, new_id, version_checked};
 use crate::error::ApiError;
 
 /// A funding line as the budget needs it.
@@ -21,6 +21,30 @@ pub struct FundingLineRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl FundingLineRow {
+    /// A new funding line of `project_id` at version 1, made `now`, with a fresh id.
+    pub fn new(
+        project_id: &str,
+        source_type: String,
+        source_id: Option<String>,
+        amount_cents: i64,
+        status: String,
+        now: NaiveDateTime,
+    ) -> Self {
+        Self {
+            id: new_id(),
+            project_id: project_id.to_owned(),
+            source_type,
+            source_id,
+            amount_cents,
+            status,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone, AsChangeset)]

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::goals;
-use crate::db::{DbConnection, version_checked};
+use crate::db::{DbConnection, new_id, version_checked};
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -23,6 +23,35 @@ pub struct GoalRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl GoalRow {
+    /// A new goal of `project_id` at version 1, made `now`, with a fresh id and nothing measured
+    /// yet.
+    pub fn new(
+        project_id: &str,
+        effect: String,
+        indicator: String,
+        unit: String,
+        baseline: f64,
+        target: f64,
+        now: NaiveDateTime,
+    ) -> Self {
+        Self {
+            id: new_id(),
+            project_id: project_id.to_owned(),
+            effect,
+            indicator,
+            unit,
+            baseline,
+            target,
+            actual: None,
+            measured_on: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone, AsChangeset)]

@@ -23,13 +23,14 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{DbConnection, version_checked};
+use super::{DbConnection, new_id, version_checked};
 // `funding_lines` is also the name of the sub-module, so the table is named through `schema`.
 use super::schema::{
     self, project_effects, project_links, project_neighbourhoods, project_partners, projects,
     signal_projects,
 };
 use crate::domain::access::{OutcomeScope, ProjectFacts, ProjectScope};
+use crate::domain::partners::search_form;
 use crate::domain::projects::Status;
 use crate::error::ApiError;
 
@@ -57,6 +58,35 @@ pub struct ProjectRow {
     /// The outcome of the latest final programme assessment; `None` before there is one.
     pub eligible: Option<bool>,
     pub assessment_id: Option<String>,
+}
+
+impl ProjectRow {
+    /// A new project as `draft`, at version 1, made `now`, with a fresh id; what else it says is
+    /// empty until the caller sets it.
+    pub fn draft(title: String, district_id: String, now: NaiveDateTime) -> Self {
+        Self {
+            id: new_id(),
+            title_search: search_form(&title),
+            title,
+            summary: None,
+            district_id,
+            initiator: None,
+            initiator_partner_id: None,
+            project_leader: None,
+            start_date: None,
+            end_date: None,
+            sustainability_plan: None,
+            status: Status::Draft.as_str().to_owned(),
+            submitted_at: None,
+            response_due_at: None,
+            responded_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            eligible: None,
+            assessment_id: None,
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone, AsChangeset)]

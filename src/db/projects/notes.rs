@@ -3,8 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::schema::notes;
+use crate::db::{DbConnection, new_id};
+use crate::domain::events::Actor;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -17,6 +18,21 @@ pub struct NoteRow {
     pub author_role: String,
     pub author_name: Option<String>,
     pub created_at: NaiveDateTime,
+}
+
+impl NoteRow {
+    /// A new note of `project_id` by `author`, written `now`, with a fresh id.
+    pub fn new(project_id: &str, text: String, author: Actor, now: NaiveDateTime) -> Self {
+        Self {
+            id: new_id(),
+            project_id: project_id.to_owned(),
+            text,
+            author_sub: author.sub,
+            author_role: author.role.to_owned(),
+            author_name: author.name,
+            created_at: now,
+        }
+    }
 }
 
 pub fn notes_of(conn: &mut DbConnection, project_id: &str) -> Result<Vec<NoteRow>, ApiError> {
