@@ -341,11 +341,8 @@ fn print_development_tokens(
         return;
     };
     println!("\nwijkregie is running in development mode.");
-    println!("  API docs:  http://{address}/docs");
-    println!(
-        "  Districts: curl -H \"Authorization: Bearer $TOKEN\" http://{address}/api/v1/districts\n"
-    );
-    println!("Tokens, valid 8 hours (mint more with `wijkregie token --role …`):");
+    println!("  API docs:  http://{address}/docs\n");
+    println!("Tokens, valid 8 hours (mint more with `wijkregie token --role …`). Paste one line:");
     let roles = [
         Role::Programmabureau,
         Role::Stadsdeel {
@@ -361,9 +358,17 @@ fn print_development_tokens(
     for role in roles.into_iter().chain(partner) {
         let subject = role.default_subject();
         if let Ok(token) = minter.mint(&subject, None, &role, Duration::from_secs(8 * 3600)) {
-            println!("  {:<16} {token}", role.kind().as_str());
+            let scope = match (role.kind().scope_claim(), role.scope()) {
+                (Some(claim), Some(value)) => format!("{claim} {value}"),
+                _ => "no scope: the whole city".to_owned(),
+            };
+            println!("  # {} ({scope})", role.kind().as_str());
+            println!("  export TOKEN={token}");
         }
     }
+    println!(
+        "\nThen, for example:\n  curl -H \"Authorization: Bearer $TOKEN\" http://{address}/api/v1/projects"
+    );
     if partner_id_missing {
         println!("  (no partner token: register a partner with POST /api/v1/partners, then");
         println!("   `wijkregie token --role partner --partner <its id>`)");

@@ -64,7 +64,8 @@ async fn development_mode_prints_working_tokens_and_keeps_its_secret_private() {
             }
         }
     });
-    let (mut docs, mut token) = (None, None);
+    // Each token comes as `# <role> (<scope>)` and a ready-to-paste `export TOKEN=…` line.
+    let (mut docs, mut token, mut role) = (None, None, String::new());
     while docs.is_none() || token.is_none() {
         let line = receive
             .recv_timeout(Duration::from_secs(60))
@@ -72,10 +73,16 @@ async fn development_mode_prints_working_tokens_and_keeps_its_secret_private() {
         if let Some(url) = line.trim().strip_prefix("API docs:") {
             docs = Some(url.trim().to_owned());
         }
-        if let Some(t) = line.trim().strip_prefix("programmabureau") {
-            token = Some(t.trim().to_owned());
+        if let Some(comment) = line.trim().strip_prefix("# ") {
+            role = comment.to_owned();
+        }
+        if let Some(t) = line.trim().strip_prefix("export TOKEN=") {
+            if role.starts_with("programmabureau") {
+                token = Some(t.trim().to_owned());
+            }
         }
     }
+    assert_eq!(role, "programmabureau (no scope: the whole city)");
     let docs = docs.unwrap();
     let base = docs.trim_end_matches("/docs");
     let client = awc::Client::default();
