@@ -168,20 +168,25 @@ fn api_cors(origins: Vec<String>) -> Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
+            header::IF_NONE_MATCH,
             header::ACCEPT,
+            header::HeaderName::from_static("idempotency-key"),
         ])
         .expose_headers([
             header::ETAG,
             header::LINK,
             header::LOCATION,
+            header::RETRY_AFTER,
             header::HeaderName::from_static("api-version"),
+            header::HeaderName::from_static("idempotent-replayed"),
         ])
         .max_age(3600)
 }
 
 /// Makes every error a problem document: an [`ApiError`] is rendered again with the request
 /// path as `instance` (and logged once); any other error response (from actix itself or a
-/// library) is replaced by a problem with the same status.
+/// library) is replaced by a problem with the same status. A rebuilt response keeps the headers
+/// the layers inside added (CORS grants, `Vary`, `ETag`), so errors reach browsers too.
 fn problem_backstop<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -204,8 +209,19 @@ fn problem_backstop<B: MessageBody + 'static>(
         }
     };
     Ok(ErrorHandlerResponse::Response(match rebuilt {
-        Some(new_response) => {
-            let (request, _) = response.into_parts();
+        Some(mut new_response) => {
+            let (request, old) = response.into_parts();
+            let kept: Vec<_> = old
+                .headers()
+                .iter()
+                .filter(|(name, _)| {
+                    !new_response.headers().contains_key(*name) && *name != header::CONTENT_LENGTH
+                })
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect();
+            for (name, value) in kept {
+                new_response.headers_mut().append(name, value);
+            }
             ServiceResponse::new(request, new_response).map_into_right_body()
         }
         None => response.map_into_left_body(),

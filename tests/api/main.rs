@@ -19,6 +19,7 @@ mod demo;
 mod events;
 mod generate;
 mod helpers;
+mod integration;
 mod openapi;
 mod operations;
 mod partners;
