@@ -10,11 +10,12 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{
-    Condition, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger,
+    Condition, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger, from_fn,
 };
 use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use crate::api::http;
 use crate::api::input::BodyLimit;
 use crate::api::projects::ProjectResponseDays;
 use crate::auth::TokenVerifier;
@@ -93,6 +94,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             )
             .service(
                 web::scope(BASE_PATH)
+                    .wrap(from_fn(http::not_modified))
                     .wrap(Condition::new(
                         !origins.is_empty(),
                         api_cors(origins.clone()),

@@ -1,7 +1,12 @@
 //! HTTP conventions shared by every resource: keyset pages with `nextCursor` and a `Link`
-//! header, `ETag` / `If-Match` on versioned resources, and `201 Created` with `Location`.
+//! header, `ETag` / `If-Match` on versioned resources, `If-None-Match` on reads (304), and
+//! `201 Created` with `Location`.
 
-use actix_web::http::header;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::IntoParams;
@@ -221,6 +226,52 @@ pub fn ok_with_etag<T: Serialize>(version: i64, body: &T) -> HttpResponse {
         .json(body)
 }
 
+/// Conditional reads for every resource at once (a middleware on the API scope): a `GET` or
+/// `HEAD` whose `If-None-Match` matches the `ETag` of the `200` the handler gave is answered
+/// `304 Not Modified` with the same headers (`ETag` among them) and no body (RFC 9110 §13.1.2).
+/// Lists carry no `ETag`, so they are never 304.
+pub async fn not_modified(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let condition = matches!(*req.method(), Method::GET | Method::HEAD)
+        .then(|| req.headers().get(header::IF_NONE_MATCH).cloned())
+        .flatten();
+    let response = next.call(req).await?;
+    let hit = condition.is_some_and(|condition| {
+        response.status() == StatusCode::OK
+            && response
+                .headers()
+                .get(header::ETAG)
+                .is_some_and(|etag| none_match_hits(&condition, etag))
+    });
+    if !hit {
+        return Ok(response.map_into_left_body());
+    }
+    let (request, full) = response.into_parts();
+    let mut answer = HttpResponse::NotModified().finish();
+    for (name, value) in full.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    Ok(ServiceResponse::new(request, answer).map_into_right_body())
+}
+
+/// Whether `If-None-Match` names the current `etag`: `*`, or any tag of the list by the weak
+/// comparison (`W/"3"` matches `"3"`). A malformed header matches nothing, so the read is whole.
+fn none_match_hits(condition: &HeaderValue, etag: &HeaderValue) -> bool {
+    let (Ok(condition), Ok(etag)) = (condition.to_str(), etag.to_str()) else {
+        return false;
+    };
+    let opaque = |tag: &str| {
+        let tag = tag.trim();
+        tag.strip_prefix("W/").unwrap_or(tag).to_owned()
+    };
+    let current = opaque(etag);
+    condition.trim() == "*" || condition.split(',').any(|tag| opaque(tag) == current)
+}
+
 /// `201 Created` with `Location` and `ETag`.
 pub fn created<T: Serialize>(location: String, version: i64, body: &T) -> HttpResponse {
     HttpResponse::Created()
@@ -239,6 +290,23 @@ mod tests {
         assert_eq!(encode_cursor(&42i64.to_be_bytes()), "000000000000002a");
         for foreign in ["", "abc", "zz", "6c6"] {
             assert!(decode_cursor(foreign).is_err(), "{foreign:?}");
+        }
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly_and_star_matches_any_tag() {
+        let etag = HeaderValue::from_static("\"3\"");
+        for hit in ["\"3\"", "*", "W/\"3\"", "\"1\", \"3\"", " \"2\" ,W/\"3\" "] {
+            assert!(
+                none_match_hits(&HeaderValue::from_static(hit), &etag),
+                "{hit}"
+            );
+        }
+        for miss in ["\"4\"", "3", "\"33\"", "", "\"1\", \"2\""] {
+            assert!(
+                !none_match_hits(&HeaderValue::from_static(miss), &etag),
+                "{miss}"
+            );
         }
     }
 

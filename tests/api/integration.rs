@@ -5,7 +5,7 @@
 use awc::http::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Response, TestApp, pb, spawn_app_with};
+use crate::helpers::{Response, TestApp, pb, spawn_app, spawn_app_with, vakdienst};
 
 const ORIGIN: &str = "https://wijken.example.nl";
 
@@ -129,4 +129,86 @@ async fn a_preflight_allows_the_conditional_and_idempotency_headers() {
     for name in ["idempotency-key", "if-match", "if-none-match"] {
         assert!(allowed.contains(name), "{name} allowed: {allowed}");
     }
+}
+
+fn project() -> Value {
+    json!({"title": "Moestuin op het plein", "summary": "Een moestuin", "neighbourhoodIds": ["transvaal"],
+           "initiator": "Bewonersgroep", "projectLeader": "A. de Vries", "startDate": "2027-03-01",
+           "endDate": "2027-12-31", "claimedEffects": ["social_cohesion", "ownership", "positive_image"],
+           "sustainabilityPlan": "De school neemt het over"})
+}
+
+fn signal(title: &str) -> Value {
+    json!({"title": title, "description": "Al drie maanden geen reactie.", "neighbourhoodId": "schilderswijk",
+           "source": "resident", "themeId": "welfare_community", "policyFeedback": false})
+}
+
+async fn created(app: &TestApp, path: &str, body: &Value) -> String {
+    let response = app.post(path, &app.token(&pb()), body).await;
+    assert_eq!(response.status, 201, "{}", response.text);
+    response.body["id"].as_str().unwrap().to_owned()
+}
+
+#[actix_rt::test]
+async fn a_read_whose_if_none_match_names_the_current_etag_is_304_without_a_body() {
+    let app = spawn_app().await;
+    let token = app.token(&pb());
+    let project = created(&app, "/api/v1/projects", &project()).await;
+    let signal = created(&app, "/api/v1/signals", &signal("Geen antwoord")).await;
+    for path in [
+        format!("/api/v1/projects/{project}"),
+        format!("/api/v1/signals/{signal}"),
+    ] {
+        let full = app.get(&path, &token).await;
+        let etag = full.header("etag").unwrap();
+        let weak = format!("W/{etag}");
+        let listed = format!("\"999\", {etag}");
+        for condition in [etag.as_str(), "*", weak.as_str(), listed.as_str()] {
+            let read = app
+                .request(
+                    Method::GET,
+                    &path,
+                    Some(&token),
+                    None,
+                    &[("If-None-Match", condition)],
+                )
+                .await;
+            assert_eq!(read.status, 304, "{path} with {condition}: {}", read.text);
+            assert_eq!(read.text, "", "no body");
+            assert_eq!(read.header("etag"), Some(etag.clone()));
+            assert_eq!(read.header("api-version").as_deref(), Some("1.0.0"));
+        }
+        let stale = app
+            .request(
+                Method::GET,
+                &path,
+                Some(&token),
+                None,
+                &[("If-None-Match", "\"999\"")],
+            )
+            .await;
+        assert_eq!(stale.status, 200);
+        assert_eq!(stale.body, full.body, "another tag gets the whole resource");
+    }
+    // Not for someone who may not read it, and never for a list.
+    let hidden = app
+        .request(
+            Method::GET,
+            &format!("/api/v1/signals/{signal}"),
+            Some(&app.token(&vakdienst("szw"))),
+            None,
+            &[("If-None-Match", "*")],
+        )
+        .await;
+    hidden.assert_problem(404, "not_found");
+    let list = app
+        .request(
+            Method::GET,
+            "/api/v1/signals",
+            Some(&token),
+            None,
+            &[("If-None-Match", "*")],
+        )
+        .await;
+    assert_eq!(list.status, 200);
 }
