@@ -11,7 +11,10 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::IntoParams;
 
+use chrono::{DateTime, NaiveDateTime};
+
 use super::input::QueryParams;
+use crate::db::After;
 use crate::domain::Rejection;
 use crate::error::ApiError;
 
@@ -81,6 +84,31 @@ impl PageRequest {
             .map(|key| String::from_utf8_lossy(key).into_owned())
     }
 
+    /// Where the page starts: by id, or, for lists asked with `updatedAfter`
+    /// (`by_update`), by (updatedAt, id) — see [`list_key`].
+    pub fn after(&self, by_update: bool) -> Result<Option<After>, ApiError> {
+        let Some(key) = self.after.as_deref() else {
+            return Ok(None);
+        };
+        if !by_update {
+            return Ok(Some(After::Id(String::from_utf8_lossy(key).into_owned())));
+        }
+        key.split_first_chunk::<8>()
+            .and_then(|(micros, id)| {
+                let at = DateTime::from_timestamp_micros(i64::from_be_bytes(*micros))?;
+                let id = std::str::from_utf8(id).ok().filter(|id| !id.is_empty())?;
+                Some(After::Updated(at.naive_utc(), id.to_owned()))
+            })
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "cursor",
+                    "invalid_cursor",
+                    "is not a cursor of this list with updatedAfter",
+                )
+            })
+    }
+
     /// The key of a list ordered by a number (eight bytes, big-endian).
     pub fn after_number(&self) -> Result<Option<i64>, ApiError> {
         self.after
@@ -98,6 +126,17 @@ impl PageRequest {
             })
             .transpose()
     }
+}
+
+/// The cursor key of an item of a list ordered by id, or (`by_update`) by (updatedAt, id):
+/// then eight bytes of microseconds since the epoch, big-endian, followed by the id.
+pub fn list_key(by_update: bool, updated_at: &NaiveDateTime, id: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(8 + id.len());
+    if by_update {
+        key.extend_from_slice(&updated_at.and_utc().timestamp_micros().to_be_bytes());
+    }
+    key.extend_from_slice(id.as_bytes());
+    key
 }
 
 /// A cursor is the last key of the previous page in hexadecimal: opaque to clients, and every
@@ -291,6 +330,31 @@ mod tests {
         for foreign in ["", "abc", "zz", "6c6"] {
             assert!(decode_cursor(foreign).is_err(), "{foreign:?}");
         }
+    }
+
+    #[test]
+    fn keys_by_update_round_trip_through_the_cursor() {
+        let at = DateTime::from_timestamp_micros(1_790_000_000_123_456)
+            .map(|at| at.naive_utc())
+            .unwrap_or_default();
+        let key = list_key(true, &at, "0190-abc");
+        let page = PageRequest {
+            limit: 5,
+            after: Some(key),
+        };
+        assert_eq!(
+            page.after(true).ok(),
+            Some(Some(After::Updated(at, "0190-abc".to_owned())))
+        );
+        let short = PageRequest {
+            limit: 5,
+            after: Some(b"abc".to_vec()),
+        };
+        assert!(short.after(true).is_err());
+        assert_eq!(
+            short.after(false).ok(),
+            Some(Some(After::Id("abc".to_owned())))
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod signals;
 
 use std::time::Duration;
 
+use chrono::NaiveDateTime;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
@@ -152,6 +153,16 @@ pub fn version_checked(
         });
     }
     Ok(())
+}
+
+/// The last key of the previous page of a list: where the next page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum After {
+    /// Lists newest first, ordered by id: the last id.
+    Id(String),
+    /// Lists with `updatedAfter`, ordered by (updated_at, id) ascending so that a system
+    /// catching up reads every change once, in the order made: the last pair.
+    Updated(NaiveDateTime, String),
 }
 
 /// Whether the database answers and holds wijkregie's schema (the readiness check).

@@ -212,3 +212,133 @@ async fn a_read_whose_if_none_match_names_the_current_etag_is_304_without_a_body
         .await;
     assert_eq!(list.status, 200);
 }
+
+/// Every page of `path` (which has a query), following `nextCursor`: the ids in order.
+async fn every_page(app: &TestApp, token: &str, path: &str) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut next = path.to_owned();
+    loop {
+        let page = app.get(&next, token).await;
+        assert_eq!(page.status, 200, "{next}: {}", page.text);
+        let ids = page.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["id"].as_str().unwrap().to_owned())
+            .collect();
+        pages.push(ids);
+        match page.body["nextCursor"].as_str() {
+            Some(cursor) => next = format!("{path}&cursor={cursor}"),
+            None => return pages,
+        }
+    }
+}
+
+/// Changes `resource` as the bureau at its current version: `POST` to `resource` + `action`,
+/// or, when `action` is empty, `PATCH` the resource.
+async fn change(app: &TestApp, resource: &str, action: &str, body: Value) {
+    let token = app.token(&pb());
+    let version = app.get(resource, &token).await.header("etag").unwrap();
+    let method = if action.is_empty() {
+        Method::PATCH
+    } else {
+        Method::POST
+    };
+    let path = format!("{resource}{action}");
+    let response = app
+        .request(
+            method,
+            &path,
+            Some(&token),
+            Some(&body),
+            &[("If-Match", &version)],
+        )
+        .await;
+    assert_eq!(response.status, 200, "{path}: {}", response.text);
+}
+
+#[actix_rt::test]
+async fn a_hand_off_of_an_old_signal_shows_up_when_polling_with_updated_after() {
+    let app = spawn_app().await;
+    let token = app.token(&pb());
+    let old = created(&app, "/api/v1/signals", &signal("Oud signaal")).await;
+    let middle = created(&app, "/api/v1/signals", &signal("Tweede signaal")).await;
+    let newest = created(&app, "/api/v1/signals", &signal("Nieuwste signaal")).await;
+    let since = app
+        .get(&format!("/api/v1/signals/{newest}"), &token)
+        .await
+        .body["updatedAt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let poll = format!("/api/v1/signals?updatedAfter={since}&limit=1");
+    assert_eq!(
+        every_page(&app, &token, &poll).await,
+        vec![Vec::<String>::new()]
+    );
+
+    change(
+        &app,
+        &format!("/api/v1/signals/{old}"),
+        "/reassignments",
+        json!({"departmentId": "szw", "reason": "Gaat over armoedebeleid"}),
+    )
+    .await;
+    change(
+        &app,
+        &format!("/api/v1/signals/{middle}"),
+        "/transitions",
+        json!({"to": "acknowledged"}),
+    )
+    .await;
+
+    // Oldest change first, one per page, each once.
+    assert_eq!(
+        every_page(&app, &token, &poll).await,
+        vec![vec![old.clone()], vec![middle.clone()]]
+    );
+    // The department that had it before still reads it, and so sees the hand-off.
+    let ocw = app.token(&vakdienst("ocw"));
+    let seen = every_page(&app, &ocw, &format!("/api/v1/signals?updatedAfter={since}")).await;
+    assert_eq!(seen, vec![vec![old.clone(), middle.clone()]]);
+    // Without updatedAfter, newest first as always.
+    let all = every_page(&app, &token, "/api/v1/signals?limit=2").await;
+    assert_eq!(all, vec![vec![newest, middle], vec![old]]);
+    // A cursor of the other order is refused.
+    let foreign = app.get(&format!("{poll}&cursor=6c61616b"), &token).await;
+    foreign.assert_problem(400, "invalid_input");
+}
+
+#[actix_rt::test]
+async fn a_changed_old_project_shows_up_when_polling_with_updated_after() {
+    let app = spawn_app().await;
+    let token = app.token(&pb());
+    let old = created(&app, "/api/v1/projects", &project()).await;
+    let newest = created(&app, "/api/v1/projects", &project()).await;
+    let since = app
+        .get(&format!("/api/v1/projects/{newest}"), &token)
+        .await
+        .body["updatedAt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    change(
+        &app,
+        &format!("/api/v1/projects/{old}"),
+        "",
+        json!({"summary": "Aangepast"}),
+    )
+    .await;
+    change(
+        &app,
+        &format!("/api/v1/projects/{newest}"),
+        "",
+        json!({"summary": "Ook aangepast"}),
+    )
+    .await;
+    let poll = format!("/api/v1/projects?updatedAfter={since}&limit=1");
+    assert_eq!(
+        every_page(&app, &token, &poll).await,
+        vec![vec![old], vec![newest]]
+    );
+}
