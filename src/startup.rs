@@ -16,6 +16,7 @@ use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::api::http;
+use crate::api::idempotency::{IdempotencyHours, idempotency};
 use crate::api::input::BodyLimit;
 use crate::api::projects::ProjectResponseDays;
 use crate::auth::TokenVerifier;
@@ -67,6 +68,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     let body_limit = BodyLimit(settings.body_limit);
     let origins = settings.cors_origins.clone();
     let response_days = ProjectResponseDays(settings.project_response_days);
+    let idempotency_hours = IdempotencyHours(settings.idempotency_hours);
 
     let server = HttpServer::new(move || {
         App::new()
@@ -74,6 +76,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .app_data(verifier.clone())
             .app_data(body_limit)
             .app_data(response_days)
+            .app_data(idempotency_hours)
             .wrap(ErrorHandlers::new().default_handler(problem_backstop))
             .wrap(DefaultHeaders::new().add(("API-Version", API_VERSION)))
             .wrap(Logger::default())
@@ -94,6 +97,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             )
             .service(
                 web::scope(BASE_PATH)
+                    .wrap(from_fn(idempotency))
                     .wrap(from_fn(http::not_modified))
                     .wrap(Condition::new(
                         !origins.is_empty(),
@@ -115,11 +119,21 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     .run();
 
     if settings.overdue_sweep_seconds > 0 {
-        spawn_overdue_sweep(
+        spawn_job(
             db.clone(),
             Duration::from_secs(settings.overdue_sweep_seconds),
+            "overdue sweep",
+            "signal(s) passed their due date",
+            crate::jobs::overdue::sweep_overdue,
         );
     }
+    spawn_job(
+        db.clone(),
+        IDEMPOTENCY_CLEANUP_INTERVAL,
+        "idempotency cleanup",
+        "expired idempotency key(s) removed",
+        crate::jobs::idempotency::remove_expired_keys,
+    );
     Ok(Application {
         server,
         address,
@@ -127,20 +141,29 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     })
 }
 
-/// Every `interval`, writes the `signal.overdue` events that are due. Runs on every instance;
-/// the sweep itself makes sure each signal gets exactly one.
-fn spawn_overdue_sweep(db: Db, interval: Duration) {
+/// How often expired idempotency keys are removed.
+const IDEMPOTENCY_CLEANUP_INTERVAL: Duration = Duration::from_secs(600);
+
+/// Every `interval`, runs `job` at the current time: the overdue sweep (one `signal.overdue`
+/// event per signal, however many instances sweep) and the idempotency cleanup.
+fn spawn_job(
+    db: Db,
+    interval: Duration,
+    name: &'static str,
+    done: &'static str,
+    job: fn(&mut db::DbConnection, chrono::NaiveDateTime) -> Result<usize, ApiError>,
+) {
     actix_web::rt::spawn(async move {
         let mut ticker = actix_web::rt::time::interval(interval);
         loop {
             ticker.tick().await;
             match db
-                .read(|conn| crate::jobs::overdue::sweep_overdue(conn, crate::domain::time::now()))
+                .read(move |conn| job(conn, crate::domain::time::now()))
                 .await
             {
                 Ok(0) => {}
-                Ok(n) => log::info!("overdue sweep: {n} signal(s) passed their due date"),
-                Err(e) => log::warn!("overdue sweep failed: {e}"),
+                Ok(n) => log::info!("{name}: {n} {done}"),
+                Err(e) => log::warn!("{name} failed: {e}"),
             }
         }
     });

@@ -8,6 +8,7 @@ pub mod districts;
 pub mod events;
 pub mod health;
 pub mod http;
+pub mod idempotency;
 pub mod input;
 pub mod neighbourhoods;
 pub mod partners;

@@ -6,6 +6,7 @@
 
 pub mod assessments;
 pub mod events;
+pub mod idempotency;
 pub mod partners;
 pub mod projects;
 pub mod reference;
@@ -237,11 +238,27 @@ impl Db {
     }
 
     /// Runs blocking work in one write transaction: the change and its events commit together.
+    /// A request holding an `Idempotency-Key` reservation marks it committed in the same
+    /// transaction (see [`idempotency`] for why).
     pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.read(move |conn| write_transaction(conn, work)).await
+        let Some(reservation) = idempotency::current() else {
+            return self.read(move |conn| write_transaction(conn, work)).await;
+        };
+        let held = reservation.clone();
+        let value = self
+            .read(move |conn| {
+                write_transaction(conn, |conn| {
+                    let value = work(conn)?;
+                    idempotency::mark_committed(conn, &held)?;
+                    Ok(value)
+                })
+            })
+            .await?;
+        reservation.set_committed();
+        Ok(value)
     }
 }

@@ -19,6 +19,7 @@ mod demo;
 mod events;
 mod generate;
 mod helpers;
+mod idempotency;
 mod integration;
 mod openapi;
 mod operations;
