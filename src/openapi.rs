@@ -142,25 +142,17 @@ impl Modify for Conventions {
 /// DESIGN §11 on every `POST`: the optional `Idempotency-Key`, the replay header and the two
 /// answers a reused key can get (`api::idempotency`).
 fn idempotent_post(operation: &mut Operation) {
-    operation.parameters.get_or_insert_with(Vec::new).push(
-        ParameterBuilder::new()
-            .name("Idempotency-Key")
-            .parameter_in(ParameterIn::Header)
-            .required(Required::False)
-            .description(Some(
-                "Makes a retry safe: a repeat with the same key and body returns the first \
-                 answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, \
-                 method and path; kept 24 hours by default.",
-            ))
-            .schema(Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .min_length(Some(1))
-                    .max_length(Some(255))
-                    .pattern(Some("^[\\x21-\\x7E]+$")),
-            ))
-            .build()
-            .into(),
+    optional_header(
+        operation,
+        "Idempotency-Key",
+        "Makes a retry safe: a repeat with the same key and body returns the first answer (with \
+         `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 \
+         hours by default.",
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(255))
+            .pattern(Some("^[\\x21-\\x7E]+$")),
     );
     for (status, response) in operation.responses.responses.iter_mut() {
         if let (true, RefOr::T(response)) = (status.starts_with('2'), response) {
@@ -202,17 +194,11 @@ fn conditional_read(operation: &mut Operation) {
     let Some(etag) = etag else {
         return;
     };
-    operation.parameters.get_or_insert_with(Vec::new).push(
-        ParameterBuilder::new()
-            .name("If-None-Match")
-            .parameter_in(ParameterIn::Header)
-            .required(Required::False)
-            .description(Some(
-                "An ETag you hold (or `*`): 304 without a body when it is current",
-            ))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-            .build()
-            .into(),
+    optional_header(
+        operation,
+        "If-None-Match",
+        "An ETag you hold (or `*`): 304 without a body when it is current",
+        ObjectBuilder::new().schema_type(Type::String),
     );
     let mut not_modified = ResponseBuilder::new()
         .description("Not modified: If-None-Match names the current version")
@@ -222,6 +208,24 @@ fn conditional_read(operation: &mut Operation) {
         .responses
         .responses
         .insert("304".to_owned(), RefOr::T(not_modified));
+}
+
+fn optional_header(
+    operation: &mut Operation,
+    name: &str,
+    description: &str,
+    schema: ObjectBuilder,
+) {
+    operation.parameters.get_or_insert_with(Vec::new).push(
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(description))
+            .schema(Some(schema))
+            .build()
+            .into(),
+    );
 }
 
 fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {

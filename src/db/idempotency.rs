@@ -121,18 +121,21 @@ impl Existing {
     }
 }
 
-type ExistingRow = (
-    String,
-    String,
-    String,
-    Option<i32>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    NaiveDateTime,
-    NaiveDateTime,
-);
+/// The columns of a key that [`find`] reads.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = keys)]
+struct KeyRow {
+    request_hash: String,
+    attempt: String,
+    state: String,
+    response_status: Option<i32>,
+    response_location: Option<String>,
+    response_etag: Option<String>,
+    response_content_type: Option<String>,
+    response_body: Option<String>,
+    created_at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+}
 
 macro_rules! this_key {
     ($reservation:expr) => {
@@ -180,50 +183,27 @@ pub fn reserve(
 }
 
 fn find(conn: &mut DbConnection, reservation: &Reservation) -> Result<Option<Existing>, ApiError> {
-    let row: Option<ExistingRow> = this_key!(reservation)
-        .select((
-            keys::request_hash,
-            keys::attempt,
-            keys::state,
-            keys::response_status,
-            keys::response_location,
-            keys::response_etag,
-            keys::response_content_type,
-            keys::response_body,
-            keys::created_at,
-            keys::expires_at,
-        ))
+    let row = this_key!(reservation)
+        .select(KeyRow::as_select())
         .first(conn)
         .optional()?;
-    Ok(row.map(
-        |(
-            request_hash,
-            attempt,
-            state,
-            status,
-            location,
-            etag,
-            content_type,
-            body,
-            created_at,
-            expires_at,
-        )| {
-            Existing {
-                request_hash,
-                attempt,
-                state,
-                response: status.zip(body).map(|(status, body)| StoredResponse {
-                    status,
-                    location,
-                    etag,
-                    content_type,
-                    body,
-                }),
-                created_at,
-                expires_at,
-            }
-        },
-    ))
+    Ok(row.map(|row| Existing {
+        response: row
+            .response_status
+            .zip(row.response_body)
+            .map(|(status, body)| StoredResponse {
+                status,
+                location: row.response_location,
+                etag: row.response_etag,
+                content_type: row.response_content_type,
+                body,
+            }),
+        request_hash: row.request_hash,
+        attempt: row.attempt,
+        state: row.state,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+    }))
 }
 
 /// Takes over an abandoned key (see [`Existing::expired`], [`Existing::stale`]) held by `stale_attempt`; false

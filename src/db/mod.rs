@@ -166,6 +166,34 @@ pub enum After {
     Updated(NaiveDateTime, String),
 }
 
+/// Orders the boxed list query `$query` of `$table` (which has `id` and `updated_at`) and
+/// starts it after the cursor: newest first by id, or, with `$since` (`updatedAfter`), only
+/// rows changed after it, by (updated_at, id) ascending with a keyset over both.
+macro_rules! list_order {
+    ($query:ident, $table:ident, $since:expr, $after:expr) => {
+        match ($since, $after) {
+            (Some(since), after) => {
+                let $query = $query
+                    .filter($table::updated_at.gt(since))
+                    .order(($table::updated_at.asc(), $table::id.asc()));
+                match after {
+                    Some($crate::db::After::Updated(at, id)) => $query.filter(
+                        $table::updated_at
+                            .gt(*at)
+                            .or($table::updated_at.eq(*at).and($table::id.gt(id.clone()))),
+                    ),
+                    _ => $query,
+                }
+            }
+            (None, Some($crate::db::After::Id(id))) => $query
+                .filter($table::id.lt(id.clone()))
+                .order($table::id.desc()),
+            (None, _) => $query.order($table::id.desc()),
+        }
+    };
+}
+pub(crate) use list_order;
+
 /// Whether the database answers and holds wijkregie's schema (the readiness check).
 pub fn ping(conn: &mut DbConnection) -> Result<(), ApiError> {
     conn.batch_execute("SELECT last_id FROM event_counter WHERE id = 1")

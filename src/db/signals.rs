@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use super::schema::{signal_departments, signal_projects, signals};
-use super::{After, DbConnection, version_checked};
+use super::{After, DbConnection, list_order, version_checked};
 use crate::domain::access::{SignalFacts, SignalScope};
 use crate::error::ApiError;
 
@@ -342,25 +342,7 @@ pub fn list(
         );
         query = query.filter(signals::title_search.like(pattern).escape('\\'));
     }
-    query = match (filter.updated_after, after) {
-        (Some(since), after) => {
-            query = query
-                .filter(signals::updated_at.gt(since))
-                .order((signals::updated_at.asc(), signals::id.asc()));
-            match after {
-                Some(After::Updated(at, id)) => query.filter(
-                    signals::updated_at
-                        .gt(*at)
-                        .or(signals::updated_at.eq(*at).and(signals::id.gt(id.clone()))),
-                ),
-                _ => query,
-            }
-        }
-        (None, Some(After::Id(id))) => query
-            .filter(signals::id.lt(id.clone()))
-            .order(signals::id.desc()),
-        (None, _) => query.order(signals::id.desc()),
-    };
+    query = list_order!(query, signals, filter.updated_after, after);
     let rows = query.limit(limit + 1).load(conn)?;
     complete(conn, rows)
 }

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{After, DbConnection, version_checked};
+use super::{After, DbConnection, list_order, version_checked};
 // `funding_lines` is also the name of the sub-module, so the table is named through `schema`.
 use super::schema::{
     self, project_effects, project_links, project_neighbourhoods, project_partners, projects,
@@ -509,25 +509,7 @@ pub fn list(
                 .filter(projects::initiator_partner_id.eq(partner_id.clone())),
         };
     }
-    query = match (filter.updated_after, after) {
-        (Some(since), after) => {
-            query = query
-                .filter(projects::updated_at.gt(since))
-                .order((projects::updated_at.asc(), projects::id.asc()));
-            match after {
-                Some(After::Updated(at, id)) => query.filter(
-                    projects::updated_at.gt(*at).or(projects::updated_at
-                        .eq(*at)
-                        .and(projects::id.gt(id.clone()))),
-                ),
-                _ => query,
-            }
-        }
-        (None, Some(After::Id(id))) => query
-            .filter(projects::id.lt(id.clone()))
-            .order(projects::id.desc()),
-        (None, _) => query.order(projects::id.desc()),
-    };
+    query = list_order!(query, projects, filter.updated_after, after);
     let rows = query.limit(limit + 1).load(conn)?;
     complete(conn, rows)
 }
