@@ -59,6 +59,8 @@ pub struct Settings {
     pub project_response_days: i64,
     /// Seconds between overdue sweeps (`WIJKREGIE_OVERDUE_SWEEP_SECONDS`, 0: no sweep).
     pub overdue_sweep_seconds: u64,
+    /// Hours an `Idempotency-Key` and its response are kept (`WIJKREGIE_IDEMPOTENCY_HOURS`).
+    pub idempotency_hours: i64,
 }
 
 impl Settings {
@@ -168,6 +170,15 @@ impl Settings {
             &mut problems,
         );
 
+        let idempotency_hours = number(
+            &var,
+            "WIJKREGIE_IDEMPOTENCY_HOURS",
+            24,
+            1,
+            24 * 30,
+            &mut problems,
+        );
+
         let cors_origins: Vec<String> = var("WIJKREGIE_CORS_ORIGINS")
             .map(|list| {
                 list.split(',')
@@ -196,6 +207,7 @@ impl Settings {
                 workers,
                 project_response_days,
                 overdue_sweep_seconds,
+                idempotency_hours,
             }),
             _ => Err(problems),
         }

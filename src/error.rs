@@ -93,6 +93,10 @@ pub enum ApiError {
         detail: String,
         details: Option<serde_json::Value>,
     },
+    #[error("Idempotency-Key in use by a request still running")]
+    IdempotencyKeyInUse,
+    #[error("Idempotency-Key reused with another request body")]
+    IdempotencyKeyReused,
     #[error("If-Match required")]
     PreconditionRequired,
     #[error("stale If-Match (current version {current:?})")]
@@ -135,6 +139,8 @@ impl ApiError {
             Self::NotAcceptable(_) => "not_acceptable",
             Self::InvalidInput(_) => "invalid_input",
             Self::Conflict { code, .. } => code,
+            Self::IdempotencyKeyInUse => "idempotency_key_in_use",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::PreconditionRequired => "if_match_required",
             Self::PreconditionFailed { .. } => "version_mismatch",
             Self::PayloadTooLarge { .. } => "payload_too_large",
@@ -182,7 +188,8 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::InvalidInput(_) => StatusCode::BAD_REQUEST,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::IdempotencyKeyInUse => StatusCode::CONFLICT,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -209,6 +216,12 @@ impl ApiError {
                 n => format!("The request has {n} invalid inputs; see invalidParams."),
             },
             Self::Conflict { detail, .. } => detail.clone(),
+            Self::IdempotencyKeyInUse => "A request with this Idempotency-Key is still being \
+                handled (or its change was made and its answer is on its way); retry shortly."
+                .to_owned(),
+            Self::IdempotencyKeyReused => "This Idempotency-Key was used for a request with \
+                another body; use a new key for a new request."
+                .to_owned(),
             Self::PreconditionRequired => {
                 "Send If-Match with the ETag you last read, so that no update is lost.".to_owned()
             }

@@ -3,11 +3,11 @@
 //! bodies on every error, and the errors every operation can give.
 
 use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Server};
+use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Required, Server};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
@@ -126,11 +126,106 @@ impl Modify for Conventions {
                 // Health checks live at the root, outside the versioned base path.
                 item.servers = Some(vec![Server::new("/")]);
             }
+            if let Some(post) = item.post.as_mut() {
+                idempotent_post(post);
+            }
+            if let Some(get) = item.get.as_mut() {
+                conditional_read(get);
+            }
             for operation in operations(item) {
                 apply_conventions(operation);
             }
         }
     }
+}
+
+/// DESIGN §11 on every `POST`: the optional `Idempotency-Key`, the replay header and the two
+/// answers a reused key can get (`api::idempotency`).
+fn idempotent_post(operation: &mut Operation) {
+    optional_header(
+        operation,
+        "Idempotency-Key",
+        "Makes a retry safe: a repeat with the same key and body returns the first answer (with \
+         `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 \
+         hours by default.",
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(255))
+            .pattern(Some("^[\\x21-\\x7E]+$")),
+    );
+    for (status, response) in operation.responses.responses.iter_mut() {
+        if let (true, RefOr::T(response)) = (status.starts_with('2'), response) {
+            response.headers.insert(
+                "Idempotent-Replayed".to_owned(),
+                RefOr::T(
+                    HeaderBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String).examples(["true"])))
+                        .description(Some("`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))
+                        .build(),
+                ),
+            );
+        }
+    }
+    for (status, description) in [
+        (
+            "409",
+            "Conflict; also idempotency_key_in_use while a request with the same key runs",
+        ),
+        (
+            "422",
+            "idempotency_key_reused: the key was used with another body",
+        ),
+    ] {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::T(ResponseBuilder::new().description(description).build()));
+    }
+}
+
+/// DESIGN §11 on every read that gives an `ETag`: `If-None-Match` and its 304 (`api::http`).
+fn conditional_read(operation: &mut Operation) {
+    let etag = match operation.responses.responses.get("200") {
+        Some(RefOr::T(ok)) => ok.headers.get("ETag").cloned(),
+        _ => None,
+    };
+    let Some(etag) = etag else {
+        return;
+    };
+    optional_header(
+        operation,
+        "If-None-Match",
+        "An ETag you hold (or `*`): 304 without a body when it is current",
+        ObjectBuilder::new().schema_type(Type::String),
+    );
+    let mut not_modified = ResponseBuilder::new()
+        .description("Not modified: If-None-Match names the current version")
+        .build();
+    not_modified.headers.insert("ETag".to_owned(), etag);
+    operation
+        .responses
+        .responses
+        .insert("304".to_owned(), RefOr::T(not_modified));
+}
+
+fn optional_header(
+    operation: &mut Operation,
+    name: &str,
+    description: &str,
+    schema: ObjectBuilder,
+) {
+    operation.parameters.get_or_insert_with(Vec::new).push(
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(description))
+            .schema(Some(schema))
+            .build()
+            .into(),
+    );
 }
 
 fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {

@@ -16,6 +16,8 @@ use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::api::hostile_input;
+use crate::api::http;
+use crate::api::idempotency::{IdempotencyHours, idempotency};
 use crate::api::input::BodyLimit;
 use crate::api::projects::ProjectResponseDays;
 use crate::auth::TokenVerifier;
@@ -67,6 +69,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     let body_limit = BodyLimit(settings.body_limit);
     let origins = settings.cors_origins.clone();
     let response_days = ProjectResponseDays(settings.project_response_days);
+    let idempotency_hours = IdempotencyHours(settings.idempotency_hours);
 
     let server = HttpServer::new(move || {
         App::new()
@@ -75,6 +78,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .app_data(body_limit)
             .app_data(response_days)
             .wrap(from_fn(hostile_input::refuse_control_characters_in_paths))
+            .app_data(idempotency_hours)
             .wrap(ErrorHandlers::new().default_handler(problem_backstop))
             .wrap(DefaultHeaders::new().add(("API-Version", API_VERSION)))
             .wrap(Logger::default())
@@ -95,6 +99,8 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             )
             .service(
                 web::scope(BASE_PATH)
+                    .wrap(from_fn(idempotency))
+                    .wrap(from_fn(http::not_modified))
                     .wrap(Condition::new(
                         !origins.is_empty(),
                         api_cors(origins.clone()),
@@ -115,11 +121,21 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     .run();
 
     if settings.overdue_sweep_seconds > 0 {
-        spawn_overdue_sweep(
+        spawn_job(
             db.clone(),
             Duration::from_secs(settings.overdue_sweep_seconds),
+            "overdue sweep",
+            "signal(s) passed their due date",
+            crate::jobs::overdue::sweep_overdue,
         );
     }
+    spawn_job(
+        db.clone(),
+        IDEMPOTENCY_CLEANUP_INTERVAL,
+        "idempotency cleanup",
+        "expired idempotency key(s) removed",
+        crate::jobs::idempotency::remove_expired_keys,
+    );
     Ok(Application {
         server,
         address,
@@ -127,20 +143,29 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     })
 }
 
-/// Every `interval`, writes the `signal.overdue` events that are due. Runs on every instance;
-/// the sweep itself makes sure each signal gets exactly one.
-fn spawn_overdue_sweep(db: Db, interval: Duration) {
+/// How often expired idempotency keys are removed.
+const IDEMPOTENCY_CLEANUP_INTERVAL: Duration = Duration::from_secs(600);
+
+/// Every `interval`, runs `job` at the current time: the overdue sweep (one `signal.overdue`
+/// event per signal, however many instances sweep) and the idempotency cleanup.
+fn spawn_job(
+    db: Db,
+    interval: Duration,
+    name: &'static str,
+    done: &'static str,
+    job: fn(&mut db::DbConnection, chrono::NaiveDateTime) -> Result<usize, ApiError>,
+) {
     actix_web::rt::spawn(async move {
         let mut ticker = actix_web::rt::time::interval(interval);
         loop {
             ticker.tick().await;
             match db
-                .read(|conn| crate::jobs::overdue::sweep_overdue(conn, crate::domain::time::now()))
+                .read(move |conn| job(conn, crate::domain::time::now()))
                 .await
             {
                 Ok(0) => {}
-                Ok(n) => log::info!("overdue sweep: {n} signal(s) passed their due date"),
-                Err(e) => log::warn!("overdue sweep failed: {e}"),
+                Ok(n) => log::info!("{name}: {n} {done}"),
+                Err(e) => log::warn!("{name} failed: {e}"),
             }
         }
     });
@@ -170,20 +195,25 @@ fn api_cors(origins: Vec<String>) -> Cors {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
+            header::IF_NONE_MATCH,
             header::ACCEPT,
+            header::HeaderName::from_static("idempotency-key"),
         ])
         .expose_headers([
             header::ETAG,
             header::LINK,
             header::LOCATION,
+            header::RETRY_AFTER,
             header::HeaderName::from_static("api-version"),
+            header::HeaderName::from_static("idempotent-replayed"),
         ])
         .max_age(3600)
 }
 
 /// Makes every error a problem document: an [`ApiError`] is rendered again with the request
 /// path as `instance` (and logged once); any other error response (from actix itself or a
-/// library) is replaced by a problem with the same status.
+/// library) is replaced by a problem with the same status. A rebuilt response keeps the headers
+/// the layers inside added (CORS grants, `Vary`, `ETag`), so errors reach browsers too.
 fn problem_backstop<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -206,8 +236,19 @@ fn problem_backstop<B: MessageBody + 'static>(
         }
     };
     Ok(ErrorHandlerResponse::Response(match rebuilt {
-        Some(new_response) => {
-            let (request, _) = response.into_parts();
+        Some(mut new_response) => {
+            let (request, old) = response.into_parts();
+            let kept: Vec<_> = old
+                .headers()
+                .iter()
+                .filter(|(name, _)| {
+                    !new_response.headers().contains_key(*name) && *name != header::CONTENT_LENGTH
+                })
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect();
+            for (name, value) in kept {
+                new_response.headers_mut().append(name, value);
+            }
             ServiceResponse::new(request, new_response).map_into_right_body()
         }
         None => response.map_into_left_body(),

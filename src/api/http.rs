@@ -1,12 +1,20 @@
 //! HTTP conventions shared by every resource: keyset pages with `nextCursor` and a `Link`
-//! header, `ETag` / `If-Match` on versioned resources, and `201 Created` with `Location`.
+//! header, `ETag` / `If-Match` on versioned resources, `If-None-Match` on reads (304), and
+//! `201 Created` with `Location`.
 
-use actix_web::http::header;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::IntoParams;
 
+use chrono::{DateTime, NaiveDateTime};
+
 use super::input::QueryParams;
+use crate::db::After;
 use crate::domain::Rejection;
 use crate::error::ApiError;
 
@@ -76,6 +84,31 @@ impl PageRequest {
             .map(|key| String::from_utf8_lossy(key).into_owned())
     }
 
+    /// Where the page starts: by id, or, for lists asked with `updatedAfter`
+    /// (`by_update`), by (updatedAt, id) — see [`list_key`].
+    pub fn after(&self, by_update: bool) -> Result<Option<After>, ApiError> {
+        let Some(key) = self.after.as_deref() else {
+            return Ok(None);
+        };
+        if !by_update {
+            return Ok(Some(After::Id(String::from_utf8_lossy(key).into_owned())));
+        }
+        key.split_first_chunk::<8>()
+            .and_then(|(micros, id)| {
+                let at = DateTime::from_timestamp_micros(i64::from_be_bytes(*micros))?;
+                let id = std::str::from_utf8(id).ok().filter(|id| !id.is_empty())?;
+                Some(After::Updated(at.naive_utc(), id.to_owned()))
+            })
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "cursor",
+                    "invalid_cursor",
+                    "is not a cursor of this list with updatedAfter",
+                )
+            })
+    }
+
     /// The key of a list ordered by a number (eight bytes, big-endian).
     pub fn after_number(&self) -> Result<Option<i64>, ApiError> {
         self.after
@@ -93,6 +126,17 @@ impl PageRequest {
             })
             .transpose()
     }
+}
+
+/// The cursor key of an item of a list ordered by id, or (`by_update`) by (updatedAt, id):
+/// then eight bytes of microseconds since the epoch, big-endian, followed by the id.
+pub fn list_key(by_update: bool, updated_at: &NaiveDateTime, id: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(8 + id.len());
+    if by_update {
+        key.extend_from_slice(&updated_at.and_utc().timestamp_micros().to_be_bytes());
+    }
+    key.extend_from_slice(id.as_bytes());
+    key
 }
 
 /// A cursor is the last key of the previous page in hexadecimal: opaque to clients, and every
@@ -221,6 +265,52 @@ pub fn ok_with_etag<T: Serialize>(version: i64, body: &T) -> HttpResponse {
         .json(body)
 }
 
+/// Conditional reads for every resource at once (a middleware on the API scope): a `GET` or
+/// `HEAD` whose `If-None-Match` matches the `ETag` of the `200` the handler gave is answered
+/// `304 Not Modified` with the same headers (`ETag` among them) and no body (RFC 9110 §13.1.2).
+/// Lists carry no `ETag`, so they are never 304.
+pub async fn not_modified(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let condition = matches!(*req.method(), Method::GET | Method::HEAD)
+        .then(|| req.headers().get(header::IF_NONE_MATCH).cloned())
+        .flatten();
+    let response = next.call(req).await?;
+    let hit = condition.is_some_and(|condition| {
+        response.status() == StatusCode::OK
+            && response
+                .headers()
+                .get(header::ETAG)
+                .is_some_and(|etag| none_match_hits(&condition, etag))
+    });
+    if !hit {
+        return Ok(response.map_into_left_body());
+    }
+    let (request, full) = response.into_parts();
+    let mut answer = HttpResponse::NotModified().finish();
+    for (name, value) in full.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    Ok(ServiceResponse::new(request, answer).map_into_right_body())
+}
+
+/// Whether `If-None-Match` names the current `etag`: `*`, or any tag of the list by the weak
+/// comparison (`W/"3"` matches `"3"`). A malformed header matches nothing, so the read is whole.
+fn none_match_hits(condition: &HeaderValue, etag: &HeaderValue) -> bool {
+    let (Ok(condition), Ok(etag)) = (condition.to_str(), etag.to_str()) else {
+        return false;
+    };
+    let opaque = |tag: &str| {
+        let tag = tag.trim();
+        tag.strip_prefix("W/").unwrap_or(tag).to_owned()
+    };
+    let current = opaque(etag);
+    condition.trim() == "*" || condition.split(',').any(|tag| opaque(tag) == current)
+}
+
 /// `201 Created` with `Location` and `ETag`.
 pub fn created<T: Serialize>(location: String, version: i64, body: &T) -> HttpResponse {
     HttpResponse::Created()
@@ -239,6 +329,48 @@ mod tests {
         assert_eq!(encode_cursor(&42i64.to_be_bytes()), "000000000000002a");
         for foreign in ["", "abc", "zz", "6c6"] {
             assert!(decode_cursor(foreign).is_err(), "{foreign:?}");
+        }
+    }
+
+    #[test]
+    fn keys_by_update_round_trip_through_the_cursor() {
+        let at = DateTime::from_timestamp_micros(1_790_000_000_123_456)
+            .map(|at| at.naive_utc())
+            .unwrap_or_default();
+        let key = list_key(true, &at, "0190-abc");
+        let page = PageRequest {
+            limit: 5,
+            after: Some(key),
+        };
+        assert_eq!(
+            page.after(true).ok(),
+            Some(Some(After::Updated(at, "0190-abc".to_owned())))
+        );
+        let short = PageRequest {
+            limit: 5,
+            after: Some(b"abc".to_vec()),
+        };
+        assert!(short.after(true).is_err());
+        assert_eq!(
+            short.after(false).ok(),
+            Some(Some(After::Id("abc".to_owned())))
+        );
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly_and_star_matches_any_tag() {
+        let etag = HeaderValue::from_static("\"3\"");
+        for hit in ["\"3\"", "*", "W/\"3\"", "\"1\", \"3\"", " \"2\" ,W/\"3\" "] {
+            assert!(
+                none_match_hits(&HeaderValue::from_static(hit), &etag),
+                "{hit}"
+            );
+        }
+        for miss in ["\"4\"", "3", "\"33\"", "", "\"1\", \"2\""] {
+            assert!(
+                !none_match_hits(&HeaderValue::from_static(miss), &etag),
+                "{miss}"
+            );
         }
     }
 

@@ -9,6 +9,7 @@ pub mod events;
 pub mod health;
 pub mod hostile_input;
 pub mod http;
+pub mod idempotency;
 pub mod input;
 pub mod neighbourhoods;
 pub mod partners;

@@ -255,6 +255,11 @@ pub struct SignalListParams {
     /// Case-insensitive search in the title (accents ignored).
     #[param(max_length = 100)]
     q: Option<String>,
+    /// Only signals changed after this moment (a hand-off, a transition, a new link), oldest
+    /// change first: the list is then ordered by (`updatedAt`, `id`), and its cursor continues
+    /// from the last change read, so a system can catch up after downtime.
+    #[param(value_type = Option<String>, format = DateTime)]
+    updated_after: Option<String>,
 }
 
 fn short(value: &str) -> Result<String, Rejection> {
@@ -298,6 +303,9 @@ fn readable(
 
 /// List signals, newest first: only those the caller may read.
 ///
+/// With `updatedAfter`, only those changed after that moment, oldest change first
+/// (ordered by `updatedAt`, then `id`).
+///
 /// The reporter is shown only to the programme bureau and the department assigned now.
 #[utoipa::path(
     get, path = "/signals", tag = "Signals", operation_id = "list_signals",
@@ -335,17 +343,19 @@ pub async fn list_signals(
                 Ok(search_form(v))
             }
         }),
+        updated_after: query.single("updatedAfter", moment),
     };
     let page = PageRequest::read(&mut query);
     query.finish()?;
     let principal = caller.principal;
-    let (limit, after) = (page.limit, page.after_text());
+    let by_update = filter.updated_after.is_some();
+    let (limit, after) = (page.limit, page.after(by_update)?);
     let rows = db
         .read({
             let scope = authz::signal_scope(&principal);
             let principal = principal.clone();
             move |conn| {
-                let mut signals = repo::list(conn, &scope, &filter, after.as_deref(), limit)?;
+                let mut signals = repo::list(conn, &scope, &filter, after.as_ref(), limit)?;
                 signals_as_seen_by(conn, &principal, &mut signals)?;
                 Ok(signals)
             }
@@ -355,7 +365,8 @@ pub async fn list_signals(
         .into_iter()
         .map(|s| Signal::for_principal(s, &principal, now))
         .collect();
-    let page = Page::from_rows(signals, limit, |s| s.id.as_bytes().to_vec(), |s| s);
+    let key = |s: &Signal| http::list_key(by_update, &s.updated_at, &s.id);
+    let page = Page::from_rows(signals, limit, key, |s| s);
     Ok(http::page_response(&req, page))
 }
 

@@ -6,6 +6,7 @@
 
 pub mod assessments;
 pub mod events;
+pub mod idempotency;
 pub mod partners;
 pub mod projects;
 pub mod reference;
@@ -15,6 +16,7 @@ pub mod signals;
 
 use std::time::Duration;
 
+use chrono::NaiveDateTime;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
@@ -159,6 +161,44 @@ pub fn version_checked(
     Ok(())
 }
 
+/// The last key of the previous page of a list: where the next page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum After {
+    /// Lists newest first, ordered by id: the last id.
+    Id(String),
+    /// Lists with `updatedAfter`, ordered by (updated_at, id) ascending so that a system
+    /// catching up reads every change once, in the order made: the last pair.
+    Updated(NaiveDateTime, String),
+}
+
+/// Orders the boxed list query `$query` of `$table` (which has `id` and `updated_at`) and
+/// starts it after the cursor: newest first by id, or, with `$since` (`updatedAfter`), only
+/// rows changed after it, by (updated_at, id) ascending with a keyset over both.
+macro_rules! list_order {
+    ($query:ident, $table:ident, $since:expr, $after:expr) => {
+        match ($since, $after) {
+            (Some(since), after) => {
+                let $query = $query
+                    .filter($table::updated_at.gt(since))
+                    .order(($table::updated_at.asc(), $table::id.asc()));
+                match after {
+                    Some($crate::db::After::Updated(at, id)) => $query.filter(
+                        $table::updated_at
+                            .gt(*at)
+                            .or($table::updated_at.eq(*at).and($table::id.gt(id.clone()))),
+                    ),
+                    _ => $query,
+                }
+            }
+            (None, Some($crate::db::After::Id(id))) => $query
+                .filter($table::id.lt(id.clone()))
+                .order($table::id.desc()),
+            (None, _) => $query.order($table::id.desc()),
+        }
+    };
+}
+pub(crate) use list_order;
+
 /// Whether the database answers and holds wijkregie's schema (the readiness check).
 pub fn ping(conn: &mut DbConnection) -> Result<(), ApiError> {
     conn.batch_execute("SELECT last_id FROM event_counter WHERE id = 1")
@@ -231,11 +271,27 @@ impl Db {
     }
 
     /// Runs blocking work in one write transaction: the change and its events commit together.
+    /// A request holding an `Idempotency-Key` reservation marks it committed in the same
+    /// transaction (see [`idempotency`] for why).
     pub async fn write<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.read(move |conn| write_transaction(conn, work)).await
+        let Some(reservation) = idempotency::current() else {
+            return self.read(move |conn| write_transaction(conn, work)).await;
+        };
+        let held = reservation.clone();
+        let value = self
+            .read(move |conn| {
+                write_transaction(conn, |conn| {
+                    let value = work(conn)?;
+                    idempotency::mark_committed(conn, &held)?;
+                    Ok(value)
+                })
+            })
+            .await?;
+        reservation.set_committed();
+        Ok(value)
     }
 }

@@ -299,3 +299,22 @@ diesel::table! {
         score -> Integer,
     }
 }
+
+diesel::table! {
+    idempotency_keys (subject, method, path, idempotency_key) {
+        subject -> Text,
+        method -> Text,
+        path -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        attempt -> Text,
+        state -> Text,
+        response_status -> Nullable<Integer>,
+        response_location -> Nullable<Text>,
+        response_etag -> Nullable<Text>,
+        response_content_type -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}

@@ -10,7 +10,7 @@ use diesel::sql_types::Bool;
 
 use super::reference::ThemeRow;
 use super::schema::{signal_departments, signal_projects, signals};
-use super::{DbConnection, new_id, version_checked};
+use super::{After, DbConnection, list_order, new_id, version_checked};
 use crate::domain::access::{SignalFacts, SignalScope};
 use crate::domain::partners::search_form;
 use crate::error::ApiError;
@@ -298,6 +298,8 @@ pub struct SignalFilter {
     pub received_after: Option<NaiveDateTime>,
     pub received_before: Option<NaiveDateTime>,
     pub q: Option<String>,
+    /// Only signals changed after this moment; the list is then in (updated_at, id) order.
+    pub updated_after: Option<NaiveDateTime>,
 }
 
 const DONE: [&str; 2] = ["answered", "closed"];
@@ -306,12 +308,13 @@ const DONE: [&str; 2] = ["answered", "closed"];
 /// the query's own condition shows it applies, which a bound parameter does not.
 const OPEN_PREDICATE: &str = "\"signals\".\"status\" NOT IN ('answered', 'closed')";
 
-/// Newest first, only what `scope` admits; `limit + 1` signals after the cursor id.
+/// Newest first (with `updated_after`: oldest change first), only what `scope` admits;
+/// `limit + 1` signals after the cursor.
 pub fn list(
     conn: &mut DbConnection,
     scope: &SignalScope,
     filter: &SignalFilter,
-    after: Option<&str>,
+    after: Option<&After>,
     limit: i64,
 ) -> Result<Vec<Signal>, ApiError> {
     let mut query = signals::table.select(SignalRow::as_select()).into_boxed();
@@ -383,13 +386,8 @@ pub fn list(
         );
         query = query.filter(signals::title_search.like(pattern).escape('\\'));
     }
-    if let Some(after) = after {
-        query = query.filter(signals::id.lt(after.to_owned()));
-    }
-    let rows = query
-        .order(signals::id.desc())
-        .limit(limit + 1)
-        .load(conn)?;
+    query = list_order!(query, signals, filter.updated_after, after);
+    let rows = query.limit(limit + 1).load(conn)?;
     complete(conn, rows)
 }
 

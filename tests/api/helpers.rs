@@ -214,6 +214,7 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         workers: 1,
         project_response_days: 14,
         overdue_sweep_seconds: 0,
+        idempotency_hours: 24,
     }
 }
 

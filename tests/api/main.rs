@@ -19,6 +19,8 @@ mod demo;
 mod events;
 mod generate;
 mod helpers;
+mod idempotency;
+mod integration;
 mod openapi;
 mod operations;
 mod partners;

@@ -24,7 +24,7 @@ pub use self::dto::{
 };
 use self::input::{NewProject, ProjectPatch, read_project_body};
 use super::access::{readable_project, record_project_event};
-use super::http::{self, EventPageParams, PageParams, PageRequest};
+use super::http::{self, EventPageParams, Page, PageParams, PageRequest};
 use super::input::{
     Field, Fields, JsonObject, QueryParams, bool_param, id_param, slug_param, string, text,
 };
@@ -47,6 +47,10 @@ use crate::visibility::projects_as_seen_by;
 pub struct ProjectResponseDays(pub i64);
 
 /// List projects, newest first: only those the caller may read.
+///
+/// With `updatedAfter`, only those changed after that moment, oldest change first (ordered by
+/// `updatedAt`, then `id`, and the cursor continues from the last change read), so a system
+/// can catch up after downtime.
 #[utoipa::path(
     get, path = "/projects", tag = "Projects", operation_id = "list_projects",
     params(ProjectListParams, PageParams),
@@ -88,12 +92,18 @@ pub async fn list_projects(
     query.finish()?;
     let principal = caller.principal;
     let scope = authz::project_scope(&principal);
-    records::list_by_id::<_, Project>(&req, &db, page, move |conn, after, limit| {
-        let mut projects = repo::list(conn, &scope, &filter, after, limit)?;
-        projects_as_seen_by(conn, &principal, &mut projects)?;
-        Ok(projects)
-    })
-    .await
+    let by_update = filter.updated_after.is_some();
+    let (limit, after) = (page.limit, page.after(by_update)?);
+    let projects = db
+        .read(move |conn| {
+            let mut projects = repo::list(conn, &scope, &filter, after.as_ref(), limit)?;
+            projects_as_seen_by(conn, &principal, &mut projects)?;
+            Ok(projects)
+        })
+        .await?;
+    let key = |p: &repo::Project| http::list_key(by_update, &p.row.updated_at, &p.row.id);
+    let page = Page::from_rows(projects, limit, key, Project::from);
+    Ok(http::page_response(&req, page))
 }
 
 /// Get one project.

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{DbConnection, new_id, version_checked};
+use super::{After, DbConnection, list_order, new_id, version_checked};
 // `funding_lines` is also the name of the sub-module, so the table is named through `schema`.
 use super::schema::{
     self, project_effects, project_links, project_neighbourhoods, project_partners, projects,
@@ -422,17 +422,19 @@ pub struct ProjectFilter {
     pub q: Option<String>,
     /// Submitted and past `response_due_at` at this moment.
     pub awaiting_response_at: Option<NaiveDateTime>,
+    /// Only projects changed after this moment; the list is then in (updated_at, id) order.
     pub updated_after: Option<NaiveDateTime>,
     /// The outcome asked for, with whose outcomes the reader may see (authz).
     pub eligible: Option<(bool, OutcomeScope)>,
 }
 
-/// Newest first, only what `scope` admits; `limit + 1` projects after the cursor id.
+/// Newest first (with `updated_after`: oldest change first), only what `scope` admits;
+/// `limit + 1` projects after the cursor.
 pub fn list(
     conn: &mut DbConnection,
     scope: &ProjectScope,
     filter: &ProjectFilter,
-    after: Option<&str>,
+    after: Option<&After>,
     limit: i64,
 ) -> Result<Vec<Project>, ApiError> {
     let mut query = projects::table.select(ProjectRow::as_select()).into_boxed();
@@ -537,16 +539,8 @@ pub fn list(
                 .filter(projects::initiator_partner_id.eq(partner_id.clone())),
         };
     }
-    if let Some(updated_after) = filter.updated_after {
-        query = query.filter(projects::updated_at.gt(updated_after));
-    }
-    if let Some(after) = after {
-        query = query.filter(projects::id.lt(after.to_owned()));
-    }
-    let rows = query
-        .order(projects::id.desc())
-        .limit(limit + 1)
-        .load(conn)?;
+    query = list_order!(query, projects, filter.updated_after, after);
+    let rows = query.limit(limit + 1).load(conn)?;
     complete(conn, rows)
 }
 
