@@ -8,6 +8,10 @@ use std::time::Duration;
 pub const DEFAULT_DATABASE_URL: &str = "./data/wijkregie.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_POOL_SIZE: u32 = 4;
+/// How long a request waits for a pooled connection before a 503 (milliseconds).
+pub const DEFAULT_POOL_TIMEOUT_MS: u64 = 5000;
+/// How long a request body may take to arrive (seconds).
+pub const DEFAULT_BODY_TIMEOUT_SECONDS: u64 = 30;
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 pub const DEFAULT_AUDIENCE: &str = "wijkregie";
 pub const DEFAULT_ISSUER: &str = "wijkregie";
@@ -51,7 +55,11 @@ pub struct Settings {
     pub bind: String,
     pub jwt: JwtSettings,
     pub pool_size: u32,
+    /// How long a request waits for a connection (`WIJKREGIE_POOL_TIMEOUT_MS`, default 5 s).
+    pub pool_timeout: Duration,
     pub body_limit: usize,
+    /// How long a request body may take to arrive (`WIJKREGIE_BODY_TIMEOUT_SECONDS`, 30 s).
+    pub body_timeout: Duration,
     pub cors_origins: Vec<String>,
     /// HTTP worker threads (`WIJKREGIE_WORKERS`, default: the number of CPUs).
     pub workers: usize,
@@ -146,6 +154,22 @@ impl Settings {
             64,
             &mut problems,
         );
+        let pool_timeout_ms = number(
+            &var,
+            "WIJKREGIE_POOL_TIMEOUT_MS",
+            DEFAULT_POOL_TIMEOUT_MS,
+            10,
+            60_000,
+            &mut problems,
+        );
+        let body_timeout_seconds = number(
+            &var,
+            "WIJKREGIE_BODY_TIMEOUT_SECONDS",
+            DEFAULT_BODY_TIMEOUT_SECONDS,
+            1,
+            3600,
+            &mut problems,
+        );
         let body_limit = number(
             &var,
             "WIJKREGIE_BODY_LIMIT",
@@ -202,7 +226,9 @@ impl Settings {
                 bind,
                 jwt,
                 pool_size,
+                pool_timeout: Duration::from_millis(pool_timeout_ms),
                 body_limit,
+                body_timeout: Duration::from_secs(body_timeout_seconds),
                 cors_origins,
                 workers,
                 project_response_days,

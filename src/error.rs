@@ -105,8 +105,14 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    #[error("request body not received within {seconds} s")]
+    BodyTimeout { seconds: u64 },
     #[error("database unavailable: {0}")]
     DatabaseUnavailable(String),
+    /// Every connection of the pool stayed busy for the checkout timeout: the database is
+    /// there, this instance is saturated.
+    #[error("connection pool exhausted")]
+    PoolExhausted,
     #[error("internal error: {0}")]
     Internal(String),
     /// An error response that did not come from wijkregie's own code (actix, a middleware).
@@ -145,7 +151,9 @@ impl ApiError {
             Self::PreconditionFailed { .. } => "version_mismatch",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::BodyTimeout { .. } => "body_timeout",
             Self::DatabaseUnavailable(_) => "database_unavailable",
+            Self::PoolExhausted => "pool_exhausted",
             Self::Internal(_) => "internal_error",
             Self::Other(status) => match status.as_u16() {
                 400 => "bad_request",
@@ -175,6 +183,7 @@ impl ApiError {
         match self {
             Self::Internal(cause) => log::error!("internal error: {cause}"),
             Self::DatabaseUnavailable(cause) => log::warn!("database unavailable: {cause}"),
+            Self::PoolExhausted => log::warn!("every database connection stayed busy"),
             _ => {}
         }
     }
@@ -194,7 +203,8 @@ impl ApiError {
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Self::DatabaseUnavailable(_) | Self::PoolExhausted => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Other(status) => *status,
         }
@@ -239,8 +249,14 @@ impl ApiError {
                 format!("The request body is larger than {limit} bytes.")
             }
             Self::UnsupportedMediaType(detail) => detail.clone(),
+            Self::BodyTimeout { seconds } => {
+                format!("The request body did not arrive within {seconds} seconds.")
+            }
             Self::DatabaseUnavailable(_) => {
                 "The database cannot be reached right now; try again shortly.".to_owned()
+            }
+            Self::PoolExhausted => {
+                "Every database connection is busy; try again in a moment.".to_owned()
             }
             Self::Internal(_) => "Something went wrong on our side; it has been logged.".to_owned(),
             Self::Other(status) => format!(
@@ -285,6 +301,9 @@ impl ApiError {
             }
             Self::DatabaseUnavailable(_) => {
                 builder.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Self::PoolExhausted => {
+                builder.insert_header((header::RETRY_AFTER, "1"));
             }
             _ => {}
         }

@@ -18,7 +18,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::api::hostile_input;
 use crate::api::http;
 use crate::api::idempotency::{IdempotencyHours, idempotency};
-use crate::api::input::BodyLimit;
+use crate::api::input::{BodyLimit, BodyTimeout};
 use crate::api::projects::ProjectResponseDays;
 use crate::auth::TokenVerifier;
 use crate::config::Settings;
@@ -45,7 +45,11 @@ pub fn open_database(settings: &Settings) -> Result<Db, String> {
                 .map_err(|e| format!("cannot create the database folder {}: {e}", dir.display()))?;
         }
     }
-    let db = Db::connect(settings.database.clone(), settings.pool_size)?;
+    let db = Db::connect(
+        settings.database.clone(),
+        settings.pool_size,
+        settings.pool_timeout,
+    )?;
     let mut conn = db
         .get()
         .map_err(|e| format!("cannot open the database: {e}"))?;
@@ -67,6 +71,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
     let db_data = web::Data::new(db.clone());
     let body_limit = BodyLimit(settings.body_limit);
+    let body_timeout = BodyTimeout(settings.body_timeout);
     let origins = settings.cors_origins.clone();
     let response_days = ProjectResponseDays(settings.project_response_days);
     let idempotency_hours = IdempotencyHours(settings.idempotency_hours);
@@ -76,6 +81,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .app_data(db_data.clone())
             .app_data(verifier.clone())
             .app_data(body_limit)
+            .app_data(body_timeout)
             .app_data(response_days)
             .wrap(from_fn(hostile_input::refuse_control_characters_in_paths))
             .app_data(idempotency_hours)

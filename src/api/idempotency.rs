@@ -20,10 +20,9 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, web};
 use chrono::Duration;
-use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use super::input::BodyLimit;
+use super::input::{self, BodyLimit, BodyTimeout};
 use crate::auth::TokenVerifier;
 use crate::db::idempotency::{self as keys, RESERVATION, Reservation, StoredResponse};
 use crate::db::{Db, DbConnection};
@@ -185,27 +184,19 @@ fn subject(req: &ServiceRequest) -> Option<String> {
     verifier.verify(token.trim()).ok().map(|p| p.subject)
 }
 
-/// The whole body, within the configured limit (413 beyond it).
+/// The whole body, within the configured limit (413 beyond it) and time (408 after it).
 async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {
     let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
+    let timeout = req
+        .app_data::<BodyTimeout>()
+        .map_or(std::time::Duration::from_secs(30), |t| t.0);
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > limit) {
-        return Err(ApiError::PayloadTooLarge { limit });
-    }
     let mut payload = req.take_payload();
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::invalid("body", "unreadable", e.to_string()))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+    input::read_body(&mut payload, declared, limit, timeout).await
 }
 
 /// The response as the client gets it (a problem with its `instance`), and what to store of it.

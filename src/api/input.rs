@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::future::{Ready, ready};
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -19,6 +20,41 @@ use crate::error::{ApiError, InvalidParam};
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
+/// How long a request body may take to arrive (`WIJKREGIE_BODY_TIMEOUT_SECONDS`): a client
+/// that sends headers and then stalls holds a worker and delays shutdown no longer than this.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub Duration);
+
+/// Reads a whole request body: 413 beyond `limit` (at once when `Content-Length` says so), 408
+/// when it has not all arrived within `timeout`.
+pub async fn read_body(
+    payload: &mut Payload,
+    declared_length: Option<usize>,
+    limit: usize,
+    timeout: Duration,
+) -> Result<web::Bytes, ApiError> {
+    if declared_length.is_some_and(|length| length > limit) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let reading = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk =
+                chunk.map_err(|e| ApiError::invalid("body", "unreadable", e.to_string()))?;
+            if body.len() + chunk.len() > limit {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    };
+    actix_web::rt::time::timeout(timeout, reading)
+        .await
+        .map_err(|_| ApiError::BodyTimeout {
+            seconds: timeout.as_secs(),
+        })?
+}
+
 /// A request body that is a JSON object. Refuses other media types (415), bodies over the limit
 /// (413), malformed JSON and non-objects (400).
 #[derive(Debug)]
@@ -30,6 +66,9 @@ impl FromRequest for JsonObject {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
+        let timeout = req
+            .app_data::<BodyTimeout>()
+            .map_or(Duration::from_secs(30), |t| t.0);
         let media_type = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -62,18 +101,7 @@ impl FromRequest for JsonObject {
                     ));
                 }
             }
-            if declared_length.is_some_and(|length| length > limit) {
-                return Err(ApiError::PayloadTooLarge { limit });
-            }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk =
-                    chunk.map_err(|e| ApiError::invalid("body", "unreadable", e.to_string()))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge { limit });
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_body(&mut payload, declared_length, limit, timeout).await?;
             match serde_json::from_slice::<Value>(&body) {
                 Ok(Value::Object(map)) => Ok(JsonObject(map)),
                 Ok(_) => Err(ApiError::invalid(

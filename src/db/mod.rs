@@ -212,9 +212,35 @@ pub struct Db {
     backend: &'static str,
 }
 
+/// A connection from the pool. When none came within the checkout timeout, it tells a saturated
+/// pool (every connection made and busy: 503 `pool_exhausted`) from a database that cannot be
+/// reached (503 `database_unavailable`).
+fn checkout(
+    pool: &r2d2::Pool<ConnectionManager>,
+) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
+    pool.get().map_err(|error| {
+        let state = pool.state();
+        if saturated(state.connections, state.idle_connections, pool.max_size()) {
+            ApiError::PoolExhausted
+        } else {
+            ApiError::from(error)
+        }
+    })
+}
+
+/// Whether a pool with `connections` made, `idle` of them free, and room for `max_size` is
+/// saturated rather than failing to connect.
+fn saturated(connections: u32, idle: u32, max_size: u32) -> bool {
+    connections >= max_size && idle == 0
+}
+
 impl Db {
     /// Builds the pool and checks that one connection can be made now.
-    pub fn connect(target: DatabaseTarget, pool_size: u32) -> Result<Self, String> {
+    pub fn connect(
+        target: DatabaseTarget,
+        pool_size: u32,
+        checkout_timeout: Duration,
+    ) -> Result<Self, String> {
         let backend = target.backend_name();
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
@@ -222,7 +248,7 @@ impl Db {
             // A checkout query on every request costs a round trip; broken connections are
             // found by `has_broken` and by the failing query, which answers 503.
             .test_on_check_out(false)
-            .connection_timeout(Duration::from_secs(5))
+            .connection_timeout(checkout_timeout)
             .build(ConnectionManager { target })
             .map_err(|e| format!("cannot open the {backend} database: {e}"))?;
         Ok(Self { pool, backend })
@@ -234,7 +260,7 @@ impl Db {
 
     /// A connection for start-up work (migrations) outside a request.
     pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
-        Ok(self.pool.get()?)
+        checkout(&self.pool)
     }
 
     /// Runs blocking database work on the blocking thread pool.
@@ -245,7 +271,7 @@ impl Db {
     {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = checkout(&pool)?;
             work(&mut conn)
         })
         .await?
@@ -263,7 +289,7 @@ impl Db {
     {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = checkout(&pool)?;
             let mut spare = pool.try_get();
             work(&mut conn, spare.as_deref_mut())
         })
@@ -293,5 +319,21 @@ impl Db {
             .await?;
         reservation.set_committed();
         Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::saturated;
+
+    #[test]
+    fn a_pool_is_saturated_only_when_every_connection_is_made_and_busy() {
+        assert!(saturated(4, 0, 4));
+        assert!(!saturated(4, 1, 4), "a free connection");
+        assert!(
+            !saturated(1, 0, 4),
+            "room to connect: the database did not answer"
+        );
+        assert!(!saturated(0, 0, 4));
     }
 }

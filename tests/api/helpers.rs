@@ -209,7 +209,9 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
             max_ttl: Duration::from_secs(24 * 3600),
         },
         pool_size: 4,
+        pool_timeout: Duration::from_secs(5),
         body_limit: 64 * 1024,
+        body_timeout: Duration::from_secs(30),
         cors_origins: Vec::new(),
         workers: 1,
         project_response_days: 14,
@@ -247,6 +249,19 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
             .finish(),
         database,
     }
+}
+
+/// A token of `role` that a server with `settings` accepts.
+pub fn token_for(settings: &Settings, role: &Role) -> String {
+    let minter = TokenMinter::new(&settings.jwt, None).expect("the test settings can mint");
+    minter
+        .mint(
+            "test-user",
+            Some("Test User"),
+            role,
+            Duration::from_secs(3600),
+        )
+        .expect("mint a test token")
 }
 
 /// What a test reads from a response.
@@ -312,16 +327,7 @@ impl Response {
 impl TestApp {
     /// A token for `role`, signed with the test secret.
     pub fn token(&self, role: &Role) -> String {
-        let minter =
-            TokenMinter::new(&self.settings.jwt, None).expect("the test settings can mint");
-        minter
-            .mint(
-                "test-user",
-                Some("Test User"),
-                role,
-                Duration::from_secs(3600),
-            )
-            .expect("mint a test token")
+        token_for(&self.settings, role)
     }
 
     pub fn url(&self, path: &str) -> String {

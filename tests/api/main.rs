@@ -19,6 +19,7 @@ mod demo;
 mod events;
 mod generate;
 mod helpers;
+mod hostile;
 mod idempotency;
 mod integration;
 mod openapi;

@@ -1,0 +1,88 @@
+//! Hostile and unlucky input that the server can still answer gets a problem, never a 500 or a
+//! hang: a body that stalls, a saturated connection pool. (Control characters: conventions.rs.)
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use wijkregie::auth::Role;
+use wijkregie::startup;
+
+use crate::helpers::{TestDatabase, spawn_app_with, test_settings};
+
+#[actix_rt::test]
+async fn a_request_body_that_stalls_is_answered_408_with_a_problem() {
+    let app = spawn_app_with(|s| s.body_timeout = Duration::from_secs(1)).await;
+    let token = app.token(&Role::Programmabureau);
+    let address = app.address.trim_start_matches("http://").to_owned();
+    // Headers announce 100 bytes; 10 come, then nothing.
+    let answer = actix_rt::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        write!(
+            stream,
+            "POST /api/v1/signals HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"title\":"
+        )
+        .unwrap();
+        stream.flush().unwrap();
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 4096];
+        // Read until the server has sent a whole problem (or closed the connection).
+        while let Ok(n) = stream.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buffer[..n]);
+            if String::from_utf8_lossy(&answer).contains("body_timeout") {
+                break;
+            }
+        }
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(answer.contains("\"code\":\"body_timeout\""), "{answer}");
+}
+
+#[actix_rt::test]
+async fn a_saturated_pool_is_its_own_503_with_retry_after() {
+    let database = TestDatabase::new();
+    let mut settings = test_settings(&database);
+    settings.pool_size = 1;
+    settings.pool_timeout = Duration::from_millis(200);
+    let app = startup::build(&settings, None).unwrap();
+    let address = format!("http://{}", app.address);
+    actix_rt::spawn(app.server);
+    let token = crate::helpers::token_for(&settings, &Role::Programmabureau);
+    // Holding the pool's only connection, as a long request would.
+    let held = app.db.get().unwrap();
+    let mut response = awc::Client::default()
+        .get(format!("{address}/api/v1/districts"))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "pool_exhausted", "{body}");
+    drop(held);
+    let answered = awc::Client::default()
+        .get(format!("{address}/api/v1/districts"))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status().as_u16(), 200);
+}
