@@ -117,7 +117,12 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .configure(routes::operations)
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
-                    .config(SwaggerConfig::new([format!("{BASE_PATH}/openapi.json")])),
+                    // No badge from the public validator: it fails (and shows a broken image) on
+                    // a closed network, and it would send the document outside.
+                    .config(
+                        SwaggerConfig::new([format!("{BASE_PATH}/openapi.json")])
+                            .validator_url("none"),
+                    ),
             )
             .default_service(web::to(routes::not_found))
     })

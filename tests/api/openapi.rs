@@ -101,4 +101,11 @@ async fn swagger_ui_is_served_from_the_binary() {
         initializer.text.contains("/api/v1/openapi.json"),
         "the UI loads our document"
     );
+    // No badge from the public validator (a broken image on a closed network).
+    assert!(
+        initializer.text.contains(r#""validatorUrl": "none""#)
+            || initializer.text.contains(r#""validatorUrl":"none""#),
+        "{}",
+        initializer.text
+    );
 }
