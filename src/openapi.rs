@@ -5,7 +5,7 @@
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Required, Server};
 use utoipa::{Modify, OpenApi};
@@ -287,7 +287,36 @@ fn apply_access(operation: &mut Operation) -> bool {
     }
 }
 
+/// The text a query value may hold: anything but control characters, which the API refuses
+/// (400 `control_characters`) before they reach a validator or the database.
+const NO_CONTROL_CHARACTERS: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+
+/// Says of every free-text query parameter (a string without a pattern or enumeration of its
+/// own) that it holds no control characters.
+fn refuse_control_characters(operation: &mut Operation) {
+    for parameter in operation.parameters.iter_mut().flatten() {
+        let RefOr::T(parameter) = parameter else {
+            continue;
+        };
+        if parameter.parameter_in != ParameterIn::Query {
+            continue;
+        }
+        if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
+            let string = matches!(object.schema_type, SchemaType::Type(Type::String))
+                || matches!(&object.schema_type, SchemaType::Array(types) if types.contains(&Type::String));
+            if string
+                && object.pattern.is_none()
+                && object.enum_values.is_none()
+                && object.format.is_none()
+            {
+                object.pattern = Some(NO_CONTROL_CHARACTERS.to_owned());
+            }
+        }
+    }
+}
+
 fn apply_conventions(operation: &mut Operation) {
+    refuse_control_characters(operation);
     let secured = apply_access(operation);
     let takes_input = operation.request_body.is_some()
         || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());

@@ -87,7 +87,8 @@ pub struct EventListParams {
     #[param(
         example = "signal.routed,signal.reassigned,project.*",
         min_length = 1,
-        max_length = 500
+        max_length = 500,
+        pattern = r"^([a-z_.]{1,100}\*?|\*)(,([a-z_.]{1,100}\*?|\*))*$"
     )]
     types: Option<String>,
     /// Only events after this event id (to follow the trail).
@@ -100,7 +101,7 @@ fn event_types(value: &str) -> Result<Vec<String>, Rejection> {
     let types: Vec<String> = value.split(',').map(|t| t.trim().to_owned()).collect();
     let valid = |t: &String| {
         let name = t.strip_suffix('*').unwrap_or(t);
-        t.len() <= 100
+        name.len() <= 100
             && name
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
