@@ -66,6 +66,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     let body_limit = BodyLimit(settings.body_limit);
     let origins = settings.cors_origins.clone();
     let response_days = ProjectResponseDays(settings.project_response_days);
+    let webhook_settings = web::Data::new(settings.webhooks.clone());
 
     let server = HttpServer::new(move || {
         App::new()
@@ -73,6 +74,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .app_data(verifier.clone())
             .app_data(body_limit)
             .app_data(response_days)
+            .app_data(webhook_settings.clone())
             .wrap(ErrorHandlers::new().default_handler(problem_backstop))
             .wrap(DefaultHeaders::new().add(("API-Version", API_VERSION)))
             .wrap(Logger::default())
@@ -112,6 +114,17 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     .map_err(|e| format!("cannot serve on {address}: {e}"))?
     .run();
 
+    if settings.webhooks.worker {
+        let origin = crate::jobs::webhooks::cloudevent::Origin {
+            source: settings.webhooks.event_source.clone(),
+            public_url: settings
+                .webhooks
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{address}")),
+        };
+        crate::jobs::webhooks::spawn(db.clone(), &settings.webhooks, origin)?;
+    }
     if settings.overdue_sweep_seconds > 0 {
         spawn_overdue_sweep(
             db.clone(),
@@ -137,7 +150,10 @@ fn spawn_overdue_sweep(db: Db, interval: Duration) {
                 .await
             {
                 Ok(0) => {}
-                Ok(n) => log::info!("overdue sweep: {n} signal(s) passed their due date"),
+                Ok(n) => {
+                    db.notify_committed();
+                    log::info!("overdue sweep: {n} signal(s) passed their due date");
+                }
                 Err(e) => log::warn!("overdue sweep failed: {e}"),
             }
         }

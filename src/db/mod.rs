@@ -5,6 +5,7 @@
 //! Anything that differs between the two backends sits in a visible `match` in this module.
 
 pub mod assessments;
+pub mod deliveries;
 pub mod events;
 pub mod partners;
 pub mod projects;
@@ -12,6 +13,7 @@ pub mod reference;
 pub mod reports;
 pub mod schema;
 pub mod signals;
+pub mod subscriptions;
 
 use std::time::Duration;
 
@@ -165,6 +167,9 @@ pub fn ping(conn: &mut DbConnection) -> Result<(), ApiError> {
 pub struct Db {
     pool: r2d2::Pool<ConnectionManager>,
     backend: &'static str,
+    /// Poked after every committed write, so the webhook worker of this instance wakes at once
+    /// for the events it recorded instead of at its next poll.
+    committed: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Db {
@@ -180,7 +185,21 @@ impl Db {
             .connection_timeout(Duration::from_secs(5))
             .build(ConnectionManager { target })
             .map_err(|e| format!("cannot open the {backend} database: {e}"))?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            committed: std::sync::Arc::new(tokio::sync::Notify::new()),
+        })
+    }
+
+    /// Says that a write committed (and may have recorded events): wakes the webhook worker.
+    pub fn notify_committed(&self) {
+        self.committed.notify_one();
+    }
+
+    /// What [`Db::notify_committed`] pokes; the webhook worker waits on it.
+    pub fn committed(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.committed.clone()
     }
 
     pub fn backend(&self) -> &'static str {
@@ -231,6 +250,10 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.read(move |conn| write_transaction(conn, work)).await
+        let result = self.read(move |conn| write_transaction(conn, work)).await;
+        if result.is_ok() {
+            self.notify_committed();
+        }
+        result
     }
 }

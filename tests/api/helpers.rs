@@ -22,7 +22,7 @@ use diesel::{Connection, PgConnection};
 use serde_json::{Value, json};
 
 use wijkregie::auth::{Role, TokenMinter};
-use wijkregie::config::{JwtKey, JwtSettings, Settings};
+use wijkregie::config::{JwtKey, JwtSettings, Settings, WebhookSettings};
 use wijkregie::db::DatabaseTarget;
 use wijkregie::startup;
 
@@ -214,6 +214,7 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         workers: 1,
         project_response_days: 14,
         overdue_sweep_seconds: 0,
+        webhooks: WebhookSettings::defaults(),
     }
 }
 
