@@ -11,11 +11,11 @@ use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Serv
 use utoipa::{Modify, OpenApi};
 
 use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
+use crate::api::subscriptions::{deliveries, dto as subscription_dto};
 use crate::api::{
     assessments, departments, districts, events, health, neighbourhoods, partners, projects,
     reports, signals, subscriptions, themes,
 };
-use crate::api::subscriptions::{deliveries, dto as subscription_dto};
 use crate::authz::{self, Access, Callers};
 use crate::domain::principal::RoleKind;
 use crate::error::{InvalidParam, PROBLEM_JSON, Problem};

@@ -7,11 +7,11 @@ use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, Route, web};
 
 use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
+use crate::api::subscriptions::deliveries;
 use crate::api::{
     assessments, departments, districts, events, health, neighbourhoods, partners, projects,
     reports, signals, subscriptions, themes,
 };
-use crate::api::subscriptions::deliveries;
 use crate::error::ApiError;
 use crate::openapi;
 

@@ -382,6 +382,8 @@ pub fn require_subscription(
     if subscription_scope(principal).admits(owner) {
         Ok(())
     } else {
-        Err(ApiError::NotFound(format!("There is no subscription '{id}'.")))
+        Err(ApiError::NotFound(format!(
+            "There is no subscription '{id}'."
+        )))
     }
 }

@@ -215,7 +215,10 @@ pub fn facets_of(
             ))
             .load::<(String, String)>(conn)?
         {
-            neighbourhoods.entry(project).or_default().push(neighbourhood);
+            neighbourhoods
+                .entry(project)
+                .or_default()
+                .push(neighbourhood);
         }
         for (id, district) in rows {
             facets.insert(

@@ -122,7 +122,10 @@ pub fn owners_of(
         .filter(subscriptions::id.eq_any(ids))
         .select(SubscriptionRow::as_select())
         .load(conn)?;
-    Ok(rows.into_iter().map(|row| (row.id.clone(), row.owner())).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.id.clone(), row.owner()))
+        .collect())
 }
 
 /// A page of the subscriptions `scope` admits, newest first (ids are UUIDv7), after `after`.

@@ -3,8 +3,8 @@
 //! principal gets which scope, who may change what — are made in `authz/` only; this module
 //! holds the data so that `db/` can turn a scope into a query filter without knowing roles.
 
-use super::projects::Status;
 use super::principal::{Principal, Role, RoleKind};
+use super::projects::Status;
 
 /// What the rules need to know about a project.
 #[derive(Debug, Clone)]
@@ -195,7 +195,9 @@ impl SubscriptionScope {
     pub fn admits(&self, owner: &SubscriptionOwner) -> bool {
         match self {
             Self::All => true,
-            Self::OwnedBy(me) => me.sub == owner.sub && me.role == owner.role && me.scope == owner.scope,
+            Self::OwnedBy(me) => {
+                me.sub == owner.sub && me.role == owner.role && me.scope == owner.scope
+            }
         }
     }
 }

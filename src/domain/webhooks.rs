@@ -43,10 +43,9 @@ impl SubscriptionStatus {
 pub fn owner_status(value: &str) -> Result<SubscriptionStatus, Rejection> {
     match SubscriptionStatus::parse(value) {
         Some(status @ (SubscriptionStatus::Active | SubscriptionStatus::Paused)) => Ok(status),
-        Some(SubscriptionStatus::Suspended) | None => Err(Rejection::new(
-            "invalid_status",
-            "must be active or paused",
-        )),
+        Some(SubscriptionStatus::Suspended) | None => {
+            Err(Rejection::new("invalid_status", "must be active or paused"))
+        }
     }
 }
 
@@ -200,9 +199,12 @@ pub fn forbidden_address_rejection() -> Rejection {
 /// Whether `host` is in the allow-list (compared without case and brackets).
 pub fn host_allowed(host: &str, allow_http: &[String]) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    allow_http
-        .iter()
-        .any(|allowed| allowed.trim_start_matches('[').trim_end_matches(']').eq_ignore_ascii_case(host))
+    allow_http.iter().any(|allowed| {
+        allowed
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .eq_ignore_ascii_case(host)
+    })
 }
 
 /// Addresses a callback must not reach unless its host is allow-listed: loopback, private
@@ -300,11 +302,28 @@ mod tests {
 
     #[test]
     fn forbidden_ranges_are_recognised() {
-        for ip in ["127.0.0.1", "10.0.0.1", "172.16.0.1", "192.168.1.1", "169.254.169.254", "::1", "fd00::1", "fe80::1", "100.64.0.1", "0.0.0.0"] {
-            assert!(is_forbidden_address(ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))), "{ip}");
+        for ip in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "100.64.0.1",
+            "0.0.0.0",
+        ] {
+            assert!(
+                is_forbidden_address(ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))),
+                "{ip}"
+            );
         }
         for ip in ["145.97.39.155", "2a00:1450:4001::1"] {
-            assert!(!is_forbidden_address(ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]))), "{ip}");
+            assert!(
+                !is_forbidden_address(ip.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]))),
+                "{ip}"
+            );
         }
     }
 

@@ -128,7 +128,10 @@ pub struct SubscriptionWithSecret {
 pub struct SubscriptionCreate {
     /// `https` (plain `http` only for hosts in `WIJKREGIE_WEBHOOK_ALLOW_HTTP`); not a loopback,
     /// private, link-local or metadata address.
-    #[schema(example = "https://zaaksysteem.ocw.denhaag.nl/wijkregie/events", max_length = 2000)]
+    #[schema(
+        example = "https://zaaksysteem.ocw.denhaag.nl/wijkregie/events",
+        max_length = 2000
+    )]
     callback_url: String,
     #[schema(example = json!(["signal.*"]), min_items = 1, max_items = 50)]
     types: Vec<String>,
@@ -206,8 +209,6 @@ pub fn description(value: &Value) -> Result<String, Rejection> {
 }
 
 /// The `callbackUrl` member, checked against `allow_http`.
-pub fn callback_url(
-    allow_http: &[String],
-) -> impl Fn(&Value) -> Result<url::Url, Rejection> + '_ {
+pub fn callback_url(allow_http: &[String]) -> impl Fn(&Value) -> Result<url::Url, Rejection> + '_ {
     move |value| string(|text| webhooks::callback_url(text, allow_http))(value)
 }

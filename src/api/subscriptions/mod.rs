@@ -24,7 +24,9 @@ use crate::config::WebhookSettings;
 use crate::db::subscriptions::{self as repo, SubscriptionChange, SubscriptionRow};
 use crate::db::{Db, DbConnection, reference as reference_repo};
 use crate::domain::events::NewEvent;
-use crate::domain::webhooks::{EventFilter, SubscriptionStatus, forbidden_address_rejection, owner_status};
+use crate::domain::webhooks::{
+    EventFilter, SubscriptionStatus, forbidden_address_rejection, owner_status,
+};
 use crate::domain::{Rejection, time};
 use crate::error::ApiError;
 use crate::jobs::webhooks::sending::{AddressProblem, checked_address};
@@ -55,7 +57,11 @@ async fn check_address(fields: &mut Fields, url: Option<&url::Url>, allow_http: 
 }
 
 /// Refuses filter members that name no existing district, neighbourhood, department or theme.
-async fn check_references(db: &Db, fields: &mut Fields, filter: EventFilter) -> Result<(), ApiError> {
+async fn check_references(
+    db: &Db,
+    fields: &mut Fields,
+    filter: EventFilter,
+) -> Result<(), ApiError> {
     if filter.is_empty() {
         return Ok(());
     }
@@ -255,13 +261,7 @@ pub async fn update_subscription(
     let url = fields.not_null("callbackUrl", callback_url(&hooks.allow_http));
     let types = fields.not_null("types", types);
     let filter = fields.nested("filter", |inner| {
-        [
-            "districtId",
-            "neighbourhoodId",
-            "departmentId",
-            "themeId",
-        ]
-        .map(|key| {
+        ["districtId", "neighbourhoodId", "departmentId", "themeId"].map(|key| {
             inner
                 .optional(key, string(crate::domain::reference::slug))
                 .into_patch()
@@ -384,7 +384,14 @@ pub async fn rotate_subscription_secret(
             };
             let row = repo::update(conn, &id, row.version, &change, now)?;
             let data = json!({ "previousSecretExpiresAt": time::format(&until) });
-            record_event(conn, &principal, "subscription", &id, "secret_rotated", data)?;
+            record_event(
+                conn,
+                &principal,
+                "subscription",
+                &id,
+                "secret_rotated",
+                data,
+            )?;
             Ok(Subscription::from(&row))
         })
         .await?;

@@ -90,7 +90,15 @@ mod tests {
             after_failure(at(0), at(48 * 3600), 10, base, window, 0.5),
             AfterFailure::GiveUp
         );
-        assert!(suspend(at(0), at(72 * 3600), Duration::from_secs(72 * 3600)));
-        assert!(!suspend(at(0), at(71 * 3600), Duration::from_secs(72 * 3600)));
+        assert!(suspend(
+            at(0),
+            at(72 * 3600),
+            Duration::from_secs(72 * 3600)
+        ));
+        assert!(!suspend(
+            at(0),
+            at(71 * 3600),
+            Duration::from_secs(72 * 3600)
+        ));
     }
 }

@@ -79,7 +79,10 @@ mod tests {
         let ce = cloud_event(&origin, &event);
         assert_eq!(ce["type"], "nl.wijkregie.signal.updated");
         assert_eq!(ce["sequence"], "00000000000000000042");
-        assert_eq!(ce["dataref"], "https://wijkregie.example.nl/api/v1/signals/0190");
+        assert_eq!(
+            ce["dataref"],
+            "https://wijkregie.example.nl/api/v1/signals/0190"
+        );
         assert_eq!(ce["data"]["changed"], json!(["title"]));
         let text = ce.to_string();
         assert!(!text.contains("Geheim") && !text.contains("Anna"), "{text}");

@@ -184,7 +184,10 @@ async fn deliver(worker: &Worker, job: &Job) -> Outcome {
     let signature = signing::signature_header(&secrets, &id, timestamp, &body);
     let headers = [
         ("content-type", CONTENT_TYPE.to_owned()),
-        ("user-agent", format!("wijkregie/{}", env!("CARGO_PKG_VERSION"))),
+        (
+            "user-agent",
+            format!("wijkregie/{}", env!("CARGO_PKG_VERSION")),
+        ),
         ("webhook-id", id),
         ("webhook-timestamp", timestamp.to_string()),
         ("webhook-signature", signature),

@@ -35,7 +35,10 @@ pub fn signature(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Option<
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    Some(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
+    Some(format!(
+        "v1,{}",
+        STANDARD.encode(mac.finalize().into_bytes())
+    ))
 }
 
 /// The `webhook-signature` header: one signature per secret, space-separated (during a
@@ -105,14 +108,41 @@ mod tests {
         assert!(secret.starts_with("whsec_") && key_of(&secret).map(|k| k.len()) == Some(32));
         let header = signature_header(&[&other, &secret], "msg_1", 1_700_000_000, b"{}");
         assert_eq!(header.split(' ').count(), 2);
-        assert_eq!(verify(&secret, "msg_1", "1700000000", &header, b"{}", 1_700_000_010, 300), Ok(()));
+        assert_eq!(
+            verify(
+                &secret,
+                "msg_1",
+                "1700000000",
+                &header,
+                b"{}",
+                1_700_000_010,
+                300
+            ),
+            Ok(())
+        );
         let only_other = signature_header(&[&other], "msg_1", 1_700_000_000, b"{}");
         assert_eq!(
-            verify(&secret, "msg_1", "1700000000", &only_other, b"{}", 1_700_000_010, 300),
+            verify(
+                &secret,
+                "msg_1",
+                "1700000000",
+                &only_other,
+                b"{}",
+                1_700_000_010,
+                300
+            ),
             Err(Unverified::NoMatch)
         );
         assert_eq!(
-            verify(&secret, "msg_1", "1700000000", &header, b"{}", 1_700_001_000, 300),
+            verify(
+                &secret,
+                "msg_1",
+                "1700000000",
+                &header,
+                b"{}",
+                1_700_001_000,
+                300
+            ),
             Err(Unverified::Stale)
         );
     }
