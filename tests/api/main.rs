@@ -14,6 +14,7 @@ mod architecture;
 mod assessments;
 mod auth;
 mod cli;
+mod cluster;
 mod conventions;
 mod demo;
 mod events;
