@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::events::EventRow;
-use super::schema::{deliveries, project_neighbourhoods, projects, signals};
+use super::schema::{deliveries, projects, signals};
 use crate::domain::webhooks::{DeliveryStatus, Facets};
 use crate::error::ApiError;
 
@@ -206,20 +206,7 @@ pub fn facets_of(
             .filter(projects::id.eq_any(&project_ids))
             .select((projects::id, projects::district_id))
             .load(conn)?;
-        let mut neighbourhoods: HashMap<String, Vec<String>> = HashMap::new();
-        for (project, neighbourhood) in project_neighbourhoods::table
-            .filter(project_neighbourhoods::project_id.eq_any(&project_ids))
-            .select((
-                project_neighbourhoods::project_id,
-                project_neighbourhoods::neighbourhood_id,
-            ))
-            .load::<(String, String)>(conn)?
-        {
-            neighbourhoods
-                .entry(project)
-                .or_default()
-                .push(neighbourhood);
-        }
+        let mut neighbourhoods = super::projects::neighbourhoods_of(conn, &project_ids)?;
         for (id, district) in rows {
             facets.insert(
                 ("project".to_owned(), id.clone()),

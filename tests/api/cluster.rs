@@ -212,9 +212,9 @@ async fn two_instances_deliver_every_event_once_and_survive_the_death_of_one() {
 
     // A second batch: through A first, so that A (woken by its own commits) holds the
     // subscriptions with a backlog when it is killed; then through the survivor.
-    create_signals(&client, &[a.base.clone()], 150).await;
+    create_signals(&client, std::slice::from_ref(&a.base), 150).await;
     drop(a);
-    create_signals(&client, &[b.base.clone()], 100).await;
+    create_signals(&client, std::slice::from_ref(&b.base), 100).await;
     wait_for_all(&receiver, &paths, 1500, Duration::from_secs(120)).await;
     let arrived = arrivals(&receiver.received());
     let twice = duplicates(&arrived);
