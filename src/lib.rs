@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod generate;
 pub mod jobs;
+pub mod listen;
 pub mod openapi;
 pub mod reports;
 pub mod routes;

@@ -1,4 +1,5 @@
-//! The `wijkregie` command: serve (the default), migrate, token, openapi, demo-data, generate.
+//! The `wijkregie` command: serve (the default), migrate, token, openapi, demo-data, generate,
+//! access, listen.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -45,6 +46,21 @@ enum Command {
     /// succeed in (CI's per-role schemathesis selection).
     #[command(subcommand)]
     Access(AccessCommand),
+    /// Receive webhooks: verify each delivery's signature and print the CloudEvent.
+    Listen(ListenArgs),
+}
+
+#[derive(Args)]
+struct ListenArgs {
+    /// The port to listen on.
+    #[arg(long, default_value_t = 9000)]
+    port: u16,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// The subscription's secret (`whsec_…`), as shown when it was created.
+    #[arg(long, env = "WIJKREGIE_WEBHOOK_SECRET")]
+    secret: String,
 }
 
 #[derive(Subcommand)]
@@ -110,6 +126,7 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Openapi => print_openapi(),
         Command::Access(command) => print_access(&command),
+        Command::Listen(args) => wijkregie::listen::run(&args.host, args.port, args.secret).await,
         Command::Serve { demo } => match settings() {
             Ok(settings) => serve(settings, demo).await,
             Err(e) => Err(e),

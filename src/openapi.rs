@@ -11,9 +11,10 @@ use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Requ
 use utoipa::{Modify, OpenApi};
 
 use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
+use crate::api::subscriptions::{deliveries, dto as subscription_dto};
 use crate::api::{
     assessments, departments, districts, events, health, neighbourhoods, partners, projects,
-    reports, signals, themes,
+    reports, signals, subscriptions, themes,
 };
 use crate::authz::{self, Access, Callers};
 use crate::domain::principal::RoleKind;
@@ -63,6 +64,10 @@ pub const BASE_PATH: &str = "/api/v1";
         signals::transition_signal, signals::reassign_signal, signals::signal_history,
         reports::get_progress_report,
         events::list_events,
+        subscriptions::list_subscriptions, subscriptions::create_subscription,
+        subscriptions::get_subscription, subscriptions::update_subscription,
+        subscriptions::delete_subscription, subscriptions::rotate_subscription_secret,
+        deliveries::list_deliveries, deliveries::create_redelivery, deliveries::create_ping,
         health::live, health::ready,
     ),
     components(schemas(
@@ -72,6 +77,11 @@ pub const BASE_PATH: &str = "/api/v1";
         departments::Department, departments::DepartmentCreate, departments::DepartmentUpdate,
         themes::Theme, themes::ThemeCreate, themes::ThemeUpdate,
         events::Event, events::EventActor,
+        subscription_dto::Subscription, subscription_dto::SubscriptionWithSecret,
+        subscription_dto::SubscriptionCreate, subscription_dto::SubscriptionUpdate,
+        subscription_dto::SubscriptionFilter, subscription_dto::SubscriptionFilterInput,
+        subscription_dto::SubscriptionOwnerView,
+        deliveries::Delivery, deliveries::RedeliveryCreate, deliveries::Queued,
         health::Health,
     )),
     modifiers(&Conventions),
@@ -84,6 +94,7 @@ pub const BASE_PATH: &str = "/api/v1";
         (name = "Signals", description = "Signals from the neighbourhood, routed by theme to the department that owns the policy, answered on time."),
         (name = "Reports", description = "The progress report for the council: per neighbourhood and in total, as JSON, CSV or a printable HTML page."),
         (name = "Events", description = "The audit trail of every change, in commit order."),
+        (name = "Subscriptions", description = "Webhooks to departmental systems: signed CloudEvents about what the subscriber may read, in order, at least once."),
         (name = "Health", description = "Liveness and readiness, outside the versioned API."),
     )
 )]

@@ -7,9 +7,10 @@ use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, Route, web};
 
 use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
+use crate::api::subscriptions::deliveries;
 use crate::api::{
     assessments, departments, districts, events, health, neighbourhoods, partners, projects,
-    reports, signals, themes,
+    reports, signals, subscriptions, themes,
 };
 use crate::error::ApiError;
 use crate::openapi;
@@ -75,6 +76,12 @@ route_table! {
     "/signals/{signalId}/history" => { GET signals::signal_history },
     "/reports/progress" => { GET reports::get_progress_report },
     "/events" => { GET events::list_events },
+    "/subscriptions" => { GET subscriptions::list_subscriptions, POST subscriptions::create_subscription },
+    "/subscriptions/{subscriptionId}" => { GET subscriptions::get_subscription, PATCH subscriptions::update_subscription, DELETE subscriptions::delete_subscription },
+    "/subscriptions/{subscriptionId}/secret-rotations" => { POST subscriptions::rotate_subscription_secret },
+    "/subscriptions/{subscriptionId}/deliveries" => { GET deliveries::list_deliveries },
+    "/subscriptions/{subscriptionId}/redeliveries" => { POST deliveries::create_redelivery },
+    "/subscriptions/{subscriptionId}/pings" => { POST deliveries::create_ping },
 }
 
 route_table! {

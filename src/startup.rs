@@ -75,6 +75,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     let origins = settings.cors_origins.clone();
     let response_days = ProjectResponseDays(settings.project_response_days);
     let idempotency_hours = IdempotencyHours(settings.idempotency_hours);
+    let webhook_settings = web::Data::new(settings.webhooks.clone());
 
     let server = HttpServer::new(move || {
         App::new()
@@ -85,6 +86,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .app_data(response_days)
             .wrap(from_fn(hostile_input::refuse_control_characters_in_paths))
             .app_data(idempotency_hours)
+            .app_data(webhook_settings.clone())
             .wrap(ErrorHandlers::new().default_handler(problem_backstop))
             .wrap(DefaultHeaders::new().add(("API-Version", API_VERSION)))
             .wrap(Logger::default())
@@ -131,6 +133,17 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     .map_err(|e| format!("cannot serve on {address}: {e}"))?
     .run();
 
+    if settings.webhooks.worker {
+        let origin = crate::jobs::webhooks::cloudevent::Origin {
+            source: settings.webhooks.event_source.clone(),
+            public_url: settings
+                .webhooks
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{address}")),
+        };
+        crate::jobs::webhooks::spawn(db.clone(), &settings.webhooks, origin)?;
+    }
     if settings.overdue_sweep_seconds > 0 {
         spawn_job(
             db.clone(),
@@ -175,7 +188,12 @@ fn spawn_job(
                 .await
             {
                 Ok(0) => {}
-                Ok(n) => log::info!("{name}: {n} {done}"),
+                Ok(n) => {
+                    // A job that changed rows may have written events (the overdue sweep does):
+                    // the webhook worker need not wait for its poll.
+                    db.notify_committed();
+                    log::info!("{name}: {n} {done}");
+                }
                 Err(e) => log::warn!("{name} failed: {e}"),
             }
         }

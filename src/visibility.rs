@@ -5,12 +5,13 @@
 
 use std::collections::HashSet;
 
-use crate::authz::{self, ProjectScope, SignalScope};
+use crate::authz::{self, ProjectScope, SignalScope, SubscriptionScope};
 use crate::db::DbConnection;
 use crate::db::assessments as assessment_repo;
 use crate::db::events::EventRow;
 use crate::db::projects::{self as repo, Project};
 use crate::db::signals::{self as signal_repo, Signal};
+use crate::db::subscriptions as subscription_repo;
 use crate::domain::principal::Principal;
 use crate::error::ApiError;
 
@@ -145,6 +146,7 @@ pub fn events_as_seen_by(
     principal: &Principal,
     events: Vec<EventRow>,
 ) -> Result<Vec<EventRow>, ApiError> {
+    let events = subscription_events_as_seen_by(conn, principal, events)?;
     let scope = authz::project_scope(principal);
     let signal_scope = authz::signal_scope(principal);
     if scope == ProjectScope::All && signal_scope == SignalScope::All {
@@ -234,6 +236,32 @@ pub fn events_as_seen_by(
         shown.push(event);
     }
     Ok(shown)
+}
+
+/// Keeps of `events` those about subscriptions only where the subscription is the principal's
+/// to see (`authz::subscription_scope`); the events of a subscription that is gone only for
+/// those who see every subscription.
+fn subscription_events_as_seen_by(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    mut events: Vec<EventRow>,
+) -> Result<Vec<EventRow>, ApiError> {
+    let scope = authz::subscription_scope(principal);
+    let ids: Vec<String> = events
+        .iter()
+        .filter(|e| e.resource_type == "subscription")
+        .map(|e| e.resource_id.clone())
+        .collect();
+    if ids.is_empty() || scope == SubscriptionScope::All {
+        return Ok(events);
+    }
+    let seen: HashSet<String> = subscription_repo::owners_of(conn, &ids)?
+        .into_iter()
+        .filter(|(_, owner)| scope.admits(owner))
+        .map(|(id, _)| id)
+        .collect();
+    events.retain(|e| e.resource_type != "subscription" || seen.contains(&e.resource_id));
+    Ok(events)
 }
 
 /// The project ids an event's data refers to.

@@ -96,24 +96,20 @@ pub struct EventListParams {
     after: Option<i64>,
 }
 
-/// `signal.routed`, `signal.*`, `*`: an action, or a prefix of one ending in `*`.
+/// `signal.routed`, `signal.*`, `*`: actions, or prefixes of them ending in `*`, comma-separated
+/// (each read as a subscription's `types` are).
 fn event_types(value: &str) -> Result<Vec<String>, Rejection> {
-    let types: Vec<String> = value.split(',').map(|t| t.trim().to_owned()).collect();
-    let valid = |t: &String| {
-        let name = t.strip_suffix('*').unwrap_or(t);
-        name.len() <= 100
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
-            && !t.is_empty()
-    };
-    if value.len() > 500 || !types.iter().all(valid) {
-        return Err(Rejection::new(
+    let types: Result<Vec<String>, Rejection> = value
+        .split(',')
+        .map(|t| crate::domain::webhooks::event_type(t.trim()))
+        .collect();
+    match types {
+        Ok(types) if value.len() <= 500 => Ok(types),
+        _ => Err(Rejection::new(
             "invalid_event_type",
             "must be event types like signal.routed or signal.*, comma-separated",
-        ));
+        )),
     }
-    Ok(types)
 }
 
 fn short_text(value: &str) -> Result<String, Rejection> {

@@ -17,5 +17,6 @@ pub mod projects;
 mod records;
 pub mod reports;
 pub mod signals;
+pub mod subscriptions;
 pub mod themes;
 pub mod vocabulary;

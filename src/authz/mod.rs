@@ -9,6 +9,7 @@ pub mod operations;
 
 pub use crate::domain::access::{
     AssessmentFacts, OutcomeScope, ProjectFacts, ProjectScope, SignalFacts, SignalScope,
+    SubscriptionOwner, SubscriptionScope,
 };
 use crate::domain::principal::{Principal, Role};
 use crate::domain::projects::{Mover, Status};
@@ -356,5 +357,33 @@ pub fn report_district(
         Role::Programmabureau | Role::Vakdienst { .. } | Role::Partner { .. } | Role::Admin => {
             Ok(asked)
         }
+    }
+}
+
+/// Whose webhook subscriptions a principal sees and manages (DESIGN §10): administration all;
+/// every other role its own only, the programme bureau included (a subscription carries what its
+/// owner may read, and its callback is the owner's business).
+pub fn subscription_scope(principal: &Principal) -> SubscriptionScope {
+    match &principal.role {
+        Role::Admin => SubscriptionScope::All,
+        Role::Programmabureau
+        | Role::Stadsdeel { .. }
+        | Role::Vakdienst { .. }
+        | Role::Partner { .. } => SubscriptionScope::OwnedBy(SubscriptionOwner::of(principal)),
+    }
+}
+
+/// 404 unless the principal may see the subscription (someone else's does not exist for it).
+pub fn require_subscription(
+    principal: &Principal,
+    id: &str,
+    owner: &SubscriptionOwner,
+) -> Result<(), ApiError> {
+    if subscription_scope(principal).admits(owner) {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(format!(
+            "There is no subscription '{id}'."
+        )))
     }
 }

@@ -5,6 +5,7 @@
 //! Anything that differs between the two backends sits in a visible `match` in this module.
 
 pub mod assessments;
+pub mod deliveries;
 pub mod events;
 pub mod idempotency;
 pub mod partners;
@@ -13,6 +14,7 @@ pub mod reference;
 pub mod reports;
 pub mod schema;
 pub mod signals;
+pub mod subscriptions;
 
 use std::time::Duration;
 
@@ -210,6 +212,9 @@ pub fn ping(conn: &mut DbConnection) -> Result<(), ApiError> {
 pub struct Db {
     pool: r2d2::Pool<ConnectionManager>,
     backend: &'static str,
+    /// Poked after every committed write, so the webhook worker of this instance wakes at once
+    /// for the events it recorded instead of at its next poll.
+    committed: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// A connection from the pool. When none came within the checkout timeout, it tells a saturated
@@ -251,7 +256,21 @@ impl Db {
             .connection_timeout(checkout_timeout)
             .build(ConnectionManager { target })
             .map_err(|e| format!("cannot open the {backend} database: {e}"))?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            committed: std::sync::Arc::new(tokio::sync::Notify::new()),
+        })
+    }
+
+    /// Says that a write committed (and may have recorded events): wakes the webhook worker.
+    pub fn notify_committed(&self) {
+        self.committed.notify_one();
+    }
+
+    /// What [`Db::notify_committed`] pokes; the webhook worker waits on it.
+    pub fn committed(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.committed.clone()
     }
 
     pub fn backend(&self) -> &'static str {
@@ -305,7 +324,11 @@ impl Db {
         T: Send + 'static,
     {
         let Some(reservation) = idempotency::current() else {
-            return self.read(move |conn| write_transaction(conn, work)).await;
+            let result = self.read(move |conn| write_transaction(conn, work)).await;
+            if result.is_ok() {
+                self.notify_committed();
+            }
+            return result;
         };
         let held = reservation.clone();
         let value = self
@@ -318,6 +341,7 @@ impl Db {
             })
             .await?;
         reservation.set_committed();
+        self.notify_committed();
         Ok(value)
     }
 }

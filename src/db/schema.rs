@@ -269,6 +269,52 @@ diesel::joinable!(goals -> projects (project_id));
 diesel::joinable!(funding_lines -> projects (project_id));
 diesel::joinable!(notes -> projects (project_id));
 
+diesel::table! {
+    subscriptions (id) {
+        id -> Text,
+        owner_sub -> Text,
+        owner_role -> Text,
+        owner_scope -> Nullable<Text>,
+        owner_name -> Nullable<Text>,
+        callback_url -> Text,
+        types -> Text,
+        filter_district_id -> Nullable<Text>,
+        filter_neighbourhood_id -> Nullable<Text>,
+        filter_department_id -> Nullable<Text>,
+        filter_theme_id -> Nullable<Text>,
+        description -> Nullable<Text>,
+        status -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        last_event_id -> BigInt,
+        retry_at -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (subscription_id, event_id) {
+        subscription_id -> Text,
+        event_id -> BigInt,
+        event_type -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        first_attempt_at -> Nullable<Timestamp>,
+        next_attempt_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(deliveries -> subscriptions (subscription_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
     neighbourhoods,
@@ -290,6 +336,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_partners,
     project_links,
     notes,
+    subscriptions,
+    deliveries,
 );
 
 diesel::table! {

@@ -3,6 +3,7 @@
 //! principal gets which scope, who may change what — are made in `authz/` only; this module
 //! holds the data so that `db/` can turn a scope into a query filter without knowing roles.
 
+use super::principal::{Principal, Role, RoleKind};
 use super::projects::Status;
 
 /// What the rules need to know about a project.
@@ -136,6 +137,66 @@ impl SignalScope {
             }
             Self::ReportedBy { partner_id } => {
                 signal.reported_by_partner_id.as_deref() == Some(partner_id.as_str())
+            }
+        }
+    }
+}
+
+/// Whose a subscription is: the principal that created it, as role, scope and subject (DESIGN
+/// §10). The worker rebuilds that principal from it to decide, at delivery time, what the
+/// subscription may carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionOwner {
+    pub sub: String,
+    /// The role claim value (`vakdienst`).
+    pub role: String,
+    /// The role's scope claim value (`ocw`), if the role has one.
+    pub scope: Option<String>,
+    pub name: Option<String>,
+}
+
+impl SubscriptionOwner {
+    pub fn of(principal: &Principal) -> Self {
+        Self {
+            sub: principal.subject.clone(),
+            role: principal.role.kind().as_str().to_owned(),
+            scope: principal.role.scope().map(str::to_owned),
+            name: principal.name.clone(),
+        }
+    }
+
+    /// The owner as a principal again; `None` when the stored role is not one this version
+    /// knows (such a subscription carries nothing).
+    pub fn principal(&self) -> Option<Principal> {
+        let kind = RoleKind::parse(&self.role)?;
+        Some(Principal {
+            subject: self.sub.clone(),
+            name: self.name.clone(),
+            role: Role::with_scope(kind, self.scope.clone())?,
+        })
+    }
+
+    /// Whether `principal` is this owner (same subject, role and scope).
+    pub fn is(&self, principal: &Principal) -> bool {
+        self.sub == principal.subject
+            && self.role == principal.role.kind().as_str()
+            && self.scope.as_deref() == principal.role.scope()
+    }
+}
+
+/// Which subscriptions a principal sees and manages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscriptionScope {
+    All,
+    OwnedBy(SubscriptionOwner),
+}
+
+impl SubscriptionScope {
+    pub fn admits(&self, owner: &SubscriptionOwner) -> bool {
+        match self {
+            Self::All => true,
+            Self::OwnedBy(me) => {
+                me.sub == owner.sub && me.role == owner.role && me.scope == owner.scope
             }
         }
     }

@@ -12,6 +12,7 @@ pub mod projects;
 pub mod reference;
 pub mod signals;
 pub mod time;
+pub mod webhooks;
 
 /// Why one input value was refused: a stable snake_case code and a human-readable reason.
 #[derive(Debug, Clone, PartialEq, Eq)]

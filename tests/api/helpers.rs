@@ -22,7 +22,7 @@ use diesel::{Connection, PgConnection};
 use serde_json::{Value, json};
 
 use wijkregie::auth::{Role, TokenMinter};
-use wijkregie::config::{JwtKey, JwtSettings, Settings};
+use wijkregie::config::{JwtKey, JwtSettings, Settings, WebhookSettings};
 use wijkregie::db::DatabaseTarget;
 use wijkregie::startup;
 
@@ -217,6 +217,7 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         project_response_days: 14,
         overdue_sweep_seconds: 0,
         idempotency_hours: 24,
+        webhooks: WebhookSettings::defaults(),
     }
 }
 

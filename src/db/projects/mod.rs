@@ -198,12 +198,14 @@ pub fn facts_of(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<ProjectFa
         .collect()
 }
 
-/// Loads the members of many projects at once (one query per member table).
-fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Project>, ApiError> {
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+/// The neighbourhoods of each of the projects `ids`, in id order.
+pub fn neighbourhoods_of(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<String>>, ApiError> {
     let mut neighbourhoods: HashMap<String, Vec<String>> = HashMap::new();
     for (project, neighbourhood) in project_neighbourhoods::table
-        .filter(project_neighbourhoods::project_id.eq_any(&ids))
+        .filter(project_neighbourhoods::project_id.eq_any(ids))
         .order((
             project_neighbourhoods::project_id,
             project_neighbourhoods::neighbourhood_id,
@@ -219,6 +221,13 @@ fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Projec
             .or_default()
             .push(neighbourhood);
     }
+    Ok(neighbourhoods)
+}
+
+/// Loads the members of many projects at once (one query per member table).
+fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Project>, ApiError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut neighbourhoods = neighbourhoods_of(conn, &ids)?;
     let mut effects: HashMap<String, Vec<String>> = HashMap::new();
     for (project, effect) in project_effects::table
         .filter(project_effects::project_id.eq_any(&ids))

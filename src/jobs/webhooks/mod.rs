@@ -1,0 +1,196 @@
+//! Webhook delivery (DESIGN §10): the event log is the outbox, and every instance runs this
+//! worker. It claims subscriptions with work under a lease (`db::subscriptions::claim`), works
+//! each one's queue in event order (`queue`), signs (`signing`) and sends (`sending`) each
+//! event as a CloudEvent (`cloudevent`), and retries failures on a schedule (`backoff`).
+//!
+//! Waking: a committed write on this instance pokes `Db::committed`, so its events go out at
+//! once; events committed by other instances are found by a short poll (`WebhookSettings::poll`,
+//! 200 ms). PostgreSQL's LISTEN/NOTIFY was not chosen: diesel's `PgConnection` hands over
+//! notifications only when a query runs, so receiving them would be a poll on a dedicated
+//! connection all the same, and NOTIFY would add a statement to every write transaction; the
+//! poll is one indexed query on a small table.
+
+pub mod backoff;
+pub mod cloudevent;
+pub mod queue;
+pub mod sending;
+pub mod signing;
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use self::cloudevent::{CONTENT_TYPE, Origin, cloud_event, message_id};
+use self::queue::{Job, Policy, Step};
+use self::sending::{Outcome, Sender};
+use crate::config::WebhookSettings;
+use crate::db::{Db, subscriptions as repo, write_transaction};
+use crate::domain::time;
+
+/// Subscriptions one instance works on at once.
+const PARALLEL: usize = 16;
+
+/// What every delivery task of one instance shares.
+struct Worker {
+    db: Db,
+    /// This instance's name on the leases it takes.
+    instance: String,
+    origin: Origin,
+    sender: Arc<Sender>,
+    policy: Policy,
+    lease: chrono::Duration,
+}
+
+/// Starts the worker on the current runtime.
+pub fn spawn(db: Db, settings: &WebhookSettings, origin: Origin) -> Result<(), String> {
+    let sender = Sender::new(
+        settings.allow_http.clone(),
+        settings.connect_timeout,
+        settings.request_timeout,
+    )?;
+    let worker = Arc::new(Worker {
+        db,
+        instance: uuid::Uuid::now_v7().to_string(),
+        origin,
+        sender,
+        policy: Policy {
+            retry_base: settings.retry_base,
+            give_up_after: settings.give_up_after,
+            suspend_after: settings.suspend_after,
+        },
+        lease: backoff::chrono_duration(settings.lease),
+    });
+    let poll = settings.poll;
+    actix_web::rt::spawn(run(worker, poll));
+    Ok(())
+}
+
+/// Claims work whenever there are free hands: after a commit here, or every `poll`.
+async fn run(worker: Arc<Worker>, poll: std::time::Duration) {
+    let committed = worker.db.committed();
+    let hands = Arc::new(Semaphore::new(PARALLEL));
+    loop {
+        let free = hands.available_permits();
+        if free > 0 {
+            let now = time::now();
+            let lease_until = now + worker.lease;
+            let instance = worker.instance.clone();
+            let limit = i64::try_from(free).unwrap_or(1);
+            let claimed = worker
+                .db
+                .read(move |conn| {
+                    write_transaction(conn, |conn| {
+                        repo::claim(conn, &instance, now, lease_until, limit)
+                    })
+                })
+                .await;
+            match claimed {
+                Ok(ids) => {
+                    for id in ids {
+                        let Ok(hand) = hands.clone().acquire_owned().await else {
+                            return;
+                        };
+                        let worker = worker.clone();
+                        actix_web::rt::spawn(async move {
+                            work_on(&worker, id).await;
+                            drop(hand);
+                            // Look for more at once: new events may have come meanwhile.
+                            worker.db.notify_committed();
+                        });
+                    }
+                }
+                Err(e) => log::warn!("webhooks: claiming work failed: {e}"),
+            }
+        }
+        tokio::select! {
+            () = committed.notified() => {}
+            () = tokio::time::sleep(poll) => {}
+        }
+    }
+}
+
+/// Works one claimed subscription until it has nothing to send now.
+async fn work_on(worker: &Worker, id: String) {
+    loop {
+        let now = time::now();
+        let lease_until = now + worker.lease;
+        let (sub, instance) = (id.clone(), worker.instance.clone());
+        let step = worker
+            .db
+            .read(move |conn| queue::next_step(conn, &sub, &instance, now, lease_until))
+            .await;
+        let job = match step {
+            Ok(Step::Send(job)) => job,
+            Ok(Step::Continue) => continue,
+            Ok(Step::Rest | Step::Lost) => return,
+            Err(e) => {
+                log::warn!("webhooks: subscription {id}: {e}");
+                give_back(worker, &id).await;
+                return;
+            }
+        };
+        let outcome = deliver(worker, &job).await;
+        if let Outcome::Failed { error, .. } = &outcome {
+            log::info!(
+                "webhooks: event {} to subscription {id} failed: {error}",
+                job.event.id
+            );
+        }
+        let (instance, policy) = (worker.instance.clone(), worker.policy);
+        let jitter = rand::random::<f64>();
+        let recorded = worker
+            .db
+            .read(move |conn| {
+                queue::record_outcome(conn, &job, &instance, &outcome, time::now(), policy, jitter)
+            })
+            .await;
+        match recorded {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                log::warn!("webhooks: recording a delivery to {id} failed: {e}");
+                give_back(worker, &id).await;
+                return;
+            }
+        }
+    }
+}
+
+async fn give_back(worker: &Worker, id: &str) {
+    let (id, instance) = (id.to_owned(), worker.instance.clone());
+    if let Err(e) = worker
+        .db
+        .read(move |conn| queue::release(conn, &id, &instance))
+        .await
+    {
+        log::warn!("webhooks: giving a lease back failed: {e}");
+    }
+}
+
+/// Sends the job's event, signed with every secret in use.
+async fn deliver(worker: &Worker, job: &Job) -> Outcome {
+    let body = match serde_json::to_vec(&cloud_event(&worker.origin, &job.event)) {
+        Ok(body) => body,
+        Err(e) => {
+            return Outcome::Failed {
+                status: None,
+                error: format!("cannot write the event: {e}"),
+            };
+        }
+    };
+    let id = message_id(&job.subscription_id, job.event.id);
+    let timestamp = chrono::Utc::now().timestamp();
+    let secrets: Vec<&str> = job.secrets.iter().map(String::as_str).collect();
+    let signature = signing::signature_header(&secrets, &id, timestamp, &body);
+    let headers = [
+        ("content-type", CONTENT_TYPE.to_owned()),
+        (
+            "user-agent",
+            format!("wijkregie/{}", env!("CARGO_PKG_VERSION")),
+        ),
+        ("webhook-id", id),
+        ("webhook-timestamp", timestamp.to_string()),
+        ("webhook-signature", signature),
+    ];
+    worker.sender.send(&job.callback_url, &headers, body).await
+}
