@@ -341,9 +341,13 @@ async fn a_subscription_carries_only_what_its_owner_may_read_at_delivery_time() 
         .wait_for_type("/centrum", "nl.wijkregie.ping")
         .await;
 
-    assert_eq!(
-        subjects_of(&to_ocw, "nl.wijkregie.signal.routed"),
-        vec![for_ocw.clone()]
+    // Its own signal's routing always; the handed-off signal's routing only if the worker
+    // reached that event after the hand-off committed (see below).
+    let routed = subjects_of(&to_ocw, "nl.wijkregie.signal.routed");
+    assert!(routed.contains(&for_ocw), "{routed:?}");
+    assert!(
+        routed.iter().all(|s| s == &for_ocw || s == &for_dsb),
+        "{routed:?}"
     );
     assert_eq!(
         subjects_of(&to_ocw, "nl.wijkregie.signal.reassigned"),
