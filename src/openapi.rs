@@ -79,7 +79,7 @@ pub const BASE_PATH: &str = "/api/v1";
         events::Event, events::EventActor,
         subscription_dto::Subscription, subscription_dto::SubscriptionWithSecret,
         subscription_dto::SubscriptionCreate, subscription_dto::SubscriptionUpdate,
-        subscription_dto::SubscriptionFilter, subscription_dto::SubscriptionFilterInput,
+        subscription_dto::SubscriptionFilter, subscription_dto::SubscriptionFilterInput, subscription_dto::EventTypeInput,
         subscription_dto::SubscriptionOwnerView,
         deliveries::Delivery, deliveries::RedeliveryCreate, deliveries::Queued,
         health::Health,

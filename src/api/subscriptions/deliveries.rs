@@ -71,7 +71,7 @@ http::page_schema!(DeliveryPage, Delivery);
 #[allow(dead_code, reason = "documentation only: read through QueryParams")]
 pub struct DeliveryListParams {
     /// Only deliveries in this state: pending, retrying, delivered or dead.
-    #[param(example = "dead")]
+    #[param(example = "dead", pattern = "^(pending|retrying|delivered|dead)$")]
     status: Option<String>,
 }
 

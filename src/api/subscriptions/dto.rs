@@ -130,10 +130,12 @@ pub struct SubscriptionCreate {
     /// private, link-local or metadata address.
     #[schema(
         example = "https://zaaksysteem.ocw.denhaag.nl/wijkregie/events",
-        max_length = 2000
+        min_length = 10,
+        max_length = 2000,
+        pattern = r"^https?://[^\s/?#@]+([/?][^\s#]*)?$"
     )]
     callback_url: String,
-    #[schema(example = json!(["signal.*"]), min_items = 1, max_items = 50)]
+    #[schema(value_type = Vec<EventTypeInput>, example = json!(["signal.*"]), min_items = 1, max_items = 50)]
     types: Vec<String>,
     filter: Option<SubscriptionFilterInput>,
     #[schema(example = "Zaaksysteem OCW", max_length = 500)]
@@ -160,17 +162,33 @@ pub struct SubscriptionFilterInput {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct SubscriptionUpdate {
-    #[schema(nullable = false, max_length = 2000)]
+    #[schema(
+        nullable = false,
+        min_length = 10,
+        max_length = 2000,
+        pattern = r"^https?://[^\s/?#@]+([/?][^\s#]*)?$"
+    )]
     callback_url: Option<String>,
-    #[schema(nullable = false, min_items = 1, max_items = 50)]
+    #[schema(value_type = Option<Vec<EventTypeInput>>, nullable = false, min_items = 1, max_items = 50)]
     types: Option<Vec<String>>,
     /// `null` removes the filter.
     filter: Option<SubscriptionFilterInput>,
     description: Option<String>,
     /// active or paused; set active to resume a suspended subscription.
-    #[schema(nullable = false, example = "paused")]
+    #[schema(nullable = false, example = "paused", pattern = "^(active|paused)$")]
     status: Option<String>,
 }
+
+/// An event type (`signal.routed`), or a prefix of one ending in `*` (`signal.*`).
+#[derive(Debug, ToSchema)]
+#[schema(
+    example = "signal.*",
+    min_length = 1,
+    max_length = 101,
+    pattern = r"^([a-z_.]{1,100}\*?|\*)$"
+)]
+#[allow(dead_code, reason = "documents an element of `types`")]
+pub struct EventTypeInput(String);
 
 /// The `types` member: 1 to 50 event types.
 pub fn types(value: &Value) -> Result<Vec<String>, crate::api::input::Problems> {
