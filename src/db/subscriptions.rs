@@ -176,6 +176,17 @@ pub fn update(
     ))
     .execute(conn)?;
     version_checked(touched, || get(conn, id).map(|row| row.version))?;
+    if change.status.is_some() {
+        // A pause ends the worker's claim (its next renewal fails anyway), and a resumed
+        // subscription must be claimable at once, not when a claim taken before the pause runs
+        // out (the lease: 30 s).
+        diesel::update(subscriptions::table.filter(subscriptions::id.eq(id)))
+            .set((
+                subscriptions::lease_owner.eq(None::<String>),
+                subscriptions::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+    }
     get(conn, id)
 }
 

@@ -560,3 +560,45 @@ async fn after_a_rotation_both_secrets_sign_for_a_day() {
     assert_eq!(delivery.header("webhook-signature").split(' ').count(), 2);
     assert!(verifies(delivery, old) && verifies(delivery, new));
 }
+
+#[actix_rt::test]
+async fn a_resumed_subscription_is_delivered_at_once_whatever_claim_it_had() {
+    let app = app().await;
+    let receiver = Receiver::start().await;
+    let dsb = vakdienst("dsb");
+    let sub = subscribe(&app, &dsb, &receiver.url("/dsb"), json!(["signal.routed"])).await;
+    let id = sub["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/subscriptions/{id}");
+    let paused = app
+        .patch(
+            &path,
+            &app.token(&dsb),
+            Some("\"1\""),
+            &json!({"status": "paused"}),
+        )
+        .await;
+    assert_eq!(paused.status, 200, "{}", paused.text);
+    // As if a worker had claimed it just before the pause, for an hour: a status change by the
+    // owner ends any claim, so the resumed subscription does not wait for it to run out.
+    app.database.execute(&format!(
+        "UPDATE subscriptions SET lease_owner = 'an-instance', lease_until = '2999-01-01 00:00:00' WHERE id = '{id}'"
+    ));
+    let signal = create_signal(&app, "transvaal", "public_space").await;
+    let resumed = app
+        .patch(
+            &path,
+            &app.token(&dsb),
+            Some("\"2\""),
+            &json!({"status": "active"}),
+        )
+        .await;
+    assert_eq!(resumed.status, 200, "{}", resumed.text);
+    let received = receiver
+        .wait_until(Duration::from_secs(10), "the routed signal", |received| {
+            received
+                .iter()
+                .any(|r| r.json()["subject"] == signal.as_str())
+        })
+        .await;
+    assert!(!received.is_empty());
+}
