@@ -126,6 +126,17 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// wijkregie itself, as the actor of the changes its background jobs make (the overdue
+    /// sweep, the webhook worker): recorded on events as `admin` with its own `sub`. An actor
+    /// on the trail, never a caller: no request is ever authorized as it.
+    pub fn system(subject: &str) -> Self {
+        Self {
+            subject: subject.to_owned(),
+            name: None,
+            role: Role::Admin,
+        }
+    }
+
     /// The caller as recorded on events.
     pub fn actor(&self) -> Actor {
         Actor {

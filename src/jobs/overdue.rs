@@ -4,9 +4,9 @@
 use chrono::NaiveDateTime;
 use serde_json::json;
 
-use crate::auth::{Principal, Role};
 use crate::db::{self, DbConnection, events as event_store, signals as repo};
 use crate::domain::events::NewEvent;
+use crate::domain::principal::Principal;
 use crate::domain::time;
 use crate::error::ApiError;
 
@@ -14,11 +14,7 @@ use crate::error::ApiError;
 /// none yet. Safe with several sweepers at once: each signal is claimed by a conditional update
 /// in the same transaction as its event, so exactly one sweeper writes it.
 pub fn sweep_overdue(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, ApiError> {
-    let sweeper = Principal {
-        subject: "wijkregie-overdue-sweep".to_owned(),
-        name: None,
-        role: Role::Admin,
-    };
+    let sweeper = Principal::system("wijkregie-overdue-sweep");
     let mut written = 0;
     for (id, due_at) in repo::overdue_candidates(conn, now, 500)? {
         let claimed = db::write_transaction(conn, |conn| {

@@ -10,12 +10,12 @@ use serde_json::json;
 
 use super::backoff::{self, AfterFailure};
 use super::sending::Outcome;
-use crate::auth::{Principal, Role};
 use crate::db::deliveries::{self as delivery_repo, Attempted};
 use crate::db::events::{self as event_store, EventFilter, EventRow};
 use crate::db::subscriptions::{self as repo, Progress, SubscriptionRow};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::events::NewEvent;
+use crate::domain::principal::Principal;
 use crate::domain::webhooks::{DeliveryStatus, PING_ACTION, SubscriptionStatus, type_matches};
 use crate::error::ApiError;
 use crate::visibility::events_as_seen_by;
@@ -274,11 +274,7 @@ fn change_status(
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
     repo::set_status(conn, id, status, now)?;
-    let worker = Principal {
-        subject: "wijkregie-webhooks".to_owned(),
-        name: None,
-        role: Role::Admin,
-    };
+    let worker = Principal::system("wijkregie-webhooks");
     let event = NewEvent {
         action: format!("subscription.{}", status.as_str()),
         resource_type: "subscription",
