@@ -20,4 +20,5 @@ pub mod openapi;
 pub mod reports;
 pub mod routes;
 pub mod startup;
+pub mod tls;
 pub mod visibility;

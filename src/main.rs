@@ -167,7 +167,7 @@ fn dev_secret(settings: &Settings) -> Result<Option<Vec<u8>>, String> {
         JwtKey::Development => {
             development_secret(&settings.data_dir()).map(|(secret, _)| Some(secret))
         }
-        JwtKey::Secret(_) | JwtKey::PublicKeyFile(_) => Ok(None),
+        JwtKey::Secret(_) | JwtKey::PublicKeyFile(_) | JwtKey::Jwks(_) => Ok(None),
     }
 }
 
@@ -186,7 +186,7 @@ fn minting_secret(settings: &Settings) -> Result<Option<Vec<u8>>, String> {
                 )),
             }
         }
-        JwtKey::Secret(_) | JwtKey::PublicKeyFile(_) => Ok(None),
+        JwtKey::Secret(_) | JwtKey::PublicKeyFile(_) | JwtKey::Jwks(_) => Ok(None),
     }
 }
 

@@ -63,7 +63,8 @@ pub fn open_database(settings: &Settings) -> Result<Db, String> {
 /// Builds the service and binds it. `dev_secret` is the development-mode HS256 secret.
 pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Application, String> {
     let db = open_database(settings)?;
-    let verifier = web::Data::new(TokenVerifier::new(&settings.jwt, dev_secret)?);
+    let verifier = web::Data::new(TokenVerifier::new(&settings.jwt, dev_secret, db.clone())?);
+    crate::auth::jwt::spawn_key_refresh(verifier.clone().into_inner());
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
     let address = listener

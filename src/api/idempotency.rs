@@ -56,7 +56,7 @@ pub async fn idempotency(
         Some(value) if req.method() == Method::POST => value.clone(),
         _ => return Ok(next.call(req).await?.map_into_left_body()),
     };
-    let Some(subject) = subject(&req) else {
+    let Some(subject) = subject(&req).await else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let key = match valid_key(header.as_bytes()) {
@@ -174,14 +174,14 @@ fn valid_key(value: &[u8]) -> Result<String, ApiError> {
 }
 
 /// The `sub` of a valid Bearer token, or `None` (the handler then answers 401 itself).
-fn subject(req: &ServiceRequest) -> Option<String> {
+async fn subject(req: &ServiceRequest) -> Option<String> {
     let verifier = req.app_data::<web::Data<TokenVerifier>>()?;
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("bearer") {
         return None;
     }
-    verifier.verify(token.trim()).ok().map(|p| p.subject)
+    verifier.verify(token.trim()).await.ok().map(|p| p.subject)
 }
 
 /// The whole body, within the configured limit (413 beyond it) and time (408 after it).

@@ -53,6 +53,8 @@ diesel::table! {
         actor_sub -> Text,
         actor_role -> Text,
         actor_name -> Nullable<Text>,
+        actor_scope -> Nullable<Text>,
+        actor_client_id -> Nullable<Text>,
         action -> Text,
         resource_type -> Text,
         resource_id -> Text,

@@ -32,5 +32,6 @@ mod reference;
 mod reports;
 mod signals;
 mod storage;
+mod token_attacks;
 mod visibility;
 mod webhooks;

@@ -1,0 +1,2 @@
+ALTER TABLE events DROP COLUMN actor_client_id;
+ALTER TABLE events DROP COLUMN actor_scope;
