@@ -23,6 +23,7 @@ mod helpers;
 mod hostile;
 mod idempotency;
 mod integration;
+mod oidc;
 mod openapi;
 mod operations;
 mod partners;
