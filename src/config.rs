@@ -107,6 +107,9 @@ pub struct Settings {
     pub overdue_sweep_seconds: u64,
     /// Hours an `Idempotency-Key` and its response are kept (`WIJKREGIE_IDEMPOTENCY_HOURS`).
     pub idempotency_hours: i64,
+    /// Days after a signal closes that its reporter is erased
+    /// (`WIJKREGIE_REPORTER_RETENTION_DAYS`, default 365).
+    pub reporter_retention_days: i64,
     /// Delivery of webhooks (DESIGN §10).
     pub webhooks: WebhookSettings,
 }
@@ -266,6 +269,15 @@ impl Settings {
             &mut problems,
         );
 
+        let reporter_retention_days = number(
+            &var,
+            "WIJKREGIE_REPORTER_RETENTION_DAYS",
+            365,
+            0,
+            3650,
+            &mut problems,
+        );
+
         let cors_origins: Vec<String> = var("WIJKREGIE_CORS_ORIGINS")
             .map(|list| {
                 list.split(',')
@@ -299,6 +311,7 @@ impl Settings {
                 project_response_days,
                 overdue_sweep_seconds,
                 idempotency_hours,
+                reporter_retention_days,
                 webhooks,
             }),
             _ => Err(problems),

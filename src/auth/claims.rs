@@ -26,8 +26,8 @@ use crate::domain::principal::{Role, RoleKind};
 /// The role a token maps to; a partner named by its KvK number is looked up afterwards.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MappedRole {
-    Role(Role),
-    PartnerByKvk(String),
+    Resolved(Role),
+    KvkNumber(String),
 }
 
 /// The claim map, checked when it is read.
@@ -144,14 +144,14 @@ impl Entry {
         let needs = kind.scope_claim();
         match (needs, given.as_slice()) {
             (None, []) => Role::with_scope(kind, None)
-                .map(MappedRole::Role)
+                .map(MappedRole::Resolved)
                 .ok_or_else(|| format!("role '{}' cannot be built", kind.as_str())),
             (Some("partner"), [("kvkNumber", kvk)]) => kvk_number(kvk)
-                .map(MappedRole::PartnerByKvk)
+                .map(MappedRole::KvkNumber)
                 .map_err(|_| format!("kvkNumber '{kvk}' is not 8 digits")),
             (Some(needed), [(key, scope)]) if needed == *key && !scope.is_empty() => {
                 Role::with_scope(kind, Some(scope.clone()))
-                    .map(MappedRole::Role)
+                    .map(MappedRole::Resolved)
                     .ok_or_else(|| format!("role '{}' cannot be built", kind.as_str()))
             }
             (None, _) => Err(format!("role '{}' takes no scope", kind.as_str())),
@@ -195,13 +195,13 @@ mod tests {
                 "offline_access",
                 "wijkregie.vakdienst.ocw"
             ]))),
-            Ok(MappedRole::Role(Role::Vakdienst {
+            Ok(MappedRole::Resolved(Role::Vakdienst {
                 department_id: "ocw".into()
             }))
         );
         assert_eq!(
             map.role_of(&claims(json!("wijkregie.partner.41150013"))),
-            Ok(MappedRole::PartnerByKvk("41150013".into()))
+            Ok(MappedRole::KvkNumber("41150013".into()))
         );
         assert!(map.role_of(&claims(json!(["unmapped"]))).is_err());
         assert!(map.role_of(&claims(json!(42))).is_err());

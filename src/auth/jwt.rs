@@ -164,8 +164,8 @@ impl TokenVerifier {
         self.check_lifetime(&standard, chrono::Utc::now().timestamp())?;
         let role = match &self.claims_map {
             Some(map) => match map.role_of(&claims)? {
-                MappedRole::Role(role) => role,
-                MappedRole::PartnerByKvk(kvk) => self.partner_by_kvk(kvk).await?,
+                MappedRole::Resolved(role) => role,
+                MappedRole::KvkNumber(kvk) => self.partner_by_kvk(kvk).await?,
             },
             None => own_role(&claims)?,
         };

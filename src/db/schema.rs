@@ -261,6 +261,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    personal_data_access (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        signal_id -> Text,
+        reader_sub -> Text,
+        reader_role -> Text,
+        reader_scope -> Nullable<Text>,
+        reader_client_id -> Nullable<Text>,
+        view -> Text,
+    }
+}
+
 diesel::joinable!(neighbourhoods -> districts (district_id));
 diesel::joinable!(themes -> departments (department_id));
 diesel::joinable!(partner_neighbourhoods -> partners (partner_id));

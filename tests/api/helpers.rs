@@ -219,6 +219,7 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         project_response_days: 14,
         overdue_sweep_seconds: 0,
         idempotency_hours: 24,
+        reporter_retention_days: 365,
         webhooks: WebhookSettings::defaults(),
     }
 }

@@ -27,6 +27,7 @@ mod oidc;
 mod openapi;
 mod operations;
 mod partners;
+mod personal_data;
 mod projects;
 mod receiver;
 mod reference;
