@@ -398,12 +398,13 @@ fn jwt_key(
             JwtKey::Jwks(JwksSource::File(readable_file(problems))),
             None,
         ),
+        // Taken as written: it is also the `iss` tokens must carry, exactly (some providers end
+        // it with a slash).
         "WIJKREGIE_OIDC_ISSUER" => {
-            let issuer = value.trim_end_matches('/').to_owned();
-            check_key_url(name, &issuer, problems);
+            check_key_url(name, &value, problems);
             (
-                JwtKey::Jwks(JwksSource::Discovery(issuer.clone())),
-                Some(issuer),
+                JwtKey::Jwks(JwksSource::Discovery(value.clone())),
+                Some(value),
             )
         }
         _ => {
@@ -678,10 +679,10 @@ mod tests {
         assert_eq!(
             s.jwt.key,
             JwtKey::Jwks(JwksSource::Discovery(
-                "https://login.example.nl/realm".into()
+                "https://login.example.nl/realm/".into()
             ))
         );
-        assert_eq!(s.jwt.issuer, "https://login.example.nl/realm");
+        assert_eq!(s.jwt.issuer, "https://login.example.nl/realm/");
         assert!(settings(&[("WIJKREGIE_JWKS_URL", "http://127.0.0.1:9/jwks")]).is_ok());
         let problems = settings(&[(
             "WIJKREGIE_JWKS_URL",

@@ -152,13 +152,17 @@ impl PublishedKeys {
         Ok(count)
     }
 
-    /// OpenID Connect discovery: the document must name this issuer and an https `jwks_uri`
-    /// (http only when the issuer itself is on http, which configuration allows on loopback).
+    /// OpenID Connect discovery: the document must name exactly this issuer (OpenID Connect
+    /// Discovery §4.3) and an https `jwks_uri` (http only when the issuer itself is on http,
+    /// which configuration allows on loopback).
     async fn jwks_uri(&self, issuer: &str) -> Result<String, String> {
-        let url = format!("{issuer}/.well-known/openid-configuration");
+        let url = format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        );
         let document = self.get_json(&url).await?;
         let named = document.get("issuer").and_then(Value::as_str);
-        if named.map(|n| n.trim_end_matches('/')) != Some(issuer) {
+        if named != Some(issuer) {
             return Err(format!(
                 "the discovery document at {url} names another issuer ({})",
                 named.unwrap_or("none")

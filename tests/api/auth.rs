@@ -286,3 +286,27 @@ async fn with_an_ec_public_key_es256_is_accepted() {
     )
     .await;
 }
+
+#[actix_rt::test]
+async fn a_bad_claim_map_stops_the_start_with_every_problem_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("claims.toml");
+    std::fs::write(
+        &map,
+        "role_claim = \"roles\"\n[roles]\n\"a\" = { role = \"burgemeester\" }\n\"b\" = { role = \"stadsdeel\" }\n",
+    )
+    .unwrap();
+    let database = crate::helpers::TestDatabase::new();
+    let mut settings = crate::helpers::test_settings(&database);
+    settings.jwt.claims_map = Some(map);
+    let refused = wijkregie::startup::build(&settings, None)
+        .err()
+        .unwrap_or_default();
+    assert!(
+        refused.contains("claims.toml")
+            && refused.contains("roles.\"a\"")
+            && refused.contains("burgemeester")
+            && refused.contains("roles.\"b\""),
+        "{refused}"
+    );
+}
