@@ -83,6 +83,22 @@ pub fn list_access(
         .load(conn)?)
 }
 
+type HasReporter = diesel::dsl::Or<
+    diesel::dsl::Or<
+        diesel::dsl::IsNotNull<signals::reporter_name>,
+        diesel::dsl::IsNotNull<signals::reporter_email>,
+    >,
+    diesel::dsl::IsNotNull<signals::reporter_phone>,
+>;
+
+/// A signal that still holds any of its reporter's data.
+fn has_reporter() -> HasReporter {
+    signals::reporter_name
+        .is_not_null()
+        .or(signals::reporter_email.is_not_null())
+        .or(signals::reporter_phone.is_not_null())
+}
+
 /// Closed signals that still hold reporter data, by id after `after`, at most `limit`.
 pub fn closed_with_reporter(
     conn: &mut DbConnection,
@@ -91,12 +107,7 @@ pub fn closed_with_reporter(
 ) -> Result<Vec<String>, ApiError> {
     let mut query = signals::table
         .filter(signals::status.eq("closed"))
-        .filter(
-            signals::reporter_name
-                .is_not_null()
-                .or(signals::reporter_email.is_not_null())
-                .or(signals::reporter_phone.is_not_null()),
-        )
+        .filter(has_reporter())
         .select(signals::id)
         .into_boxed();
     if let Some(after) = after {
@@ -135,12 +146,7 @@ pub fn erase_reporter(
         signals::table
             .filter(signals::id.eq(id))
             .filter(signals::status.eq("closed"))
-            .filter(
-                signals::reporter_name
-                    .is_not_null()
-                    .or(signals::reporter_email.is_not_null())
-                    .or(signals::reporter_phone.is_not_null()),
-            ),
+            .filter(has_reporter()),
     )
     .set((
         signals::reporter_name.eq(None::<String>),
