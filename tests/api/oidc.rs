@@ -131,12 +131,21 @@ impl Provider {
 /// wijkregie with keys by discovery from `provider`, the claim map, and `refetch` as the least
 /// time between fetches for an unknown `kid`.
 async fn wijkregie_for(provider: &Provider, refetch: Duration) -> (TestApp, tempfile::TempDir) {
+    let source = JwksSource::Discovery(provider.issuer.clone());
+    wijkregie_with(provider, source, refetch).await
+}
+
+async fn wijkregie_with(
+    provider: &Provider,
+    source: JwksSource,
+    refetch: Duration,
+) -> (TestApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let map = dir.path().join("claims.toml");
     std::fs::write(&map, CLAIM_MAP).unwrap();
     let issuer = provider.issuer.clone();
     let app = spawn_app_with(move |s| {
-        s.jwt.key = JwtKey::Jwks(JwksSource::Discovery(issuer.clone()));
+        s.jwt.key = JwtKey::Jwks(source);
         s.jwt.issuer = issuer;
         s.jwt.claims_map = Some(map);
         s.jwt.jwks_refresh.unknown_kid_at_most_every = refetch;
@@ -270,6 +279,16 @@ async fn a_rotated_key_is_followed_without_a_restart_and_a_key_not_published_is_
             .await
             .assert_problem(401, "unauthenticated");
     }
+}
+
+#[actix_rt::test]
+async fn the_key_set_can_be_named_by_its_url_without_discovery() {
+    let Some(idp) = start_provider() else { return };
+    let source = JwksSource::Url(format!("{}/jwks", idp.issuer));
+    let (app, _dir) = wijkregie_with(&idp, source, Duration::ZERO).await;
+    let token = idp.token("zaaksysteem-ocw").await;
+    let response = app.get("/api/v1/signals", &token).await;
+    assert_eq!(response.status, 200, "{}", response.text);
 }
 
 #[actix_rt::test]
