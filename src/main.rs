@@ -316,8 +316,9 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     let development = settings.jwt.key == JwtKey::Development;
     if development && !settings.binds_loopback_only() {
         return Err(format!(
-            "no WIJKREGIE_JWT_SECRET or WIJKREGIE_JWT_PUBLIC_KEY_FILE is set, so this is development \
-             mode, which only listens on loopback; {} is not. Configure a key to serve elsewhere.",
+            "no WIJKREGIE_JWT_SECRET, WIJKREGIE_JWT_PUBLIC_KEY_FILE, WIJKREGIE_OIDC_ISSUER, \
+             WIJKREGIE_JWKS_URL or WIJKREGIE_JWKS_FILE is set, so this is development mode, which \
+             only listens on loopback; {} is not. Configure a key to serve elsewhere.",
             settings.bind
         ));
     }
