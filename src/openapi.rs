@@ -130,7 +130,9 @@ impl Modify for Conventions {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "A JWT with `sub`, `role` and the role's scope claim, `iss`, `aud`, `iat` and `exp`.",
+                        "A JWT with `sub`, `iss`, `aud`, `exp` (and `iat`), and the role with its scope: \
+                         wijkregie's own claims (`role` and `district`, `department` or `partner`), \
+                         or the identity provider's, mapped by the service's claim map.",
                     ))
                     .build(),
             ),
