@@ -24,6 +24,7 @@ use super::keys::{KeySource, PublishedKeys, VerifyingKey};
 use crate::config::{JwtKey, JwtSettings};
 use crate::db::Db;
 use crate::domain::principal::{Principal, Role, RoleKind};
+use crate::error::ApiError;
 
 /// Clock skew tolerated between the issuer and this service.
 const LEEWAY_SECONDS: u64 = 30;
@@ -60,6 +61,12 @@ struct MintedClaims<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct TokenRejected(pub String);
+
+impl From<TokenRejected> for ApiError {
+    fn from(rejected: TokenRejected) -> Self {
+        Self::Unauthenticated(rejected.0)
+    }
+}
 
 /// Checks tokens. Built once at start-up from the configured key source and claim map.
 pub struct TokenVerifier {
@@ -134,13 +141,14 @@ impl TokenVerifier {
         &self.keys
     }
 
-    /// Verifies a bearer token and turns its claims into a principal.
-    pub async fn verify(&self, token: &str) -> Result<Principal, TokenRejected> {
+    /// Verifies a bearer token and turns its claims into a principal: 401 for a refused token,
+    /// 503 when the keys or the partner directory cannot be read now.
+    pub async fn verify(&self, token: &str) -> Result<Principal, ApiError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| TokenRejected("The token is malformed.".to_owned()))?;
         // RFC 7515 §4.1.11: extensions marked critical must be understood; none are here.
         if header.crit.is_some() {
-            return Err(TokenRejected(
+            return Err(ApiError::Unauthenticated(
                 "The token's header names critical extensions (crit) this service does not \
                  understand."
                     .to_owned(),
@@ -153,7 +161,7 @@ impl TokenVerifier {
             .map_err(|e| TokenRejected(rejection(e.kind())))?;
         let claims = data.claims;
         if claims.values().any(holds_control_characters) {
-            return Err(TokenRejected(
+            return Err(ApiError::Unauthenticated(
                 "The token's claims hold control characters.".to_owned(),
             ));
         }
@@ -170,7 +178,7 @@ impl TokenVerifier {
             None => own_role(&claims)?,
         };
         if standard.sub.trim().is_empty() {
-            return Err(TokenRejected(
+            return Err(ApiError::Unauthenticated(
                 "The token's subject (sub) is empty.".to_owned(),
             ));
         }
@@ -189,20 +197,16 @@ impl TokenVerifier {
         })
     }
 
-    async fn partner_by_kvk(&self, kvk: String) -> Result<Role, TokenRejected> {
+    async fn partner_by_kvk(&self, kvk: String) -> Result<Role, ApiError> {
         let shown = kvk.clone();
         let found = self
             .partners
             .read(move |conn| crate::db::partners::active_id_by_kvk(conn, &kvk))
-            .await
-            .map_err(|e| {
-                log::warn!("cannot look up the partner of a token: {e}");
-                TokenRejected("The token's partner cannot be looked up now.".to_owned())
-            })?;
+            .await?;
         found
             .map(|partner_id| Role::Partner { partner_id })
             .ok_or_else(|| {
-                TokenRejected(format!(
+                ApiError::Unauthenticated(format!(
                     "No active partner has the KvK number {shown} the token maps to."
                 ))
             })

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use super::jwt::TokenRejected;
 use crate::config::{JwksRefresh, JwksSource};
+use crate::error::ApiError;
 
 /// The most a key set or discovery document may weigh.
 const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
@@ -41,7 +42,7 @@ pub enum KeySource {
 
 impl KeySource {
     /// The key for a token with this header's `kid`.
-    pub async fn key_for(&self, kid: Option<&str>) -> Result<VerifyingKey, TokenRejected> {
+    pub async fn key_for(&self, kid: Option<&str>) -> Result<VerifyingKey, ApiError> {
         match self {
             Self::Single(key) => Ok(key.clone()),
             Self::Published(published) => {
@@ -60,9 +61,16 @@ pub struct PublishedKeys {
     refresh: JwksRefresh,
     client: reqwest::Client,
     keys: RwLock<Arc<HashMap<String, VerifyingKey>>>,
-    /// When the keys were last fetched (or tried); held while fetching, so that concurrent
-    /// requests with a new `kid` wait for one fetch instead of starting their own.
-    fetched: tokio::sync::Mutex<Option<Instant>>,
+    /// The last fetch; held while fetching, so that concurrent requests with a new `kid` wait
+    /// for one fetch instead of starting their own.
+    fetched: tokio::sync::Mutex<Fetched>,
+}
+
+/// When the keys were last fetched (or tried), and whether that failed.
+#[derive(Default)]
+struct Fetched {
+    at: Option<Instant>,
+    failure: Option<String>,
 }
 
 impl PublishedKeys {
@@ -83,7 +91,10 @@ impl PublishedKeys {
             JwksSource::File(path) => Some(parse_key_set(&read_file(path)?)?),
             JwksSource::Discovery(_) | JwksSource::Url(_) => None,
         };
-        let fetched = initial.as_ref().map(|_| Instant::now());
+        let fetched = Fetched {
+            at: initial.as_ref().map(|_| Instant::now()),
+            failure: None,
+        };
         Ok(Self {
             source,
             refresh,
@@ -105,7 +116,9 @@ impl PublishedKeys {
             .and_then(|keys| keys.get(kid).cloned())
     }
 
-    async fn key(&self, kid: &str) -> Result<VerifyingKey, TokenRejected> {
+    /// The key `kid`: from the cache, or fetched when the limit allows. Not published is a 401;
+    /// not known because the provider cannot be reached is a 503 (the token may be good).
+    async fn key(&self, kid: &str) -> Result<VerifyingKey, ApiError> {
         if let Some(key) = self.cached(kid) {
             return Ok(key);
         }
@@ -114,26 +127,39 @@ impl PublishedKeys {
         if let Some(key) = self.cached(kid) {
             return Ok(key);
         }
-        let due = fetched.is_none_or(|at| at.elapsed() >= self.refresh.unknown_kid_at_most_every);
+        let due = fetched
+            .at
+            .is_none_or(|at| at.elapsed() >= self.refresh.unknown_kid_at_most_every);
         if due {
-            *fetched = Some(Instant::now());
-            if let Err(e) = self.fetch_and_replace().await {
-                log::warn!("cannot fetch the identity provider's keys: {e}");
-            }
+            // A failure is logged and kept in `fetched.failure`, which decides the answer below.
+            let _ = self.fetch(&mut fetched).await;
         }
+        let failure = fetched.failure.clone();
         drop(fetched);
-        self.cached(kid).ok_or_else(|| {
-            TokenRejected(
-                "The token's key (kid) is not one the identity provider publishes.".into(),
+        match (self.cached(kid), failure) {
+            (Some(key), _) => Ok(key),
+            (None, Some(failure)) => Err(ApiError::IdentityProviderUnavailable(failure)),
+            (None, None) => Err(TokenRejected(
+                "The token's key (kid) is not one the identity provider publishes.".to_owned(),
             )
-        })
+            .into()),
+        }
     }
 
     /// Fetches the keys now (the hourly timer); the cache keeps the old keys if this fails.
     pub async fn refresh_now(&self) -> Result<usize, String> {
         let mut fetched = self.fetched.lock().await;
-        *fetched = Some(Instant::now());
-        self.fetch_and_replace().await
+        self.fetch(&mut fetched).await
+    }
+
+    async fn fetch(&self, fetched: &mut Fetched) -> Result<usize, String> {
+        fetched.at = Some(Instant::now());
+        let result = self.fetch_and_replace().await;
+        fetched.failure = result.as_ref().err().cloned();
+        if let Err(e) = &result {
+            log::warn!("cannot fetch the identity provider's keys: {e}");
+        }
+        result
     }
 
     async fn fetch_and_replace(&self) -> Result<usize, String> {

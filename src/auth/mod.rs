@@ -85,8 +85,5 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
                 "The Authorization header must be 'Bearer <token>'.".to_owned(),
             )
         })?;
-    verifier
-        .verify(token)
-        .await
-        .map_err(|rejected| ApiError::Unauthenticated(rejected.0))
+    verifier.verify(token).await
 }

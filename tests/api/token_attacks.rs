@@ -412,3 +412,15 @@ async fn every_token_of_the_attack_set_is_refused_with_a_401_problem() {
         "not refused with a 401 problem: {accepted:#?}"
     );
 }
+
+#[actix_rt::test]
+async fn an_unreachable_identity_provider_is_a_503_not_a_refused_token() {
+    // Nothing listens on port 9 (discard) of this machine: every fetch fails.
+    let app = spawn_app_with(|s| {
+        s.jwt.key = JwtKey::Jwks(JwksSource::Discovery("http://127.0.0.1:9".to_owned()));
+    })
+    .await;
+    let response = status_of(&app, &rs256(&good_claims())).await;
+    response.assert_problem(503, "identity_provider_unavailable");
+    assert_eq!(response.header("retry-after").as_deref(), Some("30"));
+}
