@@ -143,6 +143,35 @@ async fn every_response_that_shows_a_reporter_is_in_the_access_log_admin_reads()
         .assert_problem(403, "forbidden");
 }
 
+#[actix_rt::test]
+async fn a_replayed_answer_that_shows_a_reporter_is_logged_again() {
+    let app = spawn_app().await;
+    let bureau = token_as(&app, "pb-anna", &pb());
+    for replayed in [None, Some("true")] {
+        let response = app
+            .request(
+                Method::POST,
+                "/api/v1/signals",
+                Some(&bureau),
+                Some(&report()),
+                &[("Idempotency-Key", "melding-1")],
+            )
+            .await;
+        assert_eq!(response.status, 201, "{}", response.text);
+        assert_eq!(response.body["reporter"]["name"], REPORTER_NAME);
+        assert_eq!(response.header("idempotent-replayed").as_deref(), replayed);
+    }
+    let log = access_log(&app, "").await;
+    assert_eq!(
+        readers(&log),
+        [
+            ("pb-anna".to_owned(), "signal".to_owned()),
+            ("pb-anna".to_owned(), "signal".to_owned()),
+        ],
+        "{log}"
+    );
+}
+
 /// Moves a signal on as the programme bureau, at the version `etag`; the new `ETag`.
 async fn move_to(app: &TestApp, id: &str, etag: &str, body: Value) -> String {
     let response = app
