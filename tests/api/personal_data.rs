@@ -212,7 +212,19 @@ async fn a_reporter_is_erased_the_configured_days_after_the_signal_closed_and_th
         0,
         "kept for the term"
     );
-    assert_eq!(erase_reporters(&mut conn, now + day * 366, 365).unwrap(), 1);
+    // Two instances at once, on their own connections: exactly one erases.
+    let target = app.database.target();
+    let erasers: Vec<_> = (0..2)
+        .map(|_| {
+            let target = target.clone();
+            std::thread::spawn(move || {
+                let mut conn = target.connect().unwrap();
+                erase_reporters(&mut conn, now + day * 366, 365).unwrap()
+            })
+        })
+        .collect();
+    let erased: usize = erasers.into_iter().map(|e| e.join().unwrap()).sum();
+    assert_eq!(erased, 1);
     assert_eq!(
         erase_reporters(&mut conn, now + day * 366, 365).unwrap(),
         0,
