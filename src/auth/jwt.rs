@@ -170,6 +170,11 @@ impl TokenVerifier {
                 TokenRejected("The token's sub, exp or iat is not of the right type.".to_owned())
             })?;
         self.check_lifetime(&standard, chrono::Utc::now().timestamp())?;
+        if standard.sub.trim().is_empty() {
+            return Err(ApiError::Unauthenticated(
+                "The token's subject (sub) is empty.".to_owned(),
+            ));
+        }
         let role = match &self.claims_map {
             Some(map) => match map.role_of(&claims)? {
                 MappedRole::Resolved(role) => role,
@@ -177,11 +182,6 @@ impl TokenVerifier {
             },
             None => own_role(&claims)?,
         };
-        if standard.sub.trim().is_empty() {
-            return Err(ApiError::Unauthenticated(
-                "The token's subject (sub) is empty.".to_owned(),
-            ));
-        }
         let text = |claim: &str| {
             claims
                 .get(claim)
