@@ -13,8 +13,8 @@ use utoipa::{Modify, OpenApi};
 use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
 use crate::api::subscriptions::{deliveries, dto as subscription_dto};
 use crate::api::{
-    assessments, departments, districts, events, health, neighbourhoods, partners, projects,
-    reports, signals, subscriptions, themes,
+    assessments, departments, districts, events, health, neighbourhoods, partners, policy_issues,
+    projects, reports, signals, subscriptions, themes,
 };
 use crate::authz::{self, Access, Callers};
 use crate::domain::principal::RoleKind;
@@ -62,6 +62,10 @@ pub const BASE_PATH: &str = "/api/v1";
         assessments::create_assessment, assessments::update_assessment,
         signals::list_signals, signals::get_signal, signals::create_signal, signals::update_signal,
         signals::transition_signal, signals::reassign_signal, signals::signal_history,
+        policy_issues::list_policy_issues, policy_issues::get_policy_issue,
+        policy_issues::create_policy_issue, policy_issues::update_policy_issue,
+        policy_issues::transition_policy_issue, policy_issues::respond_to_policy_issue,
+        policy_issues::policy_issue_history,
         reports::get_progress_report,
         events::list_events,
         subscriptions::list_subscriptions, subscriptions::create_subscription,
@@ -92,6 +96,7 @@ pub const BASE_PATH: &str = "/api/v1";
         (name = "Project parts", description = "Goals, funding lines, project partners, links and notes of a project."),
         (name = "Assessments", description = "Assessments against the six effects and sustainability; the latest final programme assessment decides approval."),
         (name = "Signals", description = "Signals from the neighbourhood, routed by theme to the department that owns the policy, answered on time."),
+        (name = "Policy issues", description = "Signals bundled for the department that owns the policy, which owes a response: policy feedback to the political level."),
         (name = "Reports", description = "The progress report for the council: per neighbourhood and in total, as JSON, CSV or a printable HTML page."),
         (name = "Events", description = "The audit trail of every change, in commit order."),
         (name = "Subscriptions", description = "Webhooks to departmental systems: signed CloudEvents about what the subscriber may read, in order, at least once."),

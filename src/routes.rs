@@ -9,8 +9,8 @@ use actix_web::{HttpRequest, HttpResponse, Route, web};
 use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
 use crate::api::subscriptions::deliveries;
 use crate::api::{
-    assessments, departments, districts, events, health, neighbourhoods, partners, projects,
-    reports, signals, subscriptions, themes,
+    assessments, departments, districts, events, health, neighbourhoods, partners, policy_issues,
+    projects, reports, signals, subscriptions, themes,
 };
 use crate::error::ApiError;
 use crate::openapi;
@@ -74,6 +74,11 @@ route_table! {
     "/signals/{signalId}/transitions" => { POST signals::transition_signal },
     "/signals/{signalId}/reassignments" => { POST signals::reassign_signal },
     "/signals/{signalId}/history" => { GET signals::signal_history },
+    "/policy-issues" => { GET policy_issues::list_policy_issues, POST policy_issues::create_policy_issue },
+    "/policy-issues/{policyIssueId}" => { GET policy_issues::get_policy_issue, PATCH policy_issues::update_policy_issue },
+    "/policy-issues/{policyIssueId}/transitions" => { POST policy_issues::transition_policy_issue },
+    "/policy-issues/{policyIssueId}/response" => { PUT policy_issues::respond_to_policy_issue },
+    "/policy-issues/{policyIssueId}/history" => { GET policy_issues::policy_issue_history },
     "/reports/progress" => { GET reports::get_progress_report },
     "/events" => { GET events::list_events },
     "/subscriptions" => { GET subscriptions::list_subscriptions, POST subscriptions::create_subscription },

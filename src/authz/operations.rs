@@ -191,6 +191,21 @@ const SIGNAL_HANDLERS: Callers = roles([
     Denied,
 ]);
 
+const POLICY_ISSUE_READERS: Callers = roles([
+    Yes,
+    Only("those touching its district, once raised"),
+    Only("its own, once raised"),
+    Only("those holding its signals, once raised"),
+    Yes,
+]);
+const POLICY_ISSUE_STEERING: Callers = roles([
+    Yes,
+    DeniedPerObject,
+    DeniedPerObject,
+    DeniedPerObject,
+    Denied,
+]);
+
 /// Subscriptions (DESIGN §10): each role its own; administration all.
 const OWN_SUBSCRIPTIONS: Callers = roles([
     Only("its own"),
@@ -288,6 +303,19 @@ operations! {
     TransitionSignal "transition_signal" SIGNAL_HANDLERS;
     ReassignSignal "reassign_signal" SIGNAL_HANDLERS;
     SignalHistory "signal_history" SIGNAL_READERS;
+    ListPolicyIssues "list_policy_issues" POLICY_ISSUE_READERS;
+    GetPolicyIssue "get_policy_issue" POLICY_ISSUE_READERS;
+    CreatePolicyIssue "create_policy_issue" roles([Yes, Denied, Denied, Denied, Denied]);
+    UpdatePolicyIssue "update_policy_issue" POLICY_ISSUE_STEERING;
+    TransitionPolicyIssue "transition_policy_issue" POLICY_ISSUE_STEERING;
+    RespondToPolicyIssue "respond_to_policy_issue" roles([
+        DeniedPerObject,
+        DeniedPerObject,
+        Only("its own, once raised"),
+        DeniedPerObject,
+        Denied,
+    ]);
+    PolicyIssueHistory "policy_issue_history" POLICY_ISSUE_READERS;
     GetProgressReport "get_progress_report" roles([Yes, Only("its own district"), Yes, Denied, Yes]);
     ListEvents "list_events" roles([
         Yes,

@@ -6,9 +6,11 @@
 
 pub mod assessments;
 pub mod deliveries;
+pub mod evaluations;
 pub mod events;
 pub mod idempotency;
 pub mod partners;
+pub mod policy_issues;
 pub mod projects;
 pub mod reference;
 pub mod reports;

@@ -26,6 +26,7 @@ mod integration;
 mod openapi;
 mod operations;
 mod partners;
+mod policy_issues;
 mod projects;
 mod receiver;
 mod reference;
