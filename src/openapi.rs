@@ -10,7 +10,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Required, Server};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
+use crate::api::projects::{
+    evaluation, funding_lines, goals, links, notes, partners as project_partners,
+};
 use crate::api::subscriptions::{deliveries, dto as subscription_dto};
 use crate::api::{
     assessments, departments, districts, events, health, neighbourhoods, partners, policy_issues,
@@ -52,6 +54,7 @@ pub const BASE_PATH: &str = "/api/v1";
         partners::list_partners, partners::get_partner, partners::create_partner, partners::update_partner,
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
         projects::transition_project, projects::project_history,
+        evaluation::get_evaluation, evaluation::put_evaluation,
         goals::list_goals, goals::create_goal, goals::update_goal, goals::delete_goal,
         funding_lines::list_funding_lines, funding_lines::create_funding_line,
         funding_lines::update_funding_line, funding_lines::delete_funding_line,

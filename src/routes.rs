@@ -6,7 +6,9 @@
 use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, Route, web};
 
-use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
+use crate::api::projects::{
+    evaluation, funding_lines, goals, links, notes, partners as project_partners,
+};
 use crate::api::subscriptions::deliveries;
 use crate::api::{
     assessments, departments, districts, events, health, neighbourhoods, partners, policy_issues,
@@ -59,6 +61,7 @@ route_table! {
     "/projects/{projectId}" => { GET projects::get_project, PATCH projects::update_project },
     "/projects/{projectId}/transitions" => { POST projects::transition_project },
     "/projects/{projectId}/history" => { GET projects::project_history },
+    "/projects/{projectId}/evaluation" => { GET evaluation::get_evaluation, PUT evaluation::put_evaluation },
     "/projects/{projectId}/goals" => { GET goals::list_goals, POST goals::create_goal },
     "/projects/{projectId}/goals/{goalId}" => { PATCH goals::update_goal, DELETE goals::delete_goal },
     "/projects/{projectId}/funding-lines" => { GET funding_lines::list_funding_lines, POST funding_lines::create_funding_line },

@@ -254,6 +254,14 @@ operations! {
         Denied,
     ]);
     ProjectHistory "project_history" PROJECT_READERS;
+    GetEvaluation "get_evaluation" PROJECT_READERS;
+    PutEvaluation "put_evaluation" roles([
+        Yes,
+        Only("its district's projects, from running on"),
+        DeniedPerObject,
+        DeniedPerObject,
+        Denied,
+    ]);
     ListGoals "list_goals" PROJECT_READERS;
     CreateGoal "create_goal" PROJECT_EDITORS;
     UpdateGoal "update_goal" PROJECT_EDITORS;

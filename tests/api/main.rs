@@ -17,6 +17,7 @@ mod cli;
 mod cluster;
 mod conventions;
 mod demo;
+mod evaluations;
 mod events;
 mod generate;
 mod helpers;
