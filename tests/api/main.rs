@@ -31,6 +31,7 @@ mod policy_issues;
 mod projects;
 mod receiver;
 mod reference;
+mod report_feedback;
 mod reports;
 mod signals;
 mod storage;
