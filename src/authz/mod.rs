@@ -127,15 +127,31 @@ pub fn require(
     allowed: bool,
     what: &str,
 ) -> Result<(), ApiError> {
-    if !can_read_project(principal, project) {
-        return Err(ApiError::NotFound(format!(
-            "There is no project '{}'.",
-            project.id
-        )));
+    refuse(
+        principal,
+        can_read_project(principal, project),
+        allowed,
+        ("project", &project.id),
+        what,
+    )
+}
+
+/// 404 for an object the principal may not read (no existence leak), 403 for one it may read
+/// but not do `what` on; `object` is its kind and id.
+fn refuse(
+    principal: &Principal,
+    readable: bool,
+    allowed: bool,
+    object: (&str, &str),
+    what: &str,
+) -> Result<(), ApiError> {
+    let (kind, id) = object;
+    if !readable {
+        return Err(ApiError::NotFound(format!("There is no {kind} '{id}'.")));
     }
     if !allowed {
         return Err(ApiError::Forbidden(format!(
-            "The role '{}' may not {what} on this project.",
+            "The role '{}' may not {what} on this {kind}.",
             principal.role.kind().as_str()
         )));
     }
@@ -268,19 +284,13 @@ pub fn require_signal(
     allowed: bool,
     what: &str,
 ) -> Result<(), ApiError> {
-    if !can_read_signal(principal, signal) {
-        return Err(ApiError::NotFound(format!(
-            "There is no signal '{}'.",
-            signal.id
-        )));
-    }
-    if !allowed {
-        return Err(ApiError::Forbidden(format!(
-            "The role '{}' may not {what} on this signal.",
-            principal.role.kind().as_str()
-        )));
-    }
-    Ok(())
+    refuse(
+        principal,
+        can_read_signal(principal, signal),
+        allowed,
+        ("signal", &signal.id),
+        what,
+    )
 }
 
 /// Reading policy issues (DESIGN §13): the bureau and administration all, drafts included;
@@ -328,19 +338,13 @@ pub fn require_policy_issue(
     allowed: bool,
     what: &str,
 ) -> Result<(), ApiError> {
-    if !policy_issue_scope(principal).admits(issue) {
-        return Err(ApiError::NotFound(format!(
-            "There is no policy issue '{}'.",
-            issue.id
-        )));
-    }
-    if !allowed {
-        return Err(ApiError::Forbidden(format!(
-            "The role '{}' may not {what} on this policy issue.",
-            principal.role.kind().as_str()
-        )));
-    }
-    Ok(())
+    refuse(
+        principal,
+        policy_issue_scope(principal).admits(issue),
+        allowed,
+        ("policy issue", &issue.id),
+        what,
+    )
 }
 
 /// Writing a project's evaluation: the bureau and the stadsdeel of the project's district.

@@ -442,7 +442,7 @@ mod tests {
         let bureau = denied_regex(RoleKind::Programmabureau).unwrap_or_default();
         assert_eq!(
             bureau,
-            "^(create_district|update_district|create_neighbourhood|update_neighbourhood|create_department|update_department)$"
+            "^(create_district|update_district|create_neighbourhood|update_neighbourhood|create_department|update_department|respond_to_policy_issue)$"
         );
     }
 }
