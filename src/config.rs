@@ -103,6 +103,9 @@ pub struct Settings {
     pub workers: usize,
     /// Days the programme bureau has to answer a submitted project (`PROJECT_RESPONSE_DAYS`).
     pub project_response_days: i64,
+    /// Days a department has to respond to a raised policy issue
+    /// (`WIJKREGIE_POLICY_RESPONSE_DAYS`, default 42).
+    pub policy_response_days: i64,
     /// Seconds between overdue sweeps (`WIJKREGIE_OVERDUE_SWEEP_SECONDS`, 0: no sweep).
     pub overdue_sweep_seconds: u64,
     /// Hours an `Idempotency-Key` and its response are kept (`WIJKREGIE_IDEMPOTENCY_HOURS`).
@@ -250,6 +253,14 @@ impl Settings {
 
         let project_response_days =
             number(&var, "PROJECT_RESPONSE_DAYS", 14, 0, 365, &mut problems);
+        let policy_response_days = number(
+            &var,
+            "WIJKREGIE_POLICY_RESPONSE_DAYS",
+            42,
+            1,
+            365,
+            &mut problems,
+        );
 
         let overdue_sweep_seconds = number(
             &var,
@@ -309,6 +320,7 @@ impl Settings {
                 cors_origins,
                 workers,
                 project_response_days,
+                policy_response_days,
                 overdue_sweep_seconds,
                 idempotency_hours,
                 reporter_retention_days,

@@ -10,10 +10,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Required, Server};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
+use crate::api::projects::{
+    evaluation, funding_lines, goals, links, notes, partners as project_partners,
+};
 use crate::api::subscriptions::{deliveries, dto as subscription_dto};
 use crate::api::{
-    assessments, departments, districts, events, health, neighbourhoods, partners, personal_data,
+    assessments, departments, districts, events, health, neighbourhoods, partners, personal_data, policy_issues,
     projects, reports, signals, subscriptions, themes,
 };
 use crate::authz::{self, Access, Callers};
@@ -52,6 +54,7 @@ pub const BASE_PATH: &str = "/api/v1";
         partners::list_partners, partners::get_partner, partners::create_partner, partners::update_partner,
         projects::list_projects, projects::get_project, projects::create_project, projects::update_project,
         projects::transition_project, projects::project_history,
+        evaluation::get_evaluation, evaluation::put_evaluation,
         goals::list_goals, goals::create_goal, goals::update_goal, goals::delete_goal,
         funding_lines::list_funding_lines, funding_lines::create_funding_line,
         funding_lines::update_funding_line, funding_lines::delete_funding_line,
@@ -62,6 +65,10 @@ pub const BASE_PATH: &str = "/api/v1";
         assessments::create_assessment, assessments::update_assessment,
         signals::list_signals, signals::get_signal, signals::create_signal, signals::update_signal,
         signals::transition_signal, signals::reassign_signal, signals::signal_history,
+        policy_issues::list_policy_issues, policy_issues::get_policy_issue,
+        policy_issues::create_policy_issue, policy_issues::update_policy_issue,
+        policy_issues::transition_policy_issue, policy_issues::respond_to_policy_issue,
+        policy_issues::policy_issue_history,
         reports::get_progress_report,
         events::list_events,
         personal_data::list_personal_data_access,
@@ -94,6 +101,7 @@ pub const BASE_PATH: &str = "/api/v1";
         (name = "Project parts", description = "Goals, funding lines, project partners, links and notes of a project."),
         (name = "Assessments", description = "Assessments against the six effects and sustainability; the latest final programme assessment decides approval."),
         (name = "Signals", description = "Signals from the neighbourhood, routed by theme to the department that owns the policy, answered on time."),
+        (name = "Policy issues", description = "Signals bundled for the department that owns the policy, which owes a response: policy feedback to the political level."),
         (name = "Reports", description = "The progress report for the council: per neighbourhood and in total, as JSON, CSV or a printable HTML page."),
         (name = "Events", description = "The audit trail of every change, in commit order."),
         (name = "Personal data", description = "Who was shown residents' personal data (signal reporters): the access log the AVG asks for."),

@@ -6,10 +6,12 @@
 use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, Route, web};
 
-use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
+use crate::api::projects::{
+    evaluation, funding_lines, goals, links, notes, partners as project_partners,
+};
 use crate::api::subscriptions::deliveries;
 use crate::api::{
-    assessments, departments, districts, events, health, neighbourhoods, partners, personal_data,
+    assessments, departments, districts, events, health, neighbourhoods, partners, personal_data, policy_issues,
     projects, reports, signals, subscriptions, themes,
 };
 use crate::error::ApiError;
@@ -59,6 +61,7 @@ route_table! {
     "/projects/{projectId}" => { GET projects::get_project, PATCH projects::update_project },
     "/projects/{projectId}/transitions" => { POST projects::transition_project },
     "/projects/{projectId}/history" => { GET projects::project_history },
+    "/projects/{projectId}/evaluation" => { GET evaluation::get_evaluation, PUT evaluation::put_evaluation },
     "/projects/{projectId}/goals" => { GET goals::list_goals, POST goals::create_goal },
     "/projects/{projectId}/goals/{goalId}" => { PATCH goals::update_goal, DELETE goals::delete_goal },
     "/projects/{projectId}/funding-lines" => { GET funding_lines::list_funding_lines, POST funding_lines::create_funding_line },
@@ -74,6 +77,11 @@ route_table! {
     "/signals/{signalId}/transitions" => { POST signals::transition_signal },
     "/signals/{signalId}/reassignments" => { POST signals::reassign_signal },
     "/signals/{signalId}/history" => { GET signals::signal_history },
+    "/policy-issues" => { GET policy_issues::list_policy_issues, POST policy_issues::create_policy_issue },
+    "/policy-issues/{policyIssueId}" => { GET policy_issues::get_policy_issue, PATCH policy_issues::update_policy_issue },
+    "/policy-issues/{policyIssueId}/transitions" => { POST policy_issues::transition_policy_issue },
+    "/policy-issues/{policyIssueId}/response" => { PUT policy_issues::respond_to_policy_issue },
+    "/policy-issues/{policyIssueId}/history" => { GET policy_issues::policy_issue_history },
     "/reports/progress" => { GET reports::get_progress_report },
     "/events" => { GET events::list_events },
     "/personal-data-access" => { GET personal_data::list_personal_data_access },

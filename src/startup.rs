@@ -19,6 +19,7 @@ use crate::api::hostile_input;
 use crate::api::http;
 use crate::api::idempotency::{IdempotencyHours, idempotency};
 use crate::api::input::{BodyLimit, BodyTimeout};
+use crate::api::policy_issues::PolicyResponseDays;
 use crate::api::projects::ProjectResponseDays;
 use crate::auth::TokenVerifier;
 use crate::config::Settings;
@@ -75,6 +76,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     let body_timeout = BodyTimeout(settings.body_timeout);
     let origins = settings.cors_origins.clone();
     let response_days = ProjectResponseDays(settings.project_response_days);
+    let policy_response_days = PolicyResponseDays(settings.policy_response_days);
     let idempotency_hours = IdempotencyHours(settings.idempotency_hours);
     let webhook_settings = web::Data::new(settings.webhooks.clone());
 
@@ -85,6 +87,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .app_data(body_limit)
             .app_data(body_timeout)
             .app_data(response_days)
+            .app_data(policy_response_days)
             .wrap(from_fn(hostile_input::refuse_control_characters_in_paths))
             .app_data(idempotency_hours)
             .app_data(webhook_settings.clone())
@@ -152,6 +155,13 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             "overdue sweep",
             "signal(s) passed their due date",
             crate::jobs::overdue::sweep_overdue,
+        );
+        spawn_job(
+            db.clone(),
+            Duration::from_secs(settings.overdue_sweep_seconds),
+            "overdue sweep of policy responses",
+            "policy issue(s) passed their response deadline",
+            crate::jobs::overdue::sweep_overdue_responses,
         );
     }
     let retention_days = settings.reporter_retention_days;

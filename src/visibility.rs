@@ -5,10 +5,11 @@
 
 use std::collections::HashSet;
 
-use crate::authz::{self, ProjectScope, SignalScope, SubscriptionScope};
+use crate::authz::{self, PolicyIssueScope, ProjectScope, SignalScope, SubscriptionScope};
 use crate::db::DbConnection;
 use crate::db::assessments as assessment_repo;
 use crate::db::events::EventRow;
+use crate::db::policy_issues::{self as policy_issue_repo, PolicyIssue};
 use crate::db::projects::{self as repo, Project};
 use crate::db::signals::{self as signal_repo, Signal};
 use crate::db::subscriptions as subscription_repo;
@@ -115,10 +116,46 @@ pub fn signals_as_seen_by(
         .flat_map(|s| s.project_ids.iter().cloned())
         .collect();
     let linked = admitted_projects(conn, &authz::project_scope(principal), linked)?;
+    let issues = signals
+        .iter()
+        .flat_map(|s| s.policy_issue_ids.iter().cloned())
+        .collect();
+    let issues = admitted_policy_issues(conn, &authz::policy_issue_scope(principal), issues)?;
     for signal in signals.iter_mut() {
         signal.project_ids.retain(|id| linked.contains(id));
+        signal.policy_issue_ids.retain(|id| issues.contains(id));
     }
     Ok(())
+}
+
+/// The ids among `ids` of policy issues that `scope` admits.
+fn admitted_policy_issues(
+    conn: &mut DbConnection,
+    scope: &PolicyIssueScope,
+    ids: Vec<String>,
+) -> Result<HashSet<String>, ApiError> {
+    if ids.is_empty() || *scope == PolicyIssueScope::All {
+        return Ok(ids.into_iter().collect());
+    }
+    Ok(policy_issue_repo::facts_of(conn, &ids)?
+        .into_iter()
+        .filter(|facts| scope.admits(facts))
+        .map(|facts| facts.id)
+        .collect())
+}
+
+/// The signals bundled in `issues` that `principal` may open: a policy issue shows only those
+/// in its `signalIds` (its `signalCount` counts them all).
+pub fn policy_issues_as_seen_by(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    issues: &[PolicyIssue],
+) -> Result<HashSet<String>, ApiError> {
+    let ids = issues
+        .iter()
+        .flat_map(|i| i.signals.iter().map(|s| s.id.clone()))
+        .collect();
+    admitted_signals(conn, &authz::signal_scope(principal), ids)
 }
 
 /// The projects among `ids` that `principal` may not open: the links a writer cannot see, and
@@ -149,7 +186,11 @@ pub fn events_as_seen_by(
     let events = subscription_events_as_seen_by(conn, principal, events)?;
     let scope = authz::project_scope(principal);
     let signal_scope = authz::signal_scope(principal);
-    if scope == ProjectScope::All && signal_scope == SignalScope::All {
+    let issue_scope = authz::policy_issue_scope(principal);
+    if scope == ProjectScope::All
+        && signal_scope == SignalScope::All
+        && issue_scope == PolicyIssueScope::All
+    {
         // Reads everything, every assessment included (`authz::outcome_scope` is `All` too).
         return Ok(events);
     }
@@ -163,12 +204,15 @@ pub fn events_as_seen_by(
     let mut project_ids = Vec::new();
     let mut assessment_ids = Vec::new();
     let mut signal_ids = Vec::new();
+    let mut issue_ids = Vec::new();
     for (event, data) in &parsed {
         match event.resource_type.as_str() {
             "project" => project_ids.push(event.resource_id.clone()),
             "signal" => signal_ids.push(event.resource_id.clone()),
+            "policy_issue" => issue_ids.push(event.resource_id.clone()),
             _ => {}
         }
+        signal_ids.extend(listed(data, "signalIds"));
         project_ids.extend(referenced_projects(data));
         if let Some(id) = data.get("assessmentId").and_then(|v| v.as_str()) {
             assessment_ids.push(id.to_owned());
@@ -178,6 +222,8 @@ pub fn events_as_seen_by(
     project_ids.extend(assessments.iter().map(|(_, project, _)| project.clone()));
     let project_facts = repo::facts_of(conn, &project_ids)?;
     let open_signals = admitted_signals(conn, &signal_scope, signal_ids)?;
+    let open_issues = admitted_policy_issues(conn, &issue_scope, issue_ids)?;
+    let open_signal_ids: HashSet<&str> = open_signals.iter().map(String::as_str).collect();
     let open: HashSet<&str> = project_facts
         .iter()
         .filter(|facts| scope.admits(facts))
@@ -212,6 +258,7 @@ pub fn events_as_seen_by(
         let resource_open = match event.resource_type.as_str() {
             "project" => open.contains(event.resource_id.as_str()),
             "signal" => open_signals.contains(&event.resource_id),
+            "policy_issue" => open_issues.contains(&event.resource_id),
             _ => true,
         };
         if !resource_open {
@@ -230,7 +277,8 @@ pub fn events_as_seen_by(
         }) {
             continue;
         }
-        if redact_project_lists(&mut data, &open) {
+        let projects_redacted = redact_lists(&mut data, "projectIds", &open);
+        if redact_lists(&mut data, "signalIds", &open_signal_ids) || projects_redacted {
             event.data = data.to_string();
         }
         shown.push(event);
@@ -270,26 +318,31 @@ fn referenced_projects(data: &serde_json::Value) -> Vec<String> {
         .iter()
         .filter_map(|key| data.get(*key).and_then(|v| v.as_str()).map(str::to_owned))
         .collect();
-    for side in ["before", "after"] {
-        if let Some(list) = data
-            .get(side)
-            .and_then(|v| v.get("projectIds"))
-            .and_then(|v| v.as_array())
-        {
-            ids.extend(list.iter().filter_map(|v| v.as_str().map(str::to_owned)));
-        }
-    }
+    ids.extend(listed(data, "projectIds"));
     ids
 }
 
-/// Takes the projects not in `open` out of `before.projectIds` and `after.projectIds`; whether
-/// anything was taken out.
-fn redact_project_lists(data: &mut serde_json::Value, open: &HashSet<&str>) -> bool {
+/// The ids in the lists named `key` of an event's data: at the top, in `before` and `after`.
+fn listed(data: &serde_json::Value, key: &str) -> Vec<String> {
+    [Some(data), data.get("before"), data.get("after")]
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.get(key).and_then(|v| v.as_array()))
+        .flat_map(|list| list.iter().filter_map(|v| v.as_str().map(str::to_owned)))
+        .collect()
+}
+
+/// Takes the ids not in `open` out of the lists named `key` (at the top, in `before` and in
+/// `after`); whether anything was taken out.
+fn redact_lists(data: &mut serde_json::Value, key: &str, open: &HashSet<&str>) -> bool {
     let mut changed = false;
-    for side in ["before", "after"] {
-        if let Some(list) = data
-            .get_mut(side)
-            .and_then(|v| v.get_mut("projectIds"))
+    for side in [None, Some("before"), Some("after")] {
+        let holder = match side {
+            None => Some(&mut *data),
+            Some(side) => data.get_mut(side),
+        };
+        if let Some(list) = holder
+            .and_then(|v| v.get_mut(key))
             .and_then(|v| v.as_array_mut())
         {
             let before = list.len();

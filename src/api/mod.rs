@@ -14,6 +14,7 @@ pub mod input;
 pub mod neighbourhoods;
 pub mod partners;
 pub mod personal_data;
+pub mod policy_issues;
 pub mod projects;
 mod records;
 pub mod reports;

@@ -35,6 +35,11 @@ pub struct ProgressParams {
         max_length = 64
     )]
     district_id: Option<String>,
+    /// With `text/csv`, the table to give: `neighbourhoods` (default), `policy_feedback` (per
+    /// theme and department), `quarters` or `lessons` (one row per voice, or per lesson without
+    /// voices). JSON and the page always hold every section.
+    #[param(value_type = Option<String>, pattern = "^(neighbourhoods|policy_feedback|quarters|lessons)$")]
+    section: Option<String>,
 }
 
 /// The media types the report comes in, in the order of preference for `*/*`.
@@ -129,8 +134,8 @@ fn media_range(part: &str) -> Option<(String, f64)> {
 /// neighbourhoods counts in both rows and once in the total.
 ///
 /// Content negotiation on `Accept`: `application/json` (default), `text/csv` (RFC 4180: a
-/// header row, one row per neighbourhood and a total row) or `text/html` (a printable page
-/// with inline SVG charts); anything else is a 406.
+/// header row, one row per neighbourhood and a total row; `section` picks another table) or
+/// `text/html` (a printable page in Dutch with inline SVG charts); anything else is a 406.
 #[utoipa::path(
     get, path = "/reports/progress", tag = "Reports", operation_id = "get_progress_report",
     params(ProgressParams),
@@ -154,6 +159,9 @@ pub async fn get_progress_report(
     let from = query.single("from", calendar_date);
     let to = query.single("to", calendar_date);
     let district_id = query.single("districtId", slug_param);
+    let section = query
+        .single("section", reports::csv::Section::parse)
+        .unwrap_or(reports::csv::Section::Neighbourhoods);
     if let (Some(from), Some(to)) = (from, to)
         && to < from
     {
@@ -210,17 +218,21 @@ pub async fn get_progress_report(
         })
         .await?;
     let report = reports::assemble(&request, labels, figures);
-    Ok(respond(format, &report))
+    Ok(respond(format, section, &report))
 }
 
-fn respond(format: Format, report: &ProgressReport) -> HttpResponse {
+fn respond(
+    format: Format,
+    section: reports::csv::Section,
+    report: &ProgressReport,
+) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     response.insert_header((header::VARY, HeaderValue::from_static("Accept")));
     match format {
         Format::Json => response.json(report),
         Format::Csv => response
             .content_type("text/csv; charset=utf-8; header=present")
-            .body(reports::csv::render(report)),
+            .body(reports::csv::render(report, section)),
         Format::Html => response
             .content_type("text/html; charset=utf-8")
             .body(reports::html::render(report)),

@@ -70,6 +70,8 @@ pub struct Signal {
     /// Open and past `dueAt`.
     pub overdue: bool,
     pub project_ids: Vec<String>,
+    /// The policy issues bundling it that the caller may open (DESIGN §13).
+    pub policy_issue_ids: Vec<String>,
     pub version: i64,
     #[serde(with = "time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -110,6 +112,7 @@ impl Signal {
             response: row.response,
             reassignment_count: row.reassignment_count,
             project_ids: signal.project_ids,
+            policy_issue_ids: signal.policy_issue_ids,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,

@@ -8,8 +8,8 @@
 pub mod operations;
 
 pub use crate::domain::access::{
-    AssessmentFacts, OutcomeScope, ProjectFacts, ProjectScope, SignalFacts, SignalScope,
-    SubscriptionOwner, SubscriptionScope,
+    AssessmentFacts, OutcomeScope, PolicyIssueFacts, PolicyIssueScope, ProjectFacts, ProjectScope,
+    SignalFacts, SignalScope, SubscriptionOwner, SubscriptionScope,
 };
 use crate::domain::principal::{Principal, Role};
 use crate::domain::projects::{Mover, Status};
@@ -127,15 +127,31 @@ pub fn require(
     allowed: bool,
     what: &str,
 ) -> Result<(), ApiError> {
-    if !can_read_project(principal, project) {
-        return Err(ApiError::NotFound(format!(
-            "There is no project '{}'.",
-            project.id
-        )));
+    refuse(
+        principal,
+        can_read_project(principal, project),
+        allowed,
+        ("project", &project.id),
+        what,
+    )
+}
+
+/// 404 for an object the principal may not read (no existence leak), 403 for one it may read
+/// but not do `what` on; `object` is its kind and id.
+fn refuse(
+    principal: &Principal,
+    readable: bool,
+    allowed: bool,
+    object: (&str, &str),
+    what: &str,
+) -> Result<(), ApiError> {
+    let (kind, id) = object;
+    if !readable {
+        return Err(ApiError::NotFound(format!("There is no {kind} '{id}'.")));
     }
     if !allowed {
         return Err(ApiError::Forbidden(format!(
-            "The role '{}' may not {what} on this project.",
+            "The role '{}' may not {what} on this {kind}.",
             principal.role.kind().as_str()
         )));
     }
@@ -268,19 +284,76 @@ pub fn require_signal(
     allowed: bool,
     what: &str,
 ) -> Result<(), ApiError> {
-    if !can_read_signal(principal, signal) {
-        return Err(ApiError::NotFound(format!(
-            "There is no signal '{}'.",
-            signal.id
-        )));
+    refuse(
+        principal,
+        can_read_signal(principal, signal),
+        allowed,
+        ("signal", &signal.id),
+        what,
+    )
+}
+
+/// Reading policy issues (DESIGN §13): the bureau and administration all, drafts included;
+/// once raised, the owning vakdienst its own, a stadsdeel those holding a signal of its
+/// district, a partner those holding a signal it reported.
+pub fn policy_issue_scope(principal: &Principal) -> PolicyIssueScope {
+    match &principal.role {
+        Role::Programmabureau | Role::Admin => PolicyIssueScope::All,
+        Role::Vakdienst { department_id } => PolicyIssueScope::OwnedBy {
+            department_id: department_id.clone(),
+        },
+        Role::Stadsdeel { district_id } => PolicyIssueScope::TouchingDistrict {
+            district_id: district_id.clone(),
+        },
+        Role::Partner { partner_id } => PolicyIssueScope::HoldingSignalsOf {
+            partner_id: partner_id.clone(),
+        },
     }
-    if !allowed {
-        return Err(ApiError::Forbidden(format!(
-            "The role '{}' may not {what} on this signal.",
-            principal.role.kind().as_str()
-        )));
+}
+
+/// Creating, editing and moving policy issues: the programme bureau, which bundles and raises.
+pub fn can_steer_policy_issue(principal: &Principal) -> bool {
+    match &principal.role {
+        Role::Programmabureau => true,
+        Role::Stadsdeel { .. } | Role::Vakdienst { .. } | Role::Partner { .. } | Role::Admin => {
+            false
+        }
     }
-    Ok(())
+}
+
+/// Responding to a policy issue: the department that owns it.
+pub fn can_respond_to_policy_issue(principal: &Principal, issue: &PolicyIssueFacts) -> bool {
+    match &principal.role {
+        Role::Vakdienst { department_id } => &issue.department_id == department_id,
+        Role::Programmabureau | Role::Stadsdeel { .. } | Role::Partner { .. } | Role::Admin => {
+            false
+        }
+    }
+}
+
+/// 404 when the principal may not read the policy issue, 403 when it may read but not do this.
+pub fn require_policy_issue(
+    principal: &Principal,
+    issue: &PolicyIssueFacts,
+    allowed: bool,
+    what: &str,
+) -> Result<(), ApiError> {
+    refuse(
+        principal,
+        policy_issue_scope(principal).admits(issue),
+        allowed,
+        ("policy issue", &issue.id),
+        what,
+    )
+}
+
+/// Writing a project's evaluation: the bureau and the stadsdeel of the project's district.
+pub fn can_evaluate_project(principal: &Principal, project: &ProjectFacts) -> bool {
+    match &principal.role {
+        Role::Programmabureau => true,
+        Role::Stadsdeel { district_id } => &project.district_id == district_id,
+        Role::Vakdienst { .. } | Role::Partner { .. } | Role::Admin => false,
+    }
 }
 
 /// The partner a new project is initiated by: a partner creates projects only as their

@@ -191,6 +191,21 @@ const SIGNAL_HANDLERS: Callers = roles([
     Denied,
 ]);
 
+const POLICY_ISSUE_READERS: Callers = roles([
+    Yes,
+    Only("those touching its district, once raised"),
+    Only("its own, once raised"),
+    Only("those holding its signals, once raised"),
+    Yes,
+]);
+const POLICY_ISSUE_STEERING: Callers = roles([
+    Yes,
+    DeniedPerObject,
+    DeniedPerObject,
+    DeniedPerObject,
+    Denied,
+]);
+
 /// Subscriptions (DESIGN §10): each role its own; administration all.
 const OWN_SUBSCRIPTIONS: Callers = roles([
     Only("its own"),
@@ -239,6 +254,14 @@ operations! {
         Denied,
     ]);
     ProjectHistory "project_history" PROJECT_READERS;
+    GetEvaluation "get_evaluation" PROJECT_READERS;
+    PutEvaluation "put_evaluation" roles([
+        Yes,
+        Only("its district's projects, from running on"),
+        DeniedPerObject,
+        DeniedPerObject,
+        Denied,
+    ]);
     ListGoals "list_goals" PROJECT_READERS;
     CreateGoal "create_goal" PROJECT_EDITORS;
     UpdateGoal "update_goal" PROJECT_EDITORS;
@@ -288,6 +311,19 @@ operations! {
     TransitionSignal "transition_signal" SIGNAL_HANDLERS;
     ReassignSignal "reassign_signal" SIGNAL_HANDLERS;
     SignalHistory "signal_history" SIGNAL_READERS;
+    ListPolicyIssues "list_policy_issues" POLICY_ISSUE_READERS;
+    GetPolicyIssue "get_policy_issue" POLICY_ISSUE_READERS;
+    CreatePolicyIssue "create_policy_issue" roles([Yes, Denied, Denied, Denied, Denied]);
+    UpdatePolicyIssue "update_policy_issue" POLICY_ISSUE_STEERING;
+    TransitionPolicyIssue "transition_policy_issue" POLICY_ISSUE_STEERING;
+    RespondToPolicyIssue "respond_to_policy_issue" roles([
+        DeniedPerObject,
+        DeniedPerObject,
+        Only("its own, once raised"),
+        DeniedPerObject,
+        Denied,
+    ]);
+    PolicyIssueHistory "policy_issue_history" POLICY_ISSUE_READERS;
     GetProgressReport "get_progress_report" roles([Yes, Only("its own district"), Yes, Denied, Yes]);
     ListEvents "list_events" roles([
         Yes,
@@ -407,7 +443,7 @@ mod tests {
         let bureau = denied_regex(RoleKind::Programmabureau).unwrap_or_default();
         assert_eq!(
             bureau,
-            "^(create_district|update_district|create_neighbourhood|update_neighbourhood|create_department|update_department|list_personal_data_access)$"
+            "^(create_district|update_district|create_neighbourhood|update_neighbourhood|create_department|update_department|respond_to_policy_issue|list_personal_data_access)$"
         );
     }
 }

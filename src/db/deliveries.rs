@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::events::EventRow;
-use super::schema::{deliveries, projects, signals};
+use super::schema::{deliveries, policy_issues, projects, signals};
 use crate::domain::webhooks::{DeliveryStatus, Facets};
 use crate::error::ApiError;
 
@@ -215,6 +215,30 @@ pub fn facets_of(
                     neighbourhood_ids: neighbourhoods.remove(&id).unwrap_or_default(),
                     department_id: None,
                     theme_id: None,
+                },
+            );
+        }
+    }
+    // A policy issue: its owner and theme (its signals may come from several districts, so a
+    // `districtId` or `neighbourhoodId` filter does not select it).
+    let issue_ids = ids_of("policy_issue");
+    if !issue_ids.is_empty() {
+        let rows: Vec<(String, String, String)> = policy_issues::table
+            .filter(policy_issues::id.eq_any(&issue_ids))
+            .select((
+                policy_issues::id,
+                policy_issues::department_id,
+                policy_issues::theme_id,
+            ))
+            .load(conn)?;
+        for (id, department, theme) in rows {
+            facets.insert(
+                ("policy_issue".to_owned(), id),
+                Facets {
+                    district_id: None,
+                    neighbourhood_ids: Vec::new(),
+                    department_id: Some(department),
+                    theme_id: Some(theme),
                 },
             );
         }

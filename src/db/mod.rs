@@ -6,10 +6,12 @@
 
 pub mod assessments;
 pub mod deliveries;
+pub mod evaluations;
 pub mod events;
 pub mod idempotency;
 pub mod partners;
 pub mod personal_data;
+pub mod policy_issues;
 pub mod projects;
 pub mod reference;
 pub mod reports;

@@ -10,12 +10,15 @@
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::pg::Pg;
+use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 
-use super::DbConnection;
+use super::evaluations::Lesson;
+use super::schema::{policy_issue_signals, policy_issues, signals};
+use super::{DbConnection, evaluations};
 use crate::domain::projects::EFFECTS;
 use crate::error::ApiError;
 
@@ -27,6 +30,8 @@ pub struct ReportScope {
     pub until: Option<NaiveDateTime>,
     pub district_id: Option<String>,
     pub now: NaiveDateTime,
+    /// The quarters shown inside the period, each `[start, end)`, in order.
+    pub quarters: Vec<(NaiveDateTime, NaiveDateTime)>,
 }
 
 /// The project figures of one neighbourhood (`grp`) or of the total (`grp` NULL), per status:
@@ -101,8 +106,39 @@ pub struct SignalFigures {
     pub overdue_now: i64,
     #[diesel(sql_type = BigInt)]
     pub hand_offs: i64,
+    /// Signals with `policy_feedback`.
+    #[diesel(sql_type = BigInt)]
+    pub policy_feedback: i64,
     #[diesel(sql_type = Nullable<Double>)]
     pub median_days: Option<f64>,
+}
+
+/// The figures of one quarter of the period (`quarter`: its index in [`ReportScope::quarters`]).
+#[derive(Debug, QueryableByName)]
+pub struct QuarterFigures {
+    #[diesel(sql_type = BigInt)]
+    pub quarter: i64,
+    /// Projects created, or signals received.
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+    /// Signals only: answered, answered on time, with policy feedback.
+    #[diesel(sql_type = BigInt)]
+    pub answered: i64,
+    #[diesel(sql_type = BigInt)]
+    pub answered_on_time: i64,
+    #[diesel(sql_type = BigInt)]
+    pub policy_feedback: i64,
+}
+
+/// A policy issue raised in the period.
+#[derive(Debug, Clone, Queryable)]
+pub struct IssueFigure {
+    pub theme_id: String,
+    pub department_id: String,
+    pub status: String,
+    pub position: Option<String>,
+    pub raised_at: Option<NaiveDateTime>,
+    pub response_due_at: Option<NaiveDateTime>,
 }
 
 /// Everything the report needs from the database.
@@ -110,6 +146,16 @@ pub struct SignalFigures {
 pub struct Figures {
     pub projects: Vec<ProjectFigures>,
     pub signals: Vec<SignalFigures>,
+    pub later: LaterFigures,
+}
+
+/// The figures of policy feedback, learning and the quarters (DESIGN §13).
+#[derive(Debug, Default)]
+pub struct LaterFigures {
+    pub quarter_projects: Vec<QuarterFigures>,
+    pub quarter_signals: Vec<QuarterFigures>,
+    pub issues: Vec<IssueFigure>,
+    pub lessons: Vec<Lesson>,
 }
 
 /// Statuses of the projects that deliver: approved and everything after it but `stopped`.
@@ -129,12 +175,12 @@ pub fn figures(
 ) -> Result<Figures, ApiError> {
     let projects_sql = projects(scope);
     match (conn, spare) {
-        (DbConnection::Pg(main), Some(DbConnection::Pg(other))) => {
+        (conn @ DbConnection::Pg(_), Some(DbConnection::Pg(other))) => {
             let signals_sql = signals(scope, Dialect::Postgres);
-            main.transaction(|main| {
-                main.batch_execute(PG_REPORT_TRANSACTION)?;
+            conn.transaction(|conn| {
+                conn.batch_execute(PG_REPORT_TRANSACTION)?;
                 let snapshot = diesel::select(diesel::dsl::sql::<Text>("pg_export_snapshot()"))
-                    .get_result::<String>(main)?;
+                    .get_result::<String>(conn)?;
                 std::thread::scope(|threads| {
                     let signal_rows = threads.spawn(move || {
                         other.transaction(|other| {
@@ -145,13 +191,16 @@ pub fn figures(
                             Ok::<_, ApiError>(bind::<Pg>(&signals_sql).load(other)?)
                         })
                     });
-                    let project_rows = bind::<Pg>(&projects_sql).load(main)?;
+                    // The projects, then the smaller figures, while the signals are counted.
+                    let project_rows = load(conn, projects_sql)?;
+                    let later = later_figures(conn, scope)?;
                     let signal_rows = signal_rows.join().map_err(|_| {
                         ApiError::Internal("the signal figures' query thread failed".to_owned())
                     })??;
                     Ok(Figures {
                         projects: project_rows,
                         signals: signal_rows,
+                        later,
                     })
                 })
             })
@@ -169,10 +218,121 @@ pub fn figures(
                 Ok(Figures {
                     projects: load(conn, projects_sql)?,
                     signals: load(conn, signals(scope, dialect))?,
+                    later: later_figures(conn, scope)?,
                 })
             })
         }
     }
+}
+
+/// The most lessons of a period the report shows.
+const LESSONS: i64 = 20;
+
+/// Quarter by quarter, the policy issues raised in the period and its lessons.
+fn later_figures(conn: &mut DbConnection, scope: &ReportScope) -> Result<LaterFigures, ApiError> {
+    let (quarter_projects, quarter_signals) = match scope.quarters.as_slice() {
+        [] => (Vec::new(), Vec::new()),
+        quarters => (
+            load(conn, per_quarter(scope, quarters, Counted::Projects))?,
+            load(conn, per_quarter(scope, quarters, Counted::Signals))?,
+        ),
+    };
+    let mut issues = policy_issues::table
+        .select((
+            policy_issues::theme_id,
+            policy_issues::department_id,
+            policy_issues::status,
+            policy_issues::response_position,
+            policy_issues::raised_at,
+            policy_issues::response_due_at,
+        ))
+        .filter(policy_issues::raised_at.is_not_null())
+        .into_boxed();
+    if let Some(from) = scope.from {
+        issues = issues.filter(policy_issues::raised_at.ge(from));
+    }
+    if let Some(until) = scope.until {
+        issues = issues.filter(policy_issues::raised_at.lt(until));
+    }
+    if let Some(district) = &scope.district_id {
+        issues = issues.filter(
+            policy_issues::id.eq_any(
+                policy_issue_signals::table
+                    .inner_join(signals::table.on(signals::id.eq(policy_issue_signals::signal_id)))
+                    .filter(signals::district_id.eq(district.clone()))
+                    .select(policy_issue_signals::policy_issue_id),
+            ),
+        );
+    }
+    let issues = issues.order(policy_issues::id).load::<IssueFigure>(conn)?;
+    let lessons = evaluations::of_period(
+        conn,
+        scope.from,
+        scope.until,
+        scope.district_id.as_deref(),
+        LESSONS,
+    )?;
+    Ok(LaterFigures {
+        quarter_projects,
+        quarter_signals,
+        issues,
+        lessons,
+    })
+}
+
+/// What [`per_quarter`] counts.
+#[derive(Debug, Clone, Copy)]
+enum Counted {
+    Projects,
+    Signals,
+}
+
+/// One pass over the projects (by `created_at`) or the signals (by `received_at`) of the
+/// quarters, grouped by quarter: the quarter of a row is found by comparing its moment with the
+/// quarters' ends, the same on both backends.
+fn per_quarter(
+    scope: &ReportScope,
+    quarters: &[(NaiveDateTime, NaiveDateTime)],
+    counted: Counted,
+) -> Sql {
+    let mut sql = Sql::default();
+    let (table, at, district) = match counted {
+        Counted::Projects => ("projects t", "t.created_at", "t.district_id"),
+        Counted::Signals => ("signals t", "t.received_at", "t.district_id"),
+    };
+    let mut case = String::from("CASE");
+    for (i, (_, end)) in quarters.iter().enumerate() {
+        let p = sql.param(Param::Timestamp(*end));
+        case.push_str(&format!(" WHEN {at} < {p} THEN {i}"));
+    }
+    case.push_str(" END");
+    let figures = match counted {
+        Counted::Projects => {
+            "CAST(0 AS BIGINT) AS answered, CAST(0 AS BIGINT) AS answered_on_time, \
+                              CAST(0 AS BIGINT) AS policy_feedback"
+                .to_owned()
+        }
+        Counted::Signals => format!(
+            "CAST(SUM(CASE WHEN t.status IN {ANSWERED} THEN 1 ELSE 0 END) AS BIGINT) AS answered, \
+             CAST(SUM(CASE WHEN t.status IN {ANSWERED} AND t.answered_at <= t.due_at THEN 1 \
+               ELSE 0 END) AS BIGINT) AS answered_on_time, \
+             CAST(SUM(CASE WHEN t.policy_feedback THEN 1 ELSE 0 END) AS BIGINT) AS policy_feedback"
+        ),
+    };
+    let start = quarters.first().map_or(scope.now, |(start, _)| *start);
+    let first = sql.param(Param::Timestamp(start));
+    let end = quarters.last().map_or(scope.now, |(_, end)| *end);
+    let last = sql.param(Param::Timestamp(end));
+    sql.push(&format!(
+        "SELECT CAST({case} AS BIGINT) AS quarter, CAST(COUNT(*) AS BIGINT) AS count, {figures} \
+         FROM {table} WHERE {at} >= {first} AND {at} < {last}"
+    ));
+    if let Some(d) = &scope.district_id {
+        let p = sql.param(Param::Text(d.clone()));
+        sql.push(&format!(" AND {district} = {p}"));
+    }
+    sql.push(" GROUP BY 1 ORDER BY 1");
+    sql
 }
 
 /// The report's transaction on PostgreSQL: a read-only snapshot. `work_mem`: the estimate of
@@ -275,7 +435,8 @@ fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
          COUNT(*) AS received, \
          COUNT(*) FILTER (WHERE s.answered_at <= s.due_at) AS before_due, \
          COUNT(*) FILTER (WHERE s.due_at < {overdue_at}) AS past_due, \
-         SUM(s.reassignment_count) AS hand_offs \
+         SUM(s.reassignment_count) AS hand_offs, \
+         SUM(CASE WHEN s.policy_feedback THEN 1 ELSE 0 END) AS feedback \
          FROM signals s WHERE 1 = 1"
     ));
     if let Some(from) = scope.from {
@@ -331,6 +492,7 @@ fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
                 "overdue_now",
             ),
             ("hand_offs", "hand_offs"),
+            ("feedback", "policy_feedback"),
         ]
         .map(|(column, alias)| format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS {alias}"))
         .join(", "),
@@ -368,6 +530,7 @@ fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
          SELECT c.dimension AS dimension, c.grp AS grp, c.received AS received, \
            c.answered AS answered, c.answered_on_time AS answered_on_time, \
            c.overdue_now AS overdue_now, c.hand_offs AS hand_offs, \
+           c.policy_feedback AS policy_feedback, \
            CAST(m.median_days AS DOUBLE PRECISION) AS median_days \
          FROM counts c LEFT JOIN medians m ON m.dimension = c.dimension \
            AND (m.grp = c.grp OR (m.grp IS NULL AND c.grp IS NULL))"

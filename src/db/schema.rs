@@ -330,6 +330,58 @@ diesel::table! {
 
 diesel::joinable!(deliveries -> subscriptions (subscription_id));
 
+diesel::table! {
+    policy_issues (id) {
+        id -> Text,
+        title -> Text,
+        description -> Text,
+        theme_id -> Text,
+        department_id -> Text,
+        status -> Text,
+        raised_at -> Nullable<Timestamp>,
+        response_due_at -> Nullable<Timestamp>,
+        response_position -> Nullable<Text>,
+        response_explanation -> Nullable<Text>,
+        response_decided_on -> Nullable<Text>,
+        response_follow_up_on -> Nullable<Text>,
+        responded_at -> Nullable<Timestamp>,
+        overdue_recorded -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_issue_signals (policy_issue_id, signal_id) {
+        policy_issue_id -> Text,
+        signal_id -> Text,
+    }
+}
+
+diesel::table! {
+    evaluations (project_id) {
+        project_id -> Text,
+        lessons_learned -> Text,
+        what_worked -> Nullable<Text>,
+        what_did_not -> Nullable<Text>,
+        continuation -> Nullable<Text>,
+        follow_up_project_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evaluation_voices (project_id, position) {
+        project_id -> Text,
+        position -> Integer,
+        quote -> Text,
+        speaker_role -> Text,
+        neighbourhood_id -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
     neighbourhoods,
@@ -353,6 +405,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     notes,
     subscriptions,
     deliveries,
+    policy_issues,
+    policy_issue_signals,
+    evaluations,
+    evaluation_voices,
 );
 
 diesel::table! {

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use super::reference::ThemeRow;
-use super::schema::{signal_departments, signal_projects, signals};
+use super::schema::{policy_issue_signals, signal_departments, signal_projects, signals};
 use super::{After, DbConnection, list_order, new_id, version_checked};
 use crate::domain::access::{SignalFacts, SignalScope};
 use crate::domain::partners::search_form;
@@ -102,6 +102,8 @@ pub struct Signal {
     pub row: SignalRow,
     pub departments: Vec<String>,
     pub project_ids: Vec<String>,
+    /// The policy issues that bundle it.
+    pub policy_issue_ids: Vec<String>,
 }
 
 impl Signal {
@@ -182,11 +184,27 @@ fn complete(conn: &mut DbConnection, rows: Vec<SignalRow>) -> Result<Vec<Signal>
     {
         projects.entry(signal).or_default().push(project);
     }
+    let mut issues: HashMap<String, Vec<String>> = HashMap::new();
+    for (signal, issue) in policy_issue_signals::table
+        .filter(policy_issue_signals::signal_id.eq_any(&ids))
+        .order((
+            policy_issue_signals::signal_id,
+            policy_issue_signals::policy_issue_id,
+        ))
+        .select((
+            policy_issue_signals::signal_id,
+            policy_issue_signals::policy_issue_id,
+        ))
+        .load::<(String, String)>(conn)?
+    {
+        issues.entry(signal).or_default().push(issue);
+    }
     Ok(rows
         .into_iter()
         .map(|row| Signal {
             departments: departments.remove(&row.id).unwrap_or_default(),
             project_ids: projects.remove(&row.id).unwrap_or_default(),
+            policy_issue_ids: issues.remove(&row.id).unwrap_or_default(),
             row,
         })
         .collect())

@@ -142,6 +142,51 @@ impl SignalScope {
     }
 }
 
+/// What the rules need to know about a policy issue: its owner, whether it left draft, and
+/// where its signals come from and who reported them.
+#[derive(Debug, Clone)]
+pub struct PolicyIssueFacts {
+    pub id: String,
+    pub department_id: String,
+    /// Raised, responded or closed.
+    pub past_draft: bool,
+    /// The districts of its signals.
+    pub district_ids: Vec<String>,
+    /// The partners that reported its signals.
+    pub partner_ids: Vec<String>,
+}
+
+/// Which policy issues a principal may read. `db::policy_issues` turns it into the list
+/// query's filter; [`PolicyIssueScope::admits`] is the same rule for one issue in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyIssueScope {
+    /// Every issue, drafts included.
+    All,
+    /// The issues a department owns, once raised.
+    OwnedBy { department_id: String },
+    /// The issues holding a signal of the district, once raised.
+    TouchingDistrict { district_id: String },
+    /// The issues holding a signal the partner reported, once raised.
+    HoldingSignalsOf { partner_id: String },
+}
+
+impl PolicyIssueScope {
+    pub fn admits(&self, issue: &PolicyIssueFacts) -> bool {
+        match self {
+            Self::All => true,
+            Self::OwnedBy { department_id } => {
+                issue.past_draft && &issue.department_id == department_id
+            }
+            Self::TouchingDistrict { district_id } => {
+                issue.past_draft && issue.district_ids.iter().any(|d| d == district_id)
+            }
+            Self::HoldingSignalsOf { partner_id } => {
+                issue.past_draft && issue.partner_ids.iter().any(|p| p == partner_id)
+            }
+        }
+    }
+}
+
 /// Whose a subscription is: the principal that created it, as role, scope and subject (DESIGN
 /// §10). The worker rebuilds that principal from it to decide, at delivery time, what the
 /// subscription may carry.

@@ -5,8 +5,10 @@
 
 pub mod access;
 pub mod assessments;
+pub mod evaluations;
 pub mod events;
 pub mod partners;
+pub mod policy_issues;
 pub mod principal;
 pub mod projects;
 pub mod reference;

@@ -1,6 +1,7 @@
 //! Bulk programme data for the benchmark (`wijkregie generate`): partners, projects with their
 //! neighbourhoods, effects, goals, funding lines, partners, links and assessments, and signals
-//! with their departments, project links and events — at city scale (100,000 projects and
+//! with their departments, project links and events, policy issues and evaluations — at city
+//! scale (100,000 projects and
 //! 1,000,000 signals load in minutes).
 //!
 //! Deterministic: the same seed and anchor give the same rows, ids included (the demo's
@@ -15,8 +16,9 @@
 //!
 //! This module holds the entry point, the plan and the reference data the rows point at;
 //! `sql_batch` writes the statements, `projects` decides the partners, projects and assessments,
-//! and `signals` the signals and their events.
+//! `signals` the signals and their events, and `feedback` the policy issues and evaluations.
 
+mod feedback;
 mod projects;
 mod signals;
 mod sql_batch;
@@ -148,6 +150,10 @@ pub fn generate(
             progress,
         )?;
         tables.flush(conn)?;
+        progress("policy issues and evaluations", 0, 1);
+        feedback::feedback(conn, &mut tables, &mut rng, plan, &reference)?;
+        tables.flush(conn)?;
+        progress("policy issues and evaluations", 1, 1);
         let last_event_id = tables.next_event_id - 1;
         diesel::update(event_counter::table.filter(event_counter::id.eq(1)))
             .set(event_counter::last_id.eq(last_event_id))

@@ -3,10 +3,175 @@
 //! Money in cents and ratios as in the JSON; an empty field is a figure that does not exist
 //! (a ratio without a denominator).
 
+use super::feedback::FeedbackFigures;
 use super::{NeighbourhoodProgress, ProgressReport, ProjectProgress, SignalProgress};
+use crate::domain::Rejection;
+use crate::domain::policy_issues::POSITIONS;
 use crate::domain::projects::{EFFECTS, STATUSES};
 
-pub fn render(report: &ProgressReport) -> String {
+/// Which of the report's tables the CSV holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Neighbourhoods,
+    PolicyFeedback,
+    Quarters,
+    Lessons,
+}
+
+impl Section {
+    pub fn parse(value: &str) -> Result<Self, Rejection> {
+        match value {
+            "neighbourhoods" => Ok(Self::Neighbourhoods),
+            "policy_feedback" => Ok(Self::PolicyFeedback),
+            "quarters" => Ok(Self::Quarters),
+            "lessons" => Ok(Self::Lessons),
+            _ => Err(Rejection::new(
+                "not_allowed",
+                "must be one of neighbourhoods, policy_feedback, quarters, lessons",
+            )),
+        }
+    }
+}
+
+pub fn render(report: &ProgressReport, section: Section) -> String {
+    match section {
+        Section::Neighbourhoods => neighbourhoods(report),
+        Section::PolicyFeedback => policy_feedback(report),
+        Section::Quarters => quarters(report),
+        Section::Lessons => lessons(report),
+    }
+}
+
+/// One row per theme, per department and the total: `dimension` says which.
+fn policy_feedback(report: &ProgressReport) -> String {
+    let mut header: Vec<String> = [
+        "dimension",
+        "id",
+        "name",
+        "policy_feedback_signals",
+        "issues_raised",
+        "issues_responded",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    header.extend(POSITIONS.iter().map(|p| format!("position_{p}")));
+    header.push("responses_overdue".to_owned());
+    let mut out = String::new();
+    line(&mut out, &header);
+    let section = &report.policy_feedback;
+    let rows = section
+        .by_theme
+        .iter()
+        .map(|t| ("theme", t.theme_id.as_str(), t.name.as_str(), &t.feedback))
+        .chain(section.by_department.iter().map(|d| {
+            (
+                "department",
+                d.department_id.as_str(),
+                d.name.as_str(),
+                &d.feedback,
+            )
+        }))
+        .chain(std::iter::once(("total", "total", "Total", &section.total)));
+    for (dimension, id, name, f) in rows {
+        line(&mut out, &feedback_row(dimension, id, name, f));
+    }
+    out
+}
+
+fn feedback_row(dimension: &str, id: &str, name: &str, f: &FeedbackFigures) -> Vec<String> {
+    let mut fields = vec![
+        dimension.to_owned(),
+        id.to_owned(),
+        name.to_owned(),
+        f.policy_feedback_signals.to_string(),
+        f.issues_raised.to_string(),
+        f.issues_responded.to_string(),
+    ];
+    fields.extend(f.positions.iter().map(|p| p.count.to_string()));
+    fields.push(f.responses_overdue.to_string());
+    fields
+}
+
+fn quarters(report: &ProgressReport) -> String {
+    let mut out = String::new();
+    let header = [
+        "quarter",
+        "from",
+        "to",
+        "projects_created",
+        "signals_received",
+        "signals_answered",
+        "signals_answered_on_time",
+        "answered_on_time_percentage",
+        "policy_feedback_signals",
+        "policy_issues_raised",
+    ]
+    .map(str::to_owned);
+    line(&mut out, &header);
+    for q in &report.quarters {
+        line(
+            &mut out,
+            &[
+                q.quarter.clone(),
+                q.from.to_string(),
+                q.to.to_string(),
+                q.projects_created.to_string(),
+                q.signals_received.to_string(),
+                q.signals_answered.to_string(),
+                q.signals_answered_on_time.to_string(),
+                optional(q.answered_on_time_percentage),
+                q.policy_feedback_signals.to_string(),
+                q.policy_issues_raised.to_string(),
+            ],
+        );
+    }
+    out
+}
+
+/// One row per voice; a lesson without voices gets one row with the voice fields empty.
+fn lessons(report: &ProgressReport) -> String {
+    let mut out = String::new();
+    let header = [
+        "project_id",
+        "title",
+        "status",
+        "district_id",
+        "lessons_learned",
+        "continuation",
+        "quote",
+        "speaker_role",
+        "neighbourhood_id",
+    ]
+    .map(str::to_owned);
+    line(&mut out, &header);
+    for l in &report.lessons {
+        let lesson = [
+            l.project_id.clone(),
+            l.title.clone(),
+            l.status.clone(),
+            l.district_id.clone(),
+            l.lessons_learned.clone(),
+            l.continuation.clone().unwrap_or_default(),
+        ];
+        if l.voices.is_empty() {
+            let mut fields = lesson.to_vec();
+            fields.extend([String::new(), String::new(), String::new()]);
+            line(&mut out, &fields);
+        }
+        for v in &l.voices {
+            let mut fields = lesson.to_vec();
+            fields.extend([
+                v.quote.clone(),
+                v.speaker_role.clone(),
+                v.neighbourhood_id.clone().unwrap_or_default(),
+            ]);
+            line(&mut out, &fields);
+        }
+    }
+    out
+}
+
+fn neighbourhoods(report: &ProgressReport) -> String {
     let mut header: Vec<String> = ["neighbourhood_id", "name", "district_id", "focus_area"]
         .map(str::to_owned)
         .to_vec();

@@ -4,9 +4,10 @@
 
 use std::fmt::Write;
 
+use super::dutch::{self, label as dutch_label};
+use super::feedback::FeedbackFigures;
 use super::{ProgressReport, SignalProgress};
 use crate::domain::projects::STATUSES;
-use crate::domain::time;
 
 /// A colour per project status (in the order of [`STATUSES`]), distinguishable in greyscale print
 /// by lightness.
@@ -29,9 +30,8 @@ pub fn render(report: &ProgressReport) -> String {
         (None, None) => "alle jaren".to_owned(),
         (from, to) => format!(
             "{} t/m {}",
-            from.map(|d| d.to_string())
-                .unwrap_or_else(|| "begin".to_owned()),
-            to.map(|d| d.to_string()).unwrap_or_else(|| "nu".to_owned())
+            from.map(dutch::date).unwrap_or_else(|| "begin".to_owned()),
+            to.map(dutch::date).unwrap_or_else(|| "nu".to_owned())
         ),
     };
     let _ = write!(
@@ -63,6 +63,10 @@ pub fn render(report: &ProgressReport) -> String {
   .legend span {{ display: inline-block; margin-right: 0.8rem; }}
   .legend i {{ display: inline-block; width: 0.8rem; height: 0.8rem; margin-right: 0.25rem; vertical-align: middle; border: 1px solid #888; }}
   section {{ break-inside: avoid; page-break-inside: avoid; }}
+  h3 {{ font-size: 1rem; margin: 1rem 0 0.2rem; }}
+  blockquote {{ margin: 0.3rem 0 0.3rem 1rem; font-style: italic; }}
+  cite {{ font-style: normal; color: #555; }}
+  article {{ break-inside: avoid; page-break-inside: avoid; }}
   @media print {{
     body {{ margin: 0; max-width: none; font-size: 10pt; }}
     h2 {{ break-after: avoid; }}
@@ -75,7 +79,11 @@ pub fn render(report: &ProgressReport) -> String {
 <h1>Voortgangsrapportage wijkprogramma</h1>
 <p class="meta">{scope} · periode: {period} · opgesteld {generated}</p>
 "#,
-        generated = escape(&time::format(&report.generated_at)),
+        generated = escape(&format!(
+            "{} om {} uur (UTC)",
+            dutch::date(report.generated_at.date()),
+            report.generated_at.format("%H:%M")
+        )),
     );
     key_figures(&mut page, report);
     projects_per_status(&mut page, report);
@@ -84,6 +92,9 @@ pub fn render(report: &ProgressReport) -> String {
     signals_on_time(&mut page, report);
     figures_table(&mut page, report);
     signal_tables(&mut page, report);
+    policy_feedback(&mut page, report);
+    quarters(&mut page, report);
+    lessons(&mut page, report);
     page.push_str(
         "<p class=\"meta\">Bron: wijkregie. Projecten tellen mee per wijk waarin ze lopen; \
          het totaal telt elk project één keer. Budget: toegezegde en ontvangen financiering van \
@@ -157,7 +168,7 @@ fn projects_per_status(page: &mut String, report: &ProgressReport) {
                 "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{width:.1}\" height=\"{BAR_HEIGHT}\" fill=\"{colour}\"><title>{}: {} {}</title></rect>",
                 escape(&n.name),
                 status.count,
-                status.status
+                dutch_label(status.status)
             );
             x += width;
         }
@@ -167,7 +178,8 @@ fn projects_per_status(page: &mut String, report: &ProgressReport) {
     for (status, colour) in STATUSES.iter().zip(STATUS_COLOURS) {
         let _ = write!(
             page,
-            "<span><i style=\"background:{colour}\"></i>{status}</span>"
+            "<span><i style=\"background:{colour}\"></i>{}</span>",
+            dutch_label(status)
         );
     }
     page.push_str("</p></section>\n");
@@ -191,7 +203,7 @@ fn effects_coverage(page: &mut String, report: &ProgressReport) {
     );
     for (i, effect) in effects.iter().enumerate() {
         let y = ROW_HEIGHT * count(i) + 4;
-        label(page, y, effect.effect);
+        label(page, y, dutch_label(effect.effect));
         let width = effect.projects as f64 * scale;
         bar(
             page,
@@ -199,7 +211,7 @@ fn effects_coverage(page: &mut String, report: &ProgressReport) {
             y,
             width,
             "#154273",
-            effect.effect,
+            dutch_label(effect.effect),
         );
         value(
             page,
@@ -227,7 +239,7 @@ fn cofinancing(page: &mut String, report: &ProgressReport) {
     let total = &report.total.projects.budget;
     rows.push(("Totaal", total.cofinancing_ratio, total.meets_target));
     let height = ROW_HEIGHT * count(rows.len()) + 28;
-    let span = f64::from(CHART_WIDTH - LABEL_WIDTH - 70);
+    let span = f64::from(CHART_WIDTH - LABEL_WIDTH - 80);
     let _ = writeln!(
         page,
         "<section><h2>Cofinanciering tegen het doel van {}</h2>\n<p>Aandeel van de kosten uit \
@@ -239,26 +251,24 @@ fn cofinancing(page: &mut String, report: &ProgressReport) {
             "Cofinanciering per wijk tegen het doel"
         )
     );
+    // The figures stand in a column right of the longest possible bar (100 %), so no label
+    // ever meets the dashed target line, whatever the ratio.
+    let figure_x = f64::from(LABEL_WIDTH) + span + 10.0;
     for (i, (name, ratio, meets)) in rows.iter().enumerate() {
         let y = ROW_HEIGHT * count(i) + 4;
         label(page, y, name);
         match ratio {
             Some(ratio) => {
-                let width = ratio * span;
+                let width = ratio.clamp(0.0, 1.0) * span;
                 let colour = if meets == &Some(true) {
                     "#31a354"
                 } else {
                     "#e6550d"
                 };
                 bar(page, f64::from(LABEL_WIDTH), y, width, colour, name);
-                value(
-                    page,
-                    f64::from(LABEL_WIDTH) + width + 6.0,
-                    y,
-                    &percent(Some(ratio * 100.0)),
-                );
+                value(page, figure_x, y, &percent(Some(ratio * 100.0)));
             }
-            None => value(page, f64::from(LABEL_WIDTH) + 4.0, y, "geen financiering"),
+            None => value(page, figure_x, y, "geen"),
         }
     }
     let target_x = f64::from(LABEL_WIDTH) + report.cofinancing_target * span;
@@ -316,7 +326,7 @@ fn signals_on_time(page: &mut String, report: &ProgressReport) {
 fn figures_table(page: &mut String, report: &ProgressReport) {
     page.push_str(
         "<section><h2>Cijfers per wijk</h2>\n<table><thead><tr><th>Wijk</th><th>Projecten</th>\
-         <th>Budget (€)</th><th>Cofinanciering</th><th>Links per project</th>\
+         <th>Budget</th><th>Cofinanciering</th><th>Links per project</th>\
          <th>Wachten</th><th>Signalen</th><th>Beantwoord</th><th>Op tijd</th><th>Mediaan dagen</th>\
          <th>Nu te laat</th><th>Overdrachten</th></tr></thead><tbody>\n",
     );
@@ -333,7 +343,7 @@ fn figures_table(page: &mut String, report: &ProgressReport) {
     for (name, projects, signals, total) in rows {
         let _ = writeln!(
             page,
-            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
+            "<tr{}><td>{}</td><td>{}</td><td>€&nbsp;{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
             if total { " class=\"total\"" } else { "" },
             escape(name),
             projects.count,
@@ -371,6 +381,122 @@ fn signal_tables(page: &mut String, report: &ProgressReport) {
         );
     }
     page.push_str("</tbody></table></section>\n");
+}
+
+/// Policy feedback per theme and per owning department: signals, issues, responses, positions.
+fn policy_feedback(page: &mut String, report: &ProgressReport) {
+    let section = &report.policy_feedback;
+    let total = &section.total;
+    let _ = writeln!(
+        page,
+        "<section id=\"beleidssignalen\"><h2>Signalen teruggelegd bij het beleid</h2>\n<p>{} \
+         signalen zeggen dat beleid niet past bij de wijk. {} keer is een bundel signalen aan de \
+         beleidseigenaar voorgelegd, {} keer kwam er een antwoord; {} antwoorden zijn te laat.</p>",
+        total.policy_feedback_signals,
+        total.issues_raised,
+        total.issues_responded,
+        total.responses_overdue
+    );
+    let head = |first: &str| {
+        let mut head = format!(
+            "<table><thead><tr><th>{first}</th><th>Beleidssignalen</th><th>Voorgelegd</th>\
+             <th>Beantwoord</th>"
+        );
+        for position in &total.positions {
+            let _ = write!(head, "<th>{}</th>", escape(dutch_label(position.position)));
+        }
+        head.push_str("<th>Antwoord te laat</th></tr></thead><tbody>\n");
+        head
+    };
+    page.push_str(&head("Thema"));
+    for t in &section.by_theme {
+        feedback_row(page, &t.name, &t.feedback, false);
+    }
+    feedback_row(page, "Totaal", total, true);
+    page.push_str("</tbody></table>\n");
+    page.push_str(&head("Vakdienst"));
+    for d in &section.by_department {
+        feedback_row(page, &d.name, &d.feedback, false);
+    }
+    feedback_row(page, "Totaal", total, true);
+    page.push_str("</tbody></table></section>\n");
+}
+
+fn feedback_row(page: &mut String, name: &str, f: &FeedbackFigures, total: bool) {
+    let positions: String = f
+        .positions
+        .iter()
+        .map(|p| format!("<td>{}</td>", p.count))
+        .collect();
+    let _ = writeln!(
+        page,
+        "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{positions}<td>{}</td></tr>",
+        if total { " class=\"total\"" } else { "" },
+        escape(name),
+        f.policy_feedback_signals,
+        f.issues_raised,
+        f.issues_responded,
+        f.responses_overdue
+    );
+}
+
+/// The development over the period, quarter by quarter.
+fn quarters(page: &mut String, report: &ProgressReport) {
+    page.push_str(
+        "<section id=\"kwartalen\"><h2>Per kwartaal</h2>\n<table><thead><tr><th>Kwartaal</th>\
+         <th>Van</th><th>Tot en met</th><th>Nieuwe projecten</th><th>Signalen</th>\
+         <th>Beantwoord</th><th>Op tijd</th><th>Beleidssignalen</th><th>Voorgelegd</th>\
+         </tr></thead><tbody>\n",
+    );
+    for q in &report.quarters {
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td></tr>",
+            escape(&dutch::quarter(&q.quarter)),
+            escape(&dutch::date(q.from)),
+            escape(&dutch::date(q.to)),
+            q.projects_created,
+            q.signals_received,
+            q.signals_answered,
+            percent(q.answered_on_time_percentage),
+            q.policy_feedback_signals,
+            q.policy_issues_raised
+        );
+    }
+    page.push_str("</tbody></table></section>\n");
+}
+
+/// What the projects taught, in the words of the people who did the work.
+fn lessons(page: &mut String, report: &ProgressReport) {
+    page.push_str("<section id=\"lessen\"><h2>Lessen en stemmen uit de wijk</h2>\n");
+    if report.lessons.is_empty() {
+        page.push_str("<p>In deze periode zijn geen projecten geëvalueerd.</p>\n");
+    }
+    for lesson in &report.lessons {
+        let continuation = lesson
+            .continuation
+            .as_deref()
+            .map(|c| format!(" · {}", escape(dutch_label(c))))
+            .unwrap_or_default();
+        let _ = writeln!(
+            page,
+            "<article><h3>{} <small>({}{continuation})</small></h3>\n<p>{}</p>",
+            escape(&lesson.title),
+            escape(dutch_label(&lesson.status)),
+            escape(&lesson.lessons_learned)
+        );
+        for voice in &lesson.voices {
+            let _ = writeln!(
+                page,
+                "<blockquote>“{}” <cite>— {}</cite></blockquote>",
+                escape(&voice.quote),
+                escape(dutch_label(&voice.speaker_role))
+            );
+        }
+        page.push_str("</article>\n");
+    }
+    page.push_str("</section>\n");
 }
 
 fn signal_cells(s: &SignalProgress) -> String {

@@ -4,6 +4,8 @@
 //! ([`csv`]) or a printable HTML page with inline SVG charts ([`html`]).
 
 pub mod csv;
+mod dutch;
+pub mod feedback;
 pub mod html;
 
 use std::collections::HashMap;
@@ -41,6 +43,14 @@ pub struct ProgressReport {
     pub signals_by_theme: Vec<ThemeSignals>,
     /// Signal figures per department the signals are assigned to now.
     pub signals_by_department: Vec<DepartmentSignals>,
+    /// Signals fed back to policy and the policy issues raised in the period (DESIGN §13).
+    pub policy_feedback: feedback::PolicyFeedback,
+    /// The lessons and voices of the evaluations written in the period, newest first (at most
+    /// 20).
+    pub lessons: Vec<feedback::Lesson>,
+    /// Quarter by quarter inside the period; without `from`, the last four quarters up to `to`
+    /// (or today).
+    pub quarters: Vec<feedback::QuarterProgress>,
 }
 
 /// The period of the report: projects created and signals received from `from` to `to`, both
@@ -219,7 +229,14 @@ impl Request {
     /// The selection in database terms: from the start of `from` to the start of the day after
     /// `to` (open-ended when that day does not exist).
     pub fn scope(&self) -> figures_repo::ReportScope {
+        let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0);
+        let quarters = self
+            .quarters()
+            .into_iter()
+            .filter_map(|(from, to)| Some((midnight(from)?, midnight(to.succ_opt()?)?)))
+            .collect();
         figures_repo::ReportScope {
+            quarters,
             from: self.from.and_then(|d| d.and_hms_opt(0, 0, 0)),
             until: self
                 .to
@@ -228,6 +245,13 @@ impl Request {
             district_id: self.district_id.clone(),
             now: self.now,
         }
+    }
+}
+
+impl Request {
+    /// The quarters the report shows, as calendar days.
+    pub fn quarters(&self) -> Vec<(NaiveDate, NaiveDate)> {
+        feedback::quarters(self.from, self.to, self.now.date())
     }
 }
 
@@ -248,7 +272,12 @@ pub fn assemble(request: &Request, labels: Labels, figures: Figures) -> Progress
         entry.unlinked += row.unlinked;
     }
     let mut signals: HashMap<(String, Option<String>), SignalProgress> = HashMap::new();
+    let mut feedback_signals: HashMap<(String, Option<String>), i64> = HashMap::new();
     for row in figures.signals {
+        feedback_signals.insert(
+            (row.dimension.clone(), row.grp.clone()),
+            row.policy_feedback,
+        );
         signals.insert(
             (row.dimension, row.grp),
             SignalProgress {
@@ -283,6 +312,19 @@ pub fn assemble(request: &Request, labels: Labels, figures: Figures) -> Progress
         projects: projects.progress(None),
         signals: signals_of("total", None),
     };
+    let policy_feedback = feedback::policy_feedback(
+        &figures.later.issues,
+        &labels.themes,
+        &labels.departments,
+        request.now,
+        |dimension, key| {
+            feedback_signals
+                .get(&(dimension.to_owned(), key.map(str::to_owned)))
+                .copied()
+                .unwrap_or(0)
+        },
+    );
+    let quarters = feedback::quarter_progress(&request.quarters(), &figures.later);
     let signals_by_theme = labels
         .themes
         .into_iter()
@@ -314,6 +356,9 @@ pub fn assemble(request: &Request, labels: Labels, figures: Figures) -> Progress
         total,
         signals_by_theme,
         signals_by_department,
+        policy_feedback,
+        lessons: feedback::lessons(figures.later),
+        quarters,
     }
 }
 
@@ -388,7 +433,7 @@ fn target_percent() -> i64 {
 }
 
 /// `part / whole` rounded to `decimals`, or None when `whole` is zero.
-fn ratio(part: i64, whole: i64, decimals: i32) -> Option<f64> {
+pub(crate) fn ratio(part: i64, whole: i64, decimals: i32) -> Option<f64> {
     if whole == 0 {
         return None;
     }

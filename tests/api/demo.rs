@@ -18,6 +18,11 @@ async fn the_demo_programme_loads_once_and_the_api_shows_it() {
         (loaded.partners, loaded.projects, loaded.signals),
         (14, 60, 2000)
     );
+    assert_eq!(loaded.policy_issues, 8);
+    assert!(
+        loaded.evaluations >= 12,
+        "every stopped and evaluated project"
+    );
     assert_eq!(
         demo::load(&mut conn, wijkregie::domain::time::now()).unwrap(),
         None,
@@ -62,6 +67,35 @@ async fn the_demo_programme_loads_once_and_the_api_shows_it() {
         .body["items"][0];
     assert!(project["budget"]["cofinancingRatio"].as_f64().unwrap() > 0.0);
     assert!(!project["partners"].as_array().unwrap().is_empty());
+    // The whole loop of policy feedback, and the lessons of stopped and evaluated projects.
+    for status in ["draft", "raised", "responded", "closed"] {
+        let issues = app
+            .get(&format!("/api/v1/policy-issues?status={status}"), &pb)
+            .await;
+        assert_eq!(count(&issues.body), 2, "policy issues {status}");
+    }
+    let overdue = app.get("/api/v1/policy-issues?overdue=true", &pb).await;
+    assert_eq!(count(&overdue.body), 1, "one response is overdue");
+    for status in ["stopped", "evaluated"] {
+        let page = app
+            .get(&format!("/api/v1/projects?status={status}&limit=200"), &pb)
+            .await;
+        for project in page.body["items"].as_array().unwrap() {
+            let id = project["id"].as_str().unwrap();
+            let evaluation = app
+                .get(&format!("/api/v1/projects/{id}/evaluation"), &pb)
+                .await;
+            assert_eq!(evaluation.status, 200, "{status} project {id}");
+            assert_eq!(evaluation.body["voices"].as_array().unwrap().len(), 2);
+        }
+    }
+    let report = app.get("/api/v1/reports/progress", &pb).await;
+    assert!(
+        report.body["policyFeedback"]["total"]["issuesRaised"]
+            .as_i64()
+            .unwrap()
+            >= 6
+    );
 }
 
 #[test]

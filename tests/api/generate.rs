@@ -66,6 +66,17 @@ fn the_generator_writes_the_planned_rows_once() {
     assert!(count(&mut conn, "funding_lines") >= 120);
     assert!(count(&mut conn, "project_links") > 0);
     assert_eq!(
+        count(&mut conn, "policy_issues"),
+        8,
+        "at least eight, in every state"
+    );
+    assert!(count(&mut conn, "policy_issue_signals") > 8);
+    assert_eq!(
+        count(&mut conn, "evaluation_voices"),
+        2 * count(&mut conn, "evaluations"),
+        "two voices per evaluation"
+    );
+    assert_eq!(
         count(&mut conn, "assessments"),
         i64::try_from(generated.assessments).unwrap()
     );

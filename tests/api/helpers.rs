@@ -217,6 +217,7 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         cors_origins: Vec::new(),
         workers: 1,
         project_response_days: 14,
+        policy_response_days: 42,
         overdue_sweep_seconds: 0,
         idempotency_hours: 24,
         reporter_retention_days: 365,

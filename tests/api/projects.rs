@@ -779,6 +779,11 @@ async fn evaluation_needs_an_actual_value_on_every_goal() {
         )
         .await;
     assert_eq!(measured.status, 200, "{}", measured.text);
+    // Measured, but not evaluated yet (tests/api/evaluations.rs writes one through the API).
+    transition_with_reason(&app, &pb(), &id, "evaluated", None)
+        .await
+        .assert_problem(409, "evaluation_required");
+    app.database.execute(&format!("INSERT INTO evaluations (project_id, lessons_learned, created_at, updated_at) VALUES ('{id}', 'Klein beginnen', '2027-12-01 00:00:00', '2027-12-01 00:00:00')"));
     assert_eq!(
         transition_with_reason(&app, &pb(), &id, "evaluated", None)
             .await

@@ -7,6 +7,7 @@
 //! the flow in `parts`.
 
 mod dto;
+pub mod evaluation;
 pub mod funding_lines;
 pub mod goals;
 mod input;
@@ -34,8 +35,11 @@ use crate::authz;
 use crate::authz::ops;
 use crate::db::DbConnection;
 use crate::db::projects::{self as repo, ProjectChange, ProjectFilter, ProjectRow, ProjectUpdate};
-use crate::db::{Db, assessments as assessment_repo, partners as partner_repo};
+use crate::db::{
+    Db, assessments as assessment_repo, evaluations as evaluation_repo, partners as partner_repo,
+};
 use crate::domain::assessments::approval_refusal;
+use crate::domain::evaluations::needs_evaluation;
 use crate::domain::partners::search_form;
 use crate::domain::projects::{self as rules, Evidence, Precondition, Status, TransitionRefusal};
 use crate::domain::{Rejection, time};
@@ -275,7 +279,8 @@ pub async fn update_project(
 /// partner) sets `responseDueAt`; leaving `submitted` records the answer (`respondedAt`).
 /// `submitted → in_dialogue → under_assessment`, back to `draft` (reason), `approved`,
 /// `rejected` (reason), `running → stopped` (reason) and `completed → evaluated` (every goal
-/// has an `actual`): the programme bureau. `approved → running → completed`: the bureau or the
+/// has an `actual`): the programme bureau; stopping and evaluating need the project's
+/// evaluation (`PUT …/evaluation`, 409 `evaluation_required` without it). `approved → running → completed`: the bureau or the
 /// stadsdeel of the district. A transition that is not allowed from the current status is a
 /// 409 `transition_not_allowed`; approval needs an eligible final programme assessment
 /// (409 `assessment_not_eligible`). Requires `If-Match`.
@@ -339,6 +344,9 @@ pub async fn transition_project(
             let now = time::now();
             let stamps = rules::settle_transition(from, to, rule, reason.is_some(), evidence, now, response_days)
                 .map_err(|refusal| refused(refusal, to))?;
+            if needs_evaluation(to) && !evaluation_repo::exists(conn, &id)? {
+                return Err(ApiError::conflict("evaluation_required", format!("A project goes to {} only with an evaluation: PUT /projects/{id}/evaluation first.", to.as_str())));
+            }
             let change = ProjectChange {
                 status: Some(to.as_str().to_owned()),
                 submitted_at: stamps.submitted_at,
