@@ -113,6 +113,9 @@ pub enum ApiError {
     /// there, this instance is saturated.
     #[error("connection pool exhausted")]
     PoolExhausted,
+    /// A public page asked for too often from one address; try again after `retry_after` s.
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64 },
     #[error("internal error: {0}")]
     Internal(String),
     /// An error response that did not come from wijkregie's own code (actix, a middleware).
@@ -154,6 +157,7 @@ impl ApiError {
             Self::BodyTimeout { .. } => "body_timeout",
             Self::DatabaseUnavailable(_) => "database_unavailable",
             Self::PoolExhausted => "pool_exhausted",
+            Self::TooManyRequests { .. } => "too_many_requests",
             Self::Internal(_) => "internal_error",
             Self::Other(status) => match status.as_u16() {
                 400 => "bad_request",
@@ -205,6 +209,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::DatabaseUnavailable(_) | Self::PoolExhausted => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Other(status) => *status,
         }
@@ -258,6 +263,9 @@ impl ApiError {
             Self::PoolExhausted => {
                 "Every database connection is busy; try again in a moment.".to_owned()
             }
+            Self::TooManyRequests { retry_after } => {
+                format!("Too many requests from your address; try again in {retry_after} s.")
+            }
             Self::Internal(_) => "Something went wrong on our side; it has been logged.".to_owned(),
             Self::Other(status) => format!(
                 "The request could not be handled ({}).",
@@ -295,6 +303,9 @@ impl ApiError {
         match self {
             Self::Unauthenticated(_) => {
                 builder.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"wijkregie\""));
+            }
+            Self::TooManyRequests { retry_after } => {
+                builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             Self::MethodNotAllowed { allow } => {
                 builder.insert_header((header::ALLOW, HeaderValue::from_static(allow)));

@@ -19,4 +19,5 @@ pub mod reports;
 pub mod signals;
 pub mod subscriptions;
 pub mod themes;
+pub mod track;
 pub mod vocabulary;

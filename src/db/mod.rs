@@ -8,6 +8,7 @@ pub mod assessments;
 pub mod deliveries;
 pub mod events;
 pub mod idempotency;
+pub mod mail;
 pub mod partners;
 pub mod projects;
 pub mod reference;
@@ -15,6 +16,7 @@ pub mod reports;
 pub mod schema;
 pub mod signals;
 pub mod subscriptions;
+pub mod tracking;
 
 use std::time::Duration;
 

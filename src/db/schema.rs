@@ -242,6 +242,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        reporter_wants_updates -> Bool,
+        tracking_code -> Text,
     }
 }
 
@@ -295,6 +297,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        channel -> Text,
     }
 }
 
@@ -314,6 +317,16 @@ diesel::table! {
 }
 
 diesel::joinable!(deliveries -> subscriptions (subscription_id));
+
+diesel::table! {
+    mail_recipients (token) {
+        token -> Text,
+        kind -> Text,
+        target_id -> Text,
+        stopped_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
 
 diesel::allow_tables_to_appear_in_same_query!(
     districts,

@@ -6,12 +6,14 @@
 pub mod access;
 pub mod assessments;
 pub mod events;
+pub mod mail;
 pub mod partners;
 pub mod principal;
 pub mod projects;
 pub mod reference;
 pub mod signals;
 pub mod time;
+pub mod tracking;
 pub mod webhooks;
 
 /// Why one input value was refused: a stable snake_case code and a human-readable reason.

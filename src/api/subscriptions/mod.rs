@@ -25,7 +25,7 @@ use crate::db::subscriptions::{self as repo, SubscriptionChange, SubscriptionRow
 use crate::db::{Db, DbConnection, reference as reference_repo};
 use crate::domain::events::NewEvent;
 use crate::domain::webhooks::{
-    EventFilter, SubscriptionStatus, forbidden_address_rejection, owner_status,
+    Channel, EventFilter, SubscriptionStatus, forbidden_address_rejection, owner_status,
 };
 use crate::domain::{Rejection, time};
 use crate::error::ApiError;
@@ -189,6 +189,7 @@ pub async fn create_subscription(
         version: 1,
         created_at: now,
         updated_at: now,
+        channel: Channel::Webhook.as_str().to_owned(),
     };
     let principal = caller.principal;
     let created = db
