@@ -395,3 +395,40 @@ async fn consent_needs_an_address() {
     // Without SMTP configured there is no mail queue: nothing is sent, nothing waits.
     assert!(mail_deliveries(&app, "pending").await.is_empty());
 }
+
+#[actix_rt::test]
+async fn in_development_the_mails_are_files_in_a_folder() {
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    let dir = folder.path().to_path_buf();
+    let app = spawn_app_with(|s| {
+        s.mail.dir = Some(dir);
+        s.webhooks.poll = Duration::from_millis(50);
+    })
+    .await;
+    let signal = report_signal(
+        &app,
+        &pb(),
+        json!({"email": "fatima@example.nl", "wantsUpdates": true}),
+    )
+    .await;
+    move_signal(
+        &app,
+        signal["id"].as_str().unwrap(),
+        json!({"to": "acknowledged"}),
+    )
+    .await;
+    wait_until_delivered(&app, "signal.status_changed", 1).await;
+    let files: Vec<_> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let message = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(message.contains("To: fatima@example.nl"), "{message}");
+    assert!(
+        message.contains("Subject: Uw melding is in behandeling: Speeltuin kapot"),
+        "{message}"
+    );
+}
