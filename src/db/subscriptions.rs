@@ -45,6 +45,45 @@ pub struct SubscriptionRow {
 }
 
 impl SubscriptionRow {
+    /// A new active queue of `channel` for `owner` at version 1, positioned after event
+    /// `last_event_id`, carrying nothing yet: the caller sets the callback, types, filter,
+    /// description and secret that it has.
+    pub fn active(
+        id: String,
+        owner: SubscriptionOwner,
+        channel: Channel,
+        last_event_id: i64,
+        now: NaiveDateTime,
+    ) -> Self {
+        Self {
+            id,
+            owner_sub: owner.sub,
+            owner_role: owner.role,
+            owner_scope: owner.scope,
+            owner_name: owner.name,
+            callback_url: String::new(),
+            types: "[]".to_owned(),
+            filter_district_id: None,
+            filter_neighbourhood_id: None,
+            filter_department_id: None,
+            filter_theme_id: None,
+            description: None,
+            status: SubscriptionStatus::Active.as_str().to_owned(),
+            secret: String::new(),
+            previous_secret: None,
+            previous_secret_until: None,
+            last_event_id,
+            retry_at: None,
+            failing_since: None,
+            lease_owner: None,
+            lease_until: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            channel: channel.as_str().to_owned(),
+        }
+    }
+
     pub fn owner(&self) -> SubscriptionOwner {
         SubscriptionOwner {
             sub: self.owner_sub.clone(),
@@ -88,32 +127,22 @@ pub fn ensure_mail_queue(conn: &mut DbConnection, now: NaiveDateTime) -> Result<
     if find(conn, MAIL_QUEUE_ID)?.is_some() {
         return Ok(());
     }
+    let owner = SubscriptionOwner {
+        sub: "wijkregie-mail".to_owned(),
+        role: "admin".to_owned(),
+        scope: None,
+        name: None,
+    };
     let row = SubscriptionRow {
-        id: MAIL_QUEUE_ID.to_owned(),
-        owner_sub: "wijkregie-mail".to_owned(),
-        owner_role: "admin".to_owned(),
-        owner_scope: None,
-        owner_name: None,
         callback_url: "mailto:".to_owned(),
-        types: "[]".to_owned(),
-        filter_district_id: None,
-        filter_neighbourhood_id: None,
-        filter_department_id: None,
-        filter_theme_id: None,
         description: Some("E-mail to reporters and partners (DESIGN §15)".to_owned()),
-        status: SubscriptionStatus::Active.as_str().to_owned(),
-        secret: String::new(),
-        previous_secret: None,
-        previous_secret_until: None,
-        last_event_id: last_event_id(conn)?,
-        retry_at: None,
-        failing_since: None,
-        lease_owner: None,
-        lease_until: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        channel: Channel::Mail.as_str().to_owned(),
+        ..SubscriptionRow::active(
+            MAIL_QUEUE_ID.to_owned(),
+            owner,
+            Channel::Mail,
+            last_event_id(conn)?,
+            now,
+        )
     };
     // Another instance may have made it meanwhile: then this insert fails on the key, and the
     // queue is there all the same.
