@@ -331,16 +331,20 @@ pub async fn unsubscribe(
             let row = mail_repo::find_token(conn, &token)?.ok_or_else(unknown_token)?;
             let now = time::now();
             if mail_repo::stop(conn, &row, now)? {
+                // The event says what happened, never to whom: it carries no data.
                 let actor = Principal::system("wijkregie-unsubscribe");
-                let (resource_type, action, data) = match row.recipient() {
-                    Some(Recipient::Reporter) => (
-                        "signal",
-                        "updates_declined",
-                        json!({ "before": { "reporter.wantsUpdates": true }, "after": { "reporter.wantsUpdates": false } }),
-                    ),
-                    Some(Recipient::Partner) | None => ("partner", "mail_stopped", json!({})),
+                let (resource_type, action) = match row.recipient() {
+                    Some(Recipient::Reporter) => ("signal", "updates_declined"),
+                    Some(Recipient::Partner) | None => ("partner", "mail_stopped"),
                 };
-                record_event(conn, &actor, resource_type, &row.target_id, action, data)?;
+                record_event(
+                    conn,
+                    &actor,
+                    resource_type,
+                    &row.target_id,
+                    action,
+                    json!({}),
+                )?;
             }
             Ok(row.recipient())
         })
