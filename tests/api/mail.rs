@@ -432,3 +432,46 @@ async fn in_development_the_mails_are_files_in_a_folder() {
         "{message}"
     );
 }
+
+#[actix_rt::test]
+async fn two_instances_on_one_database_send_each_message_once() {
+    let sink = SmtpSink::start();
+    let first = app_mailing_to(sink.port).await;
+    // A second instance of the service on the same database, with the same settings.
+    let second = wijkregie::startup::build(&first.settings, None).expect("a second instance");
+    let second_base = format!("http://{}", second.address);
+    actix_rt::spawn(second.server);
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let signal = report_signal(
+            &first,
+            &pb(),
+            json!({"email": format!("bewoner{i}@example.nl"), "wantsUpdates": true}),
+        )
+        .await;
+        ids.push(signal["id"].as_str().unwrap().to_owned());
+    }
+    // Half of the changes are made on the other instance: its worker wakes first for them.
+    for (i, id) in ids.iter().enumerate() {
+        let body = json!({"to": "acknowledged"});
+        if i % 2 == 0 {
+            move_signal(&first, id, body).await;
+        } else {
+            let moved = first
+                .client
+                .post(format!("{second_base}/api/v1/signals/{id}/transitions"))
+                .insert_header(("Authorization", format!("Bearer {}", first.token(&pb()))))
+                .insert_header(("If-Match", "\"1\""))
+                .send_json(&body)
+                .await
+                .expect("the second instance answers");
+            assert_eq!(moved.status(), 200);
+        }
+    }
+    for i in 0..6 {
+        sink.wait_for(&format!("bewoner{i}@example.nl"), 1).await;
+    }
+    wait_until_delivered(&first, "signal.status_changed", 6).await;
+    actix_rt::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.mails().len(), 6, "each message once");
+}
