@@ -527,6 +527,8 @@ fn load_signals(
             version: 1,
             created_at: received_at,
             updated_at: received_at,
+            reporter_wants_updates: false,
+            tracking_code: crate::domain::tracking::new_code(),
         };
         signal_repo::insert(conn, &row)?;
         record(

@@ -116,6 +116,9 @@ pub enum ApiError {
     /// The identity provider's keys cannot be fetched and the token's key is not cached.
     #[error("identity provider unavailable: {0}")]
     IdentityProviderUnavailable(String),
+    /// A public page asked for too often from one address; try again after `retry_after` s.
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64 },
     #[error("internal error: {0}")]
     Internal(String),
     /// An error response that did not come from wijkregie's own code (actix, a middleware).
@@ -158,6 +161,7 @@ impl ApiError {
             Self::DatabaseUnavailable(_) => "database_unavailable",
             Self::PoolExhausted => "pool_exhausted",
             Self::IdentityProviderUnavailable(_) => "identity_provider_unavailable",
+            Self::TooManyRequests { .. } => "too_many_requests",
             Self::Internal(_) => "internal_error",
             Self::Other(status) => match status.as_u16() {
                 400 => "bad_request",
@@ -214,6 +218,7 @@ impl ApiError {
             Self::DatabaseUnavailable(_)
             | Self::PoolExhausted
             | Self::IdentityProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Other(status) => *status,
         }
@@ -272,6 +277,9 @@ impl ApiError {
                  checked; try again shortly."
                     .to_owned()
             }
+            Self::TooManyRequests { retry_after } => {
+                format!("Too many requests from your address; try again in {retry_after} s.")
+            }
             Self::Internal(_) => "Something went wrong on our side; it has been logged.".to_owned(),
             Self::Other(status) => format!(
                 "The request could not be handled ({}).",
@@ -309,6 +317,9 @@ impl ApiError {
         match self {
             Self::Unauthenticated(_) => {
                 builder.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"wijkregie\""));
+            }
+            Self::TooManyRequests { retry_after } => {
+                builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             Self::MethodNotAllowed { allow } => {
                 builder.insert_header((header::ALLOW, HeaderValue::from_static(allow)));

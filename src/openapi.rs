@@ -15,8 +15,8 @@ use crate::api::projects::{
 };
 use crate::api::subscriptions::{deliveries, dto as subscription_dto};
 use crate::api::{
-    assessments, departments, districts, events, health, neighbourhoods, partners, personal_data, policy_issues,
-    projects, reports, signals, subscriptions, themes,
+    assessments, departments, districts, events, health, neighbourhoods, partners, personal_data,
+    policy_issues, projects, reports, signals, subscriptions, themes, track,
 };
 use crate::authz::{self, Access, Callers};
 use crate::domain::principal::RoleKind;
@@ -26,6 +26,8 @@ use crate::error::{InvalidParam, PROBLEM_JSON, Problem};
 pub const API_VERSION: &str = "1.0.0";
 /// Where the API lives; the major version is in the path.
 pub const BASE_PATH: &str = "/api/v1";
+/// The documented paths outside [`BASE_PATH`], at the root: health checks and public pages.
+pub const ROOT_PREFIXES: [&str; 3] = ["/health/", "/track/", "/unsubscribe/"];
 
 #[derive(OpenApi)]
 #[openapi(
@@ -76,7 +78,9 @@ pub const BASE_PATH: &str = "/api/v1";
         subscriptions::get_subscription, subscriptions::update_subscription,
         subscriptions::delete_subscription, subscriptions::rotate_subscription_secret,
         deliveries::list_deliveries, deliveries::create_redelivery, deliveries::create_ping,
+        deliveries::list_mail_deliveries,
         health::live, health::ready,
+        track::track_signal, track::unsubscribe_page, track::unsubscribe,
     ),
     components(schemas(
         Problem, InvalidParam,
@@ -92,6 +96,7 @@ pub const BASE_PATH: &str = "/api/v1";
         subscription_dto::SubscriptionOwnerView,
         deliveries::Delivery, deliveries::RedeliveryCreate, deliveries::Queued,
         health::Health,
+        track::Tracking, track::TrackingStep,
     )),
     modifiers(&Conventions),
     tags(
@@ -107,6 +112,7 @@ pub const BASE_PATH: &str = "/api/v1";
         (name = "Personal data", description = "Who was shown residents' personal data (signal reporters): the access log the AVG asks for."),
         (name = "Subscriptions", description = "Webhooks to departmental systems: signed CloudEvents about what the subscriber may read, in order, at least once."),
         (name = "Health", description = "Liveness and readiness, outside the versioned API."),
+        (name = "Tracking", description = "For people without an API, outside the versioned API and without login: a signal's public tracking page, and the unsubscribe link of the e-mails."),
     )
 )]
 pub struct ApiDoc;
@@ -146,8 +152,8 @@ impl Modify for Conventions {
             ),
         );
         for (path, item) in doc.paths.paths.iter_mut() {
-            if path.starts_with("/health/") {
-                // Health checks live at the root, outside the versioned base path.
+            if ROOT_PREFIXES.iter().any(|p| path.starts_with(p)) {
+                // Health checks and public pages live at the root, outside the versioned base path.
                 item.servers = Some(vec![Server::new("/")]);
             }
             if let Some(post) = item.post.as_mut() {

@@ -11,8 +11,8 @@ use crate::api::projects::{
 };
 use crate::api::subscriptions::deliveries;
 use crate::api::{
-    assessments, departments, districts, events, health, neighbourhoods, partners, personal_data, policy_issues,
-    projects, reports, signals, subscriptions, themes,
+    assessments, departments, districts, events, health, neighbourhoods, partners, personal_data,
+    policy_issues, projects, reports, signals, subscriptions, themes, track,
 };
 use crate::error::ApiError;
 use crate::openapi;
@@ -91,6 +91,7 @@ route_table! {
     "/subscriptions/{subscriptionId}/deliveries" => { GET deliveries::list_deliveries },
     "/subscriptions/{subscriptionId}/redeliveries" => { POST deliveries::create_redelivery },
     "/subscriptions/{subscriptionId}/pings" => { POST deliveries::create_ping },
+    "/mail-deliveries" => { GET deliveries::list_mail_deliveries },
 }
 
 route_table! {
@@ -100,9 +101,18 @@ route_table! {
     "/health/ready" => { GET health::ready },
 }
 
-/// Routes outside the versioned API: the health checks and the way to the API documentation.
+route_table! {
+    /// The public pages outside the versioned API, without login (DESIGN §15).
+    public, PUBLIC_ROUTES:
+    "/track/{trackingCode}" => { GET track::track_signal },
+    "/unsubscribe/{token}" => { GET track::unsubscribe_page, POST track::unsubscribe },
+}
+
+/// Routes outside the versioned API: the health checks, the public pages and the way to the
+/// API documentation.
 pub fn operations(cfg: &mut web::ServiceConfig) {
     health(cfg);
+    public(cfg);
     cfg.service(resource("/docs", "GET", [web::get().to(docs_redirect)]));
 }
 

@@ -21,10 +21,12 @@ use crate::api::idempotency::{IdempotencyHours, idempotency};
 use crate::api::input::{BodyLimit, BodyTimeout};
 use crate::api::policy_issues::PolicyResponseDays;
 use crate::api::projects::ProjectResponseDays;
+use crate::api::track::PublicRateLimit;
 use crate::auth::TokenVerifier;
 use crate::config::Settings;
 use crate::db::{self, DatabaseTarget, Db};
 use crate::error::{ApiError, PROBLEM_JSON};
+use crate::jobs::mail::Mailer;
 use crate::openapi::{API_VERSION, BASE_PATH};
 use crate::routes;
 
@@ -79,6 +81,9 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     let policy_response_days = PolicyResponseDays(settings.policy_response_days);
     let idempotency_hours = IdempotencyHours(settings.idempotency_hours);
     let webhook_settings = web::Data::new(settings.webhooks.clone());
+    let public_rate_limit = web::Data::new(PublicRateLimit::per_minute(
+        settings.mail.track_rate_per_minute,
+    ));
 
     let server = HttpServer::new(move || {
         App::new()
@@ -91,6 +96,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .wrap(from_fn(hostile_input::refuse_control_characters_in_paths))
             .app_data(idempotency_hours)
             .app_data(webhook_settings.clone())
+            .app_data(public_rate_limit.clone())
             .wrap(ErrorHandlers::new().default_handler(problem_backstop))
             .wrap(DefaultHeaders::new().add(("API-Version", API_VERSION)))
             .wrap(Logger::default())
@@ -137,16 +143,18 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     .map_err(|e| format!("cannot serve on {address}: {e}"))?
     .run();
 
+    let public_url = settings
+        .webhooks
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
     if settings.webhooks.worker {
+        let mailer = mailer(settings, &db, public_url.clone())?;
         let origin = crate::jobs::webhooks::cloudevent::Origin {
             source: settings.webhooks.event_source.clone(),
-            public_url: settings
-                .webhooks
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{address}")),
+            public_url,
         };
-        crate::jobs::webhooks::spawn(db.clone(), &settings.webhooks, origin)?;
+        crate::jobs::webhooks::spawn(db.clone(), &settings.webhooks, origin, mailer)?;
     }
     if settings.overdue_sweep_seconds > 0 {
         spawn_job(
@@ -184,6 +192,35 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
         address,
         db,
     })
+}
+
+/// The mailer of the settings, with the mail queue made if it is new; says once where mail
+/// goes, or that none is sent.
+fn mailer(settings: &Settings, db: &Db, public_url: String) -> Result<Option<Mailer>, String> {
+    let Some(mailer) = Mailer::new(
+        &settings.mail,
+        public_url,
+        settings.webhooks.request_timeout,
+    )?
+    else {
+        log::info!(
+            "mail: WIJKREGIE_SMTP_URL is not set: no e-mail goes to reporters and partners \
+             (the tracking pages work all the same)"
+        );
+        return Ok(None);
+    };
+    let mut conn = db
+        .get()
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    db::write_transaction(&mut conn, |conn| {
+        db::subscriptions::ensure_mail_queue(conn, crate::domain::time::now())
+    })
+    .map_err(|e| format!("cannot set up the mail queue: {e}"))?;
+    log::info!(
+        "mail: messages to reporters and partners go {}",
+        mailer.description()
+    );
+    Ok(Some(mailer))
 }
 
 /// How often expired idempotency keys are removed.

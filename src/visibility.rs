@@ -197,7 +197,7 @@ pub fn events_as_seen_by(
     let mut parsed: Vec<(EventRow, serde_json::Value)> = events
         .into_iter()
         .map(|event| {
-            let data = serde_json::from_str(&event.data).unwrap_or(serde_json::Value::Null);
+            let data = event.data_json();
             (event, data)
         })
         .collect();

@@ -319,6 +319,65 @@ pub fn created<T: Serialize>(location: String, version: i64, body: &T) -> HttpRe
         .json(body)
 }
 
+/// The media type of `offered` that an `Accept` header prefers: the highest quality, then the
+/// order of `offered`. No header means the first; `None` means none is acceptable.
+pub fn negotiate<'a>(accept: Option<&str>, offered: &[&'a str]) -> Option<&'a str> {
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return offered.first().copied();
+    };
+    let ranges: Vec<(String, f64)> = accept.split(',').filter_map(media_range).collect();
+    let quality = |media_type: &str| {
+        let (kind, _) = media_type.split_once('/').unwrap_or_default();
+        // The most specific range that matches decides (RFC 9110 §12.5.1).
+        ranges
+            .iter()
+            .filter_map(|(range, q)| {
+                let specificity = if range == media_type {
+                    3
+                } else if range.strip_suffix("/*") == Some(kind) {
+                    2
+                } else if range == "*/*" {
+                    1
+                } else {
+                    return None;
+                };
+                Some((specificity, *q))
+            })
+            .max_by_key(|(specificity, _)| *specificity)
+            .map_or(0.0, |(_, q)| q)
+    };
+    let mut best: Option<(&str, f64)> = None;
+    for media_type in offered {
+        let q = quality(media_type);
+        if q > 0.0 && best.is_none_or(|(_, best_q)| q > best_q) {
+            best = Some((media_type, q));
+        }
+    }
+    best.map(|(media_type, _)| media_type)
+}
+
+/// One media range of an `Accept` header: its lower-case type and quality.
+fn media_range(part: &str) -> Option<(String, f64)> {
+    let mut pieces = part.split(';');
+    let range = pieces.next()?.trim().to_ascii_lowercase();
+    if range.is_empty() {
+        return None;
+    }
+    let mut q = 1.0;
+    for parameter in pieces {
+        if let Some((name, value)) = parameter.split_once('=')
+            && name.trim().eq_ignore_ascii_case("q")
+        {
+            q = value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|q| (0.0..=1.0).contains(q))?;
+        }
+    }
+    Some((range, q))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

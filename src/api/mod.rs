@@ -21,4 +21,5 @@ pub mod reports;
 pub mod signals;
 pub mod subscriptions;
 pub mod themes;
+pub mod track;
 pub mod vocabulary;

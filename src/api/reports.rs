@@ -4,6 +4,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::IntoParams;
 
+use super::http;
 use super::input::{QueryParams, slug_param};
 use crate::auth::Authorized;
 use crate::authz;
@@ -64,61 +65,10 @@ impl Format {
     /// Picks the format an `Accept` header prefers: the highest quality, then our order.
     /// No header means JSON; `None` means nothing we offer is acceptable.
     pub fn negotiate(accept: Option<&str>) -> Option<Self> {
-        let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
-            return Some(Self::Json);
-        };
-        let ranges: Vec<(String, f64)> = accept.split(',').filter_map(media_range).collect();
-        let quality = |format: Self| {
-            let (kind, _) = format.media_type().split_once('/').unwrap_or_default();
-            // The most specific range that matches decides (RFC 9110 §12.5.1).
-            ranges
-                .iter()
-                .filter_map(|(range, q)| {
-                    let specificity = if range == format.media_type() {
-                        3
-                    } else if range.strip_suffix("/*") == Some(kind) {
-                        2
-                    } else if range == "*/*" {
-                        1
-                    } else {
-                        return None;
-                    };
-                    Some((specificity, *q))
-                })
-                .max_by_key(|(specificity, _)| *specificity)
-                .map_or(0.0, |(_, q)| q)
-        };
-        let mut best: Option<(Self, f64)> = None;
-        for format in Self::ALL {
-            let q = quality(format);
-            if q > 0.0 && best.is_none_or(|(_, best_q)| q > best_q) {
-                best = Some((format, q));
-            }
-        }
-        best.map(|(format, _)| format)
+        let offered = Self::ALL.map(Self::media_type);
+        let chosen = http::negotiate(accept, &offered)?;
+        Self::ALL.into_iter().find(|f| f.media_type() == chosen)
     }
-}
-
-/// One media range of an `Accept` header: its lower-case type and quality.
-fn media_range(part: &str) -> Option<(String, f64)> {
-    let mut pieces = part.split(';');
-    let range = pieces.next()?.trim().to_ascii_lowercase();
-    if range.is_empty() {
-        return None;
-    }
-    let mut q = 1.0;
-    for parameter in pieces {
-        if let Some((name, value)) = parameter.split_once('=')
-            && name.trim().eq_ignore_ascii_case("q")
-        {
-            q = value
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|q| (0.0..=1.0).contains(q))?;
-        }
-    }
-    Some((range, q))
 }
 
 /// The programme's progress per neighbourhood and in total.

@@ -33,6 +33,10 @@ pub struct Reporter {
     pub name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The reporter consented to updates by e-mail (DESIGN §15); the unsubscribe link of the
+    /// e-mails turns it off.
+    #[serde(rename = "wantsUpdates")]
+    pub wants_updates: bool,
 }
 
 /// A signal as the caller may see it.
@@ -51,6 +55,11 @@ pub struct Signal {
     pub policy_feedback: bool,
     /// Only for the programme bureau and the department assigned now; `null` for everyone else.
     pub reporter: Option<Reporter>,
+    /// The code of the public tracking page `/track/{trackingCode}` (128 random bits, hex).
+    /// In the response that creates the signal; afterwards only for the reporting partner, the
+    /// programme bureau and the department assigned now; `null` for everyone else.
+    #[schema(pattern = "^[0-9a-f]{32}$")]
+    pub tracking_code: Option<String>,
     /// The department that owns the answer now.
     pub assigned_department_id: String,
     /// received, acknowledged, in_progress, answered, closed or reopened.
@@ -85,6 +94,7 @@ impl Signal {
     /// The signal for `principal`: the reporter redacted unless it may see them.
     fn for_principal(signal: SignalRecord, principal: &Principal, now: NaiveDateTime) -> Self {
         let show_reporter = authz::can_see_reporter(principal, &signal.facts());
+        let show_code = authz::can_see_tracking_code(principal, &signal.facts());
         let row = signal.row;
         let has_reporter = row.reporter_name.is_some()
             || row.reporter_email.is_some()
@@ -95,7 +105,9 @@ impl Signal {
                 name: row.reporter_name,
                 email: row.reporter_email,
                 phone: row.reporter_phone,
+                wants_updates: row.reporter_wants_updates,
             }),
+            tracking_code: show_code.then_some(row.tracking_code),
             id: row.id,
             title: row.title,
             description: row.description,
@@ -170,6 +182,9 @@ pub struct ReporterInput {
         pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
     )]
     phone: Option<String>,
+    /// Consent to updates by e-mail (default false); needs `email`.
+    #[serde(rename = "wantsUpdates")]
+    wants_updates: Option<bool>,
 }
 
 /// Where a signal comes from.
@@ -434,8 +449,20 @@ pub async fn create_signal(
             inner.optional("name", string(short)),
             inner.optional("email", string(email)),
             inner.optional("phone", string(|v| bounded_text(v, 50))),
+            inner.optional("wantsUpdates", super::input::boolean),
         )
     });
+    if let Field::Value((_, email, _, Field::Value(true))) = &reporter {
+        if !matches!(email, Field::Value(_)) {
+            fields.reject(
+                "reporter.wantsUpdates",
+                Rejection::new(
+                    "requires_email",
+                    "needs reporter.email to send the updates to",
+                ),
+            );
+        }
+    }
     let mut routing = None;
     if let (Some(neighbourhood), Some(theme)) = (neighbourhood_id.clone(), theme_id.clone()) {
         let (district, theme_row) = db
@@ -477,9 +504,14 @@ pub async fn create_signal(
             "A stadsdeel reports signals only in its own district, not in '{district_id}'."
         )));
     }
-    let (reporter_name, reporter_email, reporter_phone) = match reporter {
-        Field::Value((n, e, p)) => (n.into_option(), e.into_option(), p.into_option()),
-        Field::Absent | Field::Null => (None, None, None),
+    let (reporter_name, reporter_email, reporter_phone, wants_updates) = match reporter {
+        Field::Value((n, e, p, w)) => (
+            n.into_option(),
+            e.into_option(),
+            p.into_option(),
+            w.into_option(),
+        ),
+        Field::Absent | Field::Null => (None, None, None, None),
     };
     let now = time::now();
     let row = SignalRow {
@@ -487,6 +519,7 @@ pub async fn create_signal(
         reporter_name,
         reporter_email,
         reporter_phone,
+        reporter_wants_updates: wants_updates.unwrap_or(false),
         reported_by_partner_id: authz::acting_partner(&principal).map(str::to_owned),
         ..SignalRow::received(
             title,
@@ -510,7 +543,8 @@ pub async fn create_signal(
             let signal = repo::insert(conn, &row)?;
             record(conn, &principal, &row.id, "received", json!({ "themeId": row.theme_id, "neighbourhoodId": row.neighbourhood_id, "source": row.source, "policyFeedback": row.policy_feedback }))?;
             record(conn, &principal, &row.id, "routed", json!({ "departmentId": row.assigned_department_id, "dueAt": time::format(&row.due_at), "themeId": row.theme_id }))?;
-            shown(conn, &principal, signal, now)
+            // Its creator always gets the tracking code, to hand on to the reporter.
+            shown(conn, &principal, signal, now).map(|shown| Signal { tracking_code: Some(row.tracking_code.clone()), ..shown })
         })
         .await?;
     Ok(http::created(

@@ -247,6 +247,18 @@ pub fn can_see_reporter(principal: &Principal, signal: &SignalFacts) -> bool {
     }
 }
 
+/// Seeing a signal's tracking code after its creation (DESIGN §15): the reporting partner and
+/// the roles that may see the reporter. (Its creator gets it in the response that creates it.)
+pub fn can_see_tracking_code(principal: &Principal, signal: &SignalFacts) -> bool {
+    match &principal.role {
+        Role::Partner { partner_id } => {
+            signal.reported_by_partner_id.as_deref() == Some(partner_id.as_str())
+        }
+        Role::Programmabureau | Role::Vakdienst { .. } => can_see_reporter(principal, signal),
+        Role::Stadsdeel { .. } | Role::Admin => false,
+    }
+}
+
 /// Moving a signal along its status machine and handing it off: the bureau and the department
 /// assigned now.
 pub fn can_handle_signal(principal: &Principal, signal: &SignalFacts) -> bool {

@@ -342,8 +342,12 @@ operations! {
     ListDeliveries "list_deliveries" OWN_SUBSCRIPTIONS;
     CreateRedelivery "create_redelivery" OWN_SUBSCRIPTIONS;
     CreatePing "create_ping" OWN_SUBSCRIPTIONS;
+    ListMailDeliveries "list_mail_deliveries" roles([Denied, Denied, Denied, Denied, Yes]);
     HealthLive "health_live" Callers::Anyone;
     HealthReady "health_ready" Callers::Anyone;
+    TrackSignal "track_signal" Callers::Anyone;
+    UnsubscribePage "unsubscribe_page" Callers::Anyone;
+    Unsubscribe "unsubscribe" Callers::Anyone;
 }
 
 /// The row of `operation_id`, if the table has one.
@@ -443,7 +447,7 @@ mod tests {
         let bureau = denied_regex(RoleKind::Programmabureau).unwrap_or_default();
         assert_eq!(
             bureau,
-            "^(create_district|update_district|create_neighbourhood|update_neighbourhood|create_department|update_department|respond_to_policy_issue|list_personal_data_access)$"
+            "^(create_district|update_district|create_neighbourhood|update_neighbourhood|create_department|update_department|respond_to_policy_issue|list_personal_data_access|list_mail_deliveries)$"
         );
     }
 }

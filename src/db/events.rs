@@ -30,6 +30,13 @@ pub struct EventRow {
     pub data: String,
 }
 
+impl EventRow {
+    /// The `data` as JSON (`null` if it is not).
+    pub fn data_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.data).unwrap_or(serde_json::Value::Null)
+    }
+}
+
 /// Filters of the event list; every one optional.
 #[derive(Debug, Default, Clone)]
 pub struct EventFilter {

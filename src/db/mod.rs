@@ -9,6 +9,7 @@ pub mod deliveries;
 pub mod evaluations;
 pub mod events;
 pub mod idempotency;
+pub mod mail;
 pub mod partners;
 pub mod personal_data;
 pub mod policy_issues;
@@ -18,6 +19,7 @@ pub mod reports;
 pub mod schema;
 pub mod signals;
 pub mod subscriptions;
+pub mod tracking;
 
 use std::time::Duration;
 

@@ -244,6 +244,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        reporter_wants_updates -> Bool,
+        tracking_code -> Text,
     }
 }
 
@@ -310,6 +312,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        channel -> Text,
     }
 }
 
@@ -379,6 +382,16 @@ diesel::table! {
         quote -> Text,
         speaker_role -> Text,
         neighbourhood_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mail_recipients (token) {
+        token -> Text,
+        kind -> Text,
+        target_id -> Text,
+        stopped_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 

@@ -42,6 +42,10 @@ pub struct SignalRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The reporter consented to updates by e-mail (DESIGN §15).
+    pub reporter_wants_updates: bool,
+    /// The code of the public tracking page.
+    pub tracking_code: String,
 }
 
 impl SignalRow {
@@ -82,6 +86,8 @@ impl SignalRow {
             version: 1,
             created_at: now,
             updated_at: now,
+            reporter_wants_updates: false,
+            tracking_code: crate::domain::tracking::new_code(),
         }
     }
 }

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use super::schema::{event_counter, subscriptions};
 use super::{DbConnection, version_checked};
 use crate::domain::access::{SubscriptionOwner, SubscriptionScope};
-use crate::domain::webhooks::{EventFilter, SubscriptionStatus};
+use crate::domain::webhooks::{Channel, EventFilter, SubscriptionStatus};
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -40,9 +40,50 @@ pub struct SubscriptionRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `webhook`, or `mail` for the service's own mail queue (DESIGN §15).
+    pub channel: String,
 }
 
 impl SubscriptionRow {
+    /// A new active queue of `channel` for `owner` at version 1, positioned after event
+    /// `last_event_id`, carrying nothing yet: the caller sets the callback, types, filter,
+    /// description and secret that it has.
+    pub fn active(
+        id: String,
+        owner: SubscriptionOwner,
+        channel: Channel,
+        last_event_id: i64,
+        now: NaiveDateTime,
+    ) -> Self {
+        Self {
+            id,
+            owner_sub: owner.sub,
+            owner_role: owner.role,
+            owner_scope: owner.scope,
+            owner_name: owner.name,
+            callback_url: String::new(),
+            types: "[]".to_owned(),
+            filter_district_id: None,
+            filter_neighbourhood_id: None,
+            filter_department_id: None,
+            filter_theme_id: None,
+            description: None,
+            status: SubscriptionStatus::Active.as_str().to_owned(),
+            secret: String::new(),
+            previous_secret: None,
+            previous_secret_until: None,
+            last_event_id,
+            retry_at: None,
+            failing_since: None,
+            lease_owner: None,
+            lease_until: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            channel: channel.as_str().to_owned(),
+        }
+    }
+
     pub fn owner(&self) -> SubscriptionOwner {
         SubscriptionOwner {
             sub: self.owner_sub.clone(),
@@ -69,6 +110,48 @@ impl SubscriptionRow {
     pub fn status(&self) -> Option<SubscriptionStatus> {
         SubscriptionStatus::parse(&self.status)
     }
+
+    /// What it delivers to; a channel this version does not know is a webhook's.
+    pub fn channel(&self) -> Channel {
+        Channel::parse(&self.channel).unwrap_or(Channel::Webhook)
+    }
+}
+
+/// The id of the service's one mail queue (DESIGN §15).
+pub const MAIL_QUEUE_ID: &str = "mail";
+
+/// Makes the mail queue if there is none, starting after the last event recorded: mail is sent
+/// for what happens from the first start with mail configured on. Several instances starting
+/// at once make one.
+pub fn ensure_mail_queue(conn: &mut DbConnection, now: NaiveDateTime) -> Result<(), ApiError> {
+    if find(conn, MAIL_QUEUE_ID)?.is_some() {
+        return Ok(());
+    }
+    let owner = SubscriptionOwner {
+        sub: "wijkregie-mail".to_owned(),
+        role: "admin".to_owned(),
+        scope: None,
+        name: None,
+    };
+    let row = SubscriptionRow {
+        callback_url: "mailto:".to_owned(),
+        description: Some("E-mail to reporters and partners (DESIGN §15)".to_owned()),
+        ..SubscriptionRow::active(
+            MAIL_QUEUE_ID.to_owned(),
+            owner,
+            Channel::Mail,
+            last_event_id(conn)?,
+            now,
+        )
+    };
+    // Another instance may have made it meanwhile: then this insert fails on the key, and the
+    // queue is there all the same.
+    if let Err(e) = insert(conn, &row) {
+        if find(conn, MAIL_QUEUE_ID)?.is_none() {
+            return Err(e);
+        }
+    }
+    Ok(())
 }
 
 /// A change by the owner (merge patch); `Some(None)` clears an optional member.
@@ -105,9 +188,11 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<SubscriptionRow>
         .optional()?)
 }
 
-/// The subscription, or 404.
+/// The subscription, or 404 (the mail queue is not one: it is the service's own).
 pub fn get(conn: &mut DbConnection, id: &str) -> Result<SubscriptionRow, ApiError> {
-    find(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("There is no subscription '{id}'.")))
+    find(conn, id)?
+        .filter(|row| row.channel() == Channel::Webhook)
+        .ok_or_else(|| ApiError::NotFound(format!("There is no subscription '{id}'.")))
 }
 
 /// The owners of the subscriptions among `ids` that exist.
@@ -136,6 +221,7 @@ pub fn list(
     limit: i64,
 ) -> Result<Vec<SubscriptionRow>, ApiError> {
     let mut query = subscriptions::table
+        .filter(subscriptions::channel.eq(Channel::Webhook.as_str()))
         .select(SubscriptionRow::as_select())
         .into_boxed();
     if let SubscriptionScope::OwnedBy(owner) = scope {
@@ -209,8 +295,8 @@ pub fn last_event_id(conn: &mut DbConnection) -> Result<i64, ApiError> {
         .first(conn)?)
 }
 
-/// Claims up to `limit` active subscriptions with work and no live lease for `instance`, until
-/// `lease_until`; returns their ids. Work is an event after the subscription's position (when
+/// Claims up to `limit` active queues of `channels` with work and no live lease for
+/// `instance`, until `lease_until`; returns their ids. Work is an event after the subscription's position (when
 /// its head does not wait for a retry) or a retry that is due.
 ///
 /// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances claiming at once pass each other by
@@ -222,10 +308,13 @@ pub fn claim(
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
+    channels: &[Channel],
 ) -> Result<Vec<String>, ApiError> {
     let last = last_event_id(conn)?;
+    let channels: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
     let candidates = subscriptions::table
         .filter(subscriptions::status.eq(SubscriptionStatus::Active.as_str()))
+        .filter(subscriptions::channel.eq_any(channels))
         .filter(
             subscriptions::lease_until
                 .is_null()

@@ -7,6 +7,7 @@ pub mod access;
 pub mod assessments;
 pub mod evaluations;
 pub mod events;
+pub mod mail;
 pub mod partners;
 pub mod policy_issues;
 pub mod principal;
@@ -14,6 +15,7 @@ pub mod projects;
 pub mod reference;
 pub mod signals;
 pub mod time;
+pub mod tracking;
 pub mod webhooks;
 
 /// Why one input value was refused: a stable snake_case code and a human-readable reason.

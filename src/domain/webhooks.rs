@@ -38,6 +38,29 @@ impl SubscriptionStatus {
     }
 }
 
+/// What a delivery queue over the event log carries its events to: a subscriber's callback, or
+/// people by e-mail (the service's one mail queue, DESIGN §15).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Webhook,
+    Mail,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Webhook => "webhook",
+            Self::Mail => "mail",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Webhook, Self::Mail]
+            .into_iter()
+            .find(|c| c.as_str() == text)
+    }
+}
+
 /// What an owner may set: active or paused (suspension is the service's to set; an owner
 /// lifts it by setting active).
 pub fn owner_status(value: &str) -> Result<SubscriptionStatus, Rejection> {

@@ -98,6 +98,8 @@ pub(super) fn signals(
                 &(1 + i64::from(handed_off) + i64::from(status != "received")),
                 &received_at,
                 &updated_at,
+                &false,
+                &crate::domain::tracking::new_code(),
             ],
         )?;
         tables.push(conn, Table::SignalDepartments, &[&id, &department])?;

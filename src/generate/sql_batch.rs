@@ -178,7 +178,7 @@ impl Table {
                  theme_id, policy_feedback, reporter_name, reporter_email, reporter_phone, \
                  reported_by_partner_id, assigned_department_id, status, received_at, due_at, \
                  answered_at, response, reassignment_count, overdue_recorded, version, \
-                 created_at, updated_at",
+                 created_at, updated_at, reporter_wants_updates, tracking_code",
             ),
             Self::AssessmentScores => ("assessment_scores", "assessment_id, effect, score"),
             Self::SignalDepartments => ("signal_departments", "signal_id, department_id"),

@@ -2,6 +2,7 @@
 //! They use `db` and `domain` like handlers do, but answer no one over HTTP.
 
 pub mod idempotency;
+pub mod mail;
 pub mod overdue;
 pub mod retention;
 pub mod webhooks;

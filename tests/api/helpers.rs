@@ -22,7 +22,9 @@ use diesel::{Connection, PgConnection};
 use serde_json::{Value, json};
 
 use wijkregie::auth::{Role, TokenMinter};
-use wijkregie::config::{JwksRefresh, JwtKey, JwtSettings, Settings, WebhookSettings};
+use wijkregie::config::{
+    JwksRefresh, JwtKey, JwtSettings, MailSettings, Settings, WebhookSettings,
+};
 use wijkregie::db::DatabaseTarget;
 use wijkregie::startup;
 
@@ -222,6 +224,7 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         idempotency_hours: 24,
         reporter_retention_days: 365,
         webhooks: WebhookSettings::defaults(),
+        mail: MailSettings::defaults(),
     }
 }
 
@@ -499,6 +502,39 @@ async fn post_transition(app: &TestApp, role: &Role, id: &str, body: &Value) -> 
         &[("If-Match", &version)],
     )
     .await
+}
+
+/// Reports a playground signal in Transvaal (theme public_space, so department dsb) as `role`,
+/// with `reporter`; returns the created signal.
+pub async fn report_signal(app: &TestApp, role: &Role, reporter: Value) -> Value {
+    let created = app
+        .post(
+            "/api/v1/signals",
+            &app.token(role),
+            &json!({"title": "Speeltuin kapot", "description": "Al weken een gevaarlijk klimrek.",
+                    "neighbourhoodId": "transvaal", "source": "resident", "themeId": "public_space",
+                    "reporter": reporter}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    created.body
+}
+
+/// Posts `body` to the signal's `what` (`transitions`, `reassignments`) as `role`, at the
+/// signal's current version, and expects a 200.
+pub async fn signal_action(app: &TestApp, role: &Role, id: &str, what: &str, body: Value) {
+    let path = format!("/api/v1/signals/{id}");
+    let version = etag(app, &path).await;
+    let done = app
+        .request(
+            Method::POST,
+            &format!("{path}/{what}"),
+            Some(&app.token(role)),
+            Some(&body),
+            &[("If-Match", &version)],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{what}: {}", done.text);
 }
 
 /// Creates an assessment of `project` as `role`.

@@ -117,19 +117,51 @@ pub async fn list_deliveries(
     req: HttpRequest,
     caller: Authorized<ops::ListDeliveries>,
     path: web::Path<String>,
+    query: QueryParams,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = caller.principal;
+    delivery_page(req, path.into_inner(), query, db, move |conn, id| {
+        readable_subscription(conn, &principal, id).map(|_| ())
+    })
+    .await
+}
+
+/// List the e-mail deliveries (DESIGN §15), newest event first: one per event that is a
+/// moment people are told of, with its attempts; `status=dead` gives the dead letters (given
+/// up after `WIJKREGIE_WEBHOOK_GIVE_UP_HOURS` of failing). For administration.
+#[utoipa::path(
+    get, path = "/mail-deliveries", tag = "Subscriptions",
+    operation_id = "list_mail_deliveries",
+    params(DeliveryListParams, EventPageParams),
+    responses((status = 200, description = "A page of mail deliveries", body = DeliveryPage))
+)]
+pub async fn list_mail_deliveries(
+    req: HttpRequest,
+    _caller: Authorized<ops::ListMailDeliveries>,
+    query: QueryParams,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, ApiError> {
+    let queue = subscription_repo::MAIL_QUEUE_ID.to_owned();
+    delivery_page(req, queue, query, db, |_, _| Ok(())).await
+}
+
+/// A page of the deliveries of queue `id`, after `check` allowed reading them.
+async fn delivery_page(
+    req: HttpRequest,
+    id: String,
     mut query: QueryParams,
     db: web::Data<Db>,
+    check: impl FnOnce(&mut crate::db::DbConnection, &str) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let status = query.single("status", status_param);
     let page = PageRequest::read(&mut query);
     query.finish()?;
     let before = page.after_number()?;
     let limit = page.limit;
-    let id = path.into_inner();
-    let principal = caller.principal;
     let rows = db
         .read(move |conn| {
-            readable_subscription(conn, &principal, &id)?;
+            check(conn, &id)?;
             repo::list(conn, &id, status, before, limit)
         })
         .await?;

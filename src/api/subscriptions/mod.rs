@@ -25,7 +25,7 @@ use crate::db::subscriptions::{self as repo, SubscriptionChange, SubscriptionRow
 use crate::db::{Db, DbConnection, reference as reference_repo};
 use crate::domain::events::NewEvent;
 use crate::domain::webhooks::{
-    EventFilter, SubscriptionStatus, forbidden_address_rejection, owner_status,
+    Channel, EventFilter, SubscriptionStatus, forbidden_address_rejection, owner_status,
 };
 use crate::domain::{Rejection, time};
 use crate::error::ApiError;
@@ -162,14 +162,8 @@ pub async fn create_subscription(
     check_references(&db, &mut fields, filter.clone()).await?;
     let (url, types) = fields.finish((url, types))?;
     let now = time::now();
-    let owner = SubscriptionOwner::of(&caller.principal);
     let secret = signing::new_secret();
     let row = SubscriptionRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        owner_sub: owner.sub,
-        owner_role: owner.role,
-        owner_scope: owner.scope,
-        owner_name: owner.name,
         callback_url: url.to_string(),
         types: serde_json::Value::from(types).to_string(),
         filter_district_id: filter.district_id,
@@ -177,18 +171,14 @@ pub async fn create_subscription(
         filter_department_id: filter.department_id,
         filter_theme_id: filter.theme_id,
         description,
-        status: SubscriptionStatus::Active.as_str().to_owned(),
         secret: secret.clone(),
-        previous_secret: None,
-        previous_secret_until: None,
-        last_event_id: 0,
-        retry_at: None,
-        failing_since: None,
-        lease_owner: None,
-        lease_until: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
+        ..SubscriptionRow::active(
+            uuid::Uuid::now_v7().to_string(),
+            SubscriptionOwner::of(&caller.principal),
+            Channel::Webhook,
+            0,
+            now,
+        )
     };
     let principal = caller.principal;
     let created = db

@@ -23,7 +23,7 @@ pub struct Origin {
 
 /// The CloudEvent of `event`.
 pub fn cloud_event(origin: &Origin, event: &EventRow) -> Value {
-    let data: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
+    let data: Value = event.data_json();
     json!({
         "specversion": "1.0",
         "id": event.id.to_string(),

@@ -3,6 +3,11 @@
 //! each one's queue in event order (`queue`), signs (`signing`) and sends (`sending`) each
 //! event as a CloudEvent (`cloudevent`), and retries failures on a schedule (`backoff`).
 //!
+//! The same worker carries e-mail (DESIGN §15): the service's mail queue is a subscription of
+//! channel `mail`, claimed, ordered, retried and dead-lettered the same way; only the last step
+//! differs, where `jobs::mail` writes and sends the messages instead of a POST. An instance
+//! without mail configured does not claim it.
+//!
 //! Waking: a committed write on this instance pokes `Db::committed`, so its events go out at
 //! once; events committed by other instances are found by a short poll (`WebhookSettings::poll`,
 //! 200 ms). PostgreSQL's LISTEN/NOTIFY was not chosen: diesel's `PgConnection` hands over
@@ -26,6 +31,8 @@ use self::sending::{Outcome, Sender};
 use crate::config::WebhookSettings;
 use crate::db::{Db, subscriptions as repo, write_transaction};
 use crate::domain::time;
+use crate::domain::webhooks::Channel;
+use crate::jobs::mail::Mailer;
 
 /// Subscriptions one instance works on at once.
 const PARALLEL: usize = 16;
@@ -37,22 +44,37 @@ struct Worker {
     instance: String,
     origin: Origin,
     sender: Arc<Sender>,
+    /// How mail goes out; `None`: this instance leaves the mail queue alone.
+    mailer: Option<Mailer>,
+    /// The channels this instance claims.
+    channels: Vec<Channel>,
     policy: Policy,
     lease: chrono::Duration,
 }
 
-/// Starts the worker on the current runtime.
-pub fn spawn(db: Db, settings: &WebhookSettings, origin: Origin) -> Result<(), String> {
+/// Starts the worker on the current runtime: webhooks, and mail when `mailer` is given.
+pub fn spawn(
+    db: Db,
+    settings: &WebhookSettings,
+    origin: Origin,
+    mailer: Option<Mailer>,
+) -> Result<(), String> {
     let sender = Sender::new(
         settings.allow_http.clone(),
         settings.connect_timeout,
         settings.request_timeout,
     )?;
+    let mut channels = vec![Channel::Webhook];
+    if mailer.is_some() {
+        channels.push(Channel::Mail);
+    }
     let worker = Arc::new(Worker {
         db,
         instance: uuid::Uuid::now_v7().to_string(),
         origin,
         sender,
+        mailer,
+        channels,
         policy: Policy {
             retry_base: settings.retry_base,
             give_up_after: settings.give_up_after,
@@ -76,11 +98,12 @@ async fn run(worker: Arc<Worker>, poll: std::time::Duration) {
             let lease_until = now + worker.lease;
             let instance = worker.instance.clone();
             let limit = i64::try_from(free).unwrap_or(1);
+            let channels = worker.channels.clone();
             let claimed = worker
                 .db
                 .read(move |conn| {
                     write_transaction(conn, |conn| {
-                        repo::claim(conn, &instance, now, lease_until, limit)
+                        repo::claim(conn, &instance, now, lease_until, limit, &channels)
                     })
                 })
                 .await;
@@ -167,8 +190,20 @@ async fn give_back(worker: &Worker, id: &str) {
     }
 }
 
-/// Sends the job's event, signed with every secret in use.
+/// Carries the job's event to its channel.
 async fn deliver(worker: &Worker, job: &Job) -> Outcome {
+    match (job.channel, &worker.mailer) {
+        (Channel::Webhook, _) => post(worker, job).await,
+        (Channel::Mail, Some(mailer)) => mailer.deliver(&worker.db, &job.event).await,
+        (Channel::Mail, None) => Outcome::Failed {
+            status: None,
+            error: "this instance sends no mail".to_owned(),
+        },
+    }
+}
+
+/// Sends the job's event, signed with every secret in use.
+async fn post(worker: &Worker, job: &Job) -> Outcome {
     let body = match serde_json::to_vec(&cloud_event(&worker.origin, &job.event)) {
         Ok(body) => body,
         Err(e) => {

@@ -15,8 +15,11 @@ use crate::db::events::{self as event_store, EventFilter, EventRow};
 use crate::db::subscriptions::{self as repo, Progress, SubscriptionRow};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::events::NewEvent;
+use crate::domain::mail;
 use crate::domain::principal::Principal;
-use crate::domain::webhooks::{DeliveryStatus, PING_ACTION, SubscriptionStatus, type_matches};
+use crate::domain::webhooks::{
+    Channel, DeliveryStatus, PING_ACTION, SubscriptionStatus, type_matches,
+};
 use crate::error::ApiError;
 use crate::visibility::events_as_seen_by;
 
@@ -26,6 +29,7 @@ const BATCH: i64 = 100;
 /// The head event, ready to be sent.
 #[derive(Debug, Clone)]
 pub struct Job {
+    pub channel: Channel,
     pub subscription_id: String,
     pub callback_url: String,
     /// The secrets that sign: the current one, and the previous one during its overlap.
@@ -77,6 +81,29 @@ fn wants(
             .is_some_and(|f| filter.admits(f))
 }
 
+/// The events of `batch` that a webhook subscription wants and its owner may read now.
+fn readable_for_owner(
+    conn: &mut DbConnection,
+    sub: &SubscriptionRow,
+    batch: Vec<EventRow>,
+) -> Result<Vec<EventRow>, ApiError> {
+    let types = sub.type_list();
+    let facets = if sub.filter().is_empty() {
+        Default::default()
+    } else {
+        delivery_repo::facets_of(conn, &batch)?
+    };
+    let wanted: Vec<EventRow> = batch
+        .into_iter()
+        .filter(|e| wants(sub, &types, &facets, e))
+        .collect();
+    // What the owner may read now decides; an owner this version cannot rebuild reads nothing.
+    match sub.owner().principal() {
+        Some(owner) if !wanted.is_empty() => events_as_seen_by(conn, &owner, wanted),
+        Some(_) | None => Ok(Vec::new()),
+    }
+}
+
 /// Finds the subscription's head and renews the lease, in one write transaction.
 pub fn next_step(
     conn: &mut DbConnection,
@@ -110,20 +137,13 @@ pub fn next_step(
             repo::release(conn, id, instance)?;
             return Ok(Step::Rest);
         };
-        let types = sub.type_list();
-        let facets = if sub.filter().is_empty() {
-            Default::default()
-        } else {
-            delivery_repo::facets_of(conn, &batch)?
-        };
-        let wanted: Vec<EventRow> = batch
-            .into_iter()
-            .filter(|e| wants(&sub, &types, &facets, e))
-            .collect();
-        // What the owner may read now decides; an owner this version cannot rebuild reads nothing.
-        let readable = match sub.owner().principal() {
-            Some(owner) if !wanted.is_empty() => events_as_seen_by(conn, &owner, wanted)?,
-            Some(_) | None => Vec::new(),
+        let readable = match sub.channel() {
+            Channel::Webhook => readable_for_owner(conn, &sub, batch)?,
+            // Whom a moment is mailed to is decided when it is sent (`jobs::mail`).
+            Channel::Mail => batch
+                .into_iter()
+                .filter(|e| mail::moment_of(&e.action, &e.data_json()).is_some())
+                .collect(),
         };
         let Some(event) = readable.into_iter().next() else {
             let progress = Progress {
@@ -159,6 +179,7 @@ pub fn next_step(
             }
         }
         Ok(Step::Send(Box::new(Job {
+            channel: sub.channel(),
             subscription_id: sub.id,
             callback_url: sub.callback_url,
             secrets,
@@ -254,7 +275,10 @@ pub fn record_outcome(
         if !repo::advance(conn, id, instance, &progress)? {
             return Ok(false);
         }
-        if backoff::suspend(failing_since, now, policy.suspend_after) {
+        // The mail queue is never suspended: mail waits for the SMTP server however long.
+        if job.channel == Channel::Webhook
+            && backoff::suspend(failing_since, now, policy.suspend_after)
+        {
             change_status(conn, id, SubscriptionStatus::Suspended, "failing", now)?;
             return Ok(false);
         }
