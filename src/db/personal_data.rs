@@ -152,6 +152,8 @@ pub fn erase_reporter(
         signals::reporter_name.eq(None::<String>),
         signals::reporter_email.eq(None::<String>),
         signals::reporter_phone.eq(None::<String>),
+        // Consent goes with the address it was given for: nothing is ever mailed again.
+        signals::reporter_wants_updates.eq(false),
         signals::version.eq(signals::version + 1),
         signals::updated_at.eq(now),
     ))
