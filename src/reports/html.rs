@@ -389,9 +389,9 @@ fn policy_feedback(page: &mut String, report: &ProgressReport) {
     let total = &section.total;
     let _ = writeln!(
         page,
-        "<section id=\"beleidssignalen\"><h2>Signalen teruggelegd bij het beleid</h2>\n<p>{} \
-         signalen zeggen dat beleid niet past bij de wijk. {} keer is een bundel signalen aan de \
-         beleidseigenaar voorgelegd, {} keer kwam er een antwoord; {} antwoorden zijn te laat.</p>",
+        "<section id=\"beleidssignalen\"><h2>Signalen teruggelegd bij het beleid</h2>\n<p>\
+         Signalen die zeggen dat beleid niet past bij de wijk: {}. Bundels voorgelegd aan de \
+         beleidseigenaar: {}, waarvan beantwoord: {} en antwoord te laat: {}.</p>",
         total.policy_feedback_signals,
         total.issues_raised,
         total.issues_responded,
