@@ -18,6 +18,8 @@ pub mod jobs;
 pub mod listen;
 pub mod openapi;
 pub mod reports;
+pub mod request_id;
 pub mod routes;
 pub mod startup;
+pub mod telemetry;
 pub mod visibility;

@@ -32,5 +32,6 @@ mod reference;
 mod reports;
 mod signals;
 mod storage;
+mod telemetry;
 mod visibility;
 mod webhooks;
