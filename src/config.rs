@@ -27,6 +27,8 @@ pub enum JwtKey {
     Secret(String),
     /// `WIJKREGIE_JWT_PUBLIC_KEY_FILE`: RS256 or ES256, by the key's type.
     PublicKeyFile(PathBuf),
+    /// The identity provider's published keys (DESIGN §12), chosen by `kid`.
+    Jwks(JwksSource),
     /// Neither is set: development mode, with a random secret kept beside the database.
     Development,
 }
@@ -36,7 +38,39 @@ impl std::fmt::Debug for JwtKey {
         match self {
             Self::Secret(_) => f.write_str("Secret(<redacted>)"),
             Self::PublicKeyFile(path) => write!(f, "PublicKeyFile({})", path.display()),
+            Self::Jwks(source) => write!(f, "Jwks({source:?})"),
             Self::Development => f.write_str("Development"),
+        }
+    }
+}
+
+/// Where an identity provider publishes its keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwksSource {
+    /// `WIJKREGIE_OIDC_ISSUER`: OpenID Connect discovery from the issuer, then its `jwks_uri`.
+    Discovery(String),
+    /// `WIJKREGIE_JWKS_URL`: the key set itself.
+    Url(String),
+    /// `WIJKREGIE_JWKS_FILE`: a key set on disk, read again on every refresh.
+    File(PathBuf),
+}
+
+/// How often published keys are fetched again: on a timer, and at most this often when a token
+/// names a `kid` the cache does not hold. Settings rather than constants so that tests of key
+/// rotation need not wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JwksRefresh {
+    /// Every hour by default.
+    pub every: Duration,
+    /// At most every 30 s on an unknown `kid` by default.
+    pub unknown_kid_at_most_every: Duration,
+}
+
+impl Default for JwksRefresh {
+    fn default() -> Self {
+        Self {
+            every: Duration::from_secs(3600),
+            unknown_kid_at_most_every: Duration::from_secs(30),
         }
     }
 }
@@ -48,6 +82,9 @@ pub struct JwtSettings {
     pub audience: String,
     /// The longest a token may live (`exp - iat`), whoever issued it.
     pub max_ttl: Duration,
+    /// `WIJKREGIE_CLAIMS_MAP_FILE`: how the identity provider's claims become a role and scope.
+    pub claims_map: Option<PathBuf>,
+    pub jwks_refresh: JwksRefresh,
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +107,9 @@ pub struct Settings {
     pub overdue_sweep_seconds: u64,
     /// Hours an `Idempotency-Key` and its response are kept (`WIJKREGIE_IDEMPOTENCY_HOURS`).
     pub idempotency_hours: i64,
+    /// Days after a signal closes that its reporter is erased
+    /// (`WIJKREGIE_REPORTER_RETENTION_DAYS`, default 365).
+    pub reporter_retention_days: i64,
     /// Delivery of webhooks (DESIGN §10).
     pub webhooks: WebhookSettings,
 }
@@ -146,44 +186,14 @@ impl Settings {
             ));
         }
 
-        // A key variable that is set but blank is a mistake, not a wish for development mode.
-        for key in ["WIJKREGIE_JWT_SECRET", "WIJKREGIE_JWT_PUBLIC_KEY_FILE"] {
-            if lookup(key).is_some_and(|v| v.trim().is_empty()) {
-                problems.push(format!(
-                    "{key} is set but blank; unset it for development mode, or give it a value"
-                ));
-            }
+        let (key, oidc_issuer) = jwt_key(&lookup, &var, &mut problems);
+        let claims_map = var("WIJKREGIE_CLAIMS_MAP_FILE").map(PathBuf::from);
+        if let Some(path) = claims_map.as_ref().filter(|path| !path.is_file()) {
+            problems.push(format!(
+                "WIJKREGIE_CLAIMS_MAP_FILE '{}' is not a readable file",
+                path.display()
+            ));
         }
-        let secret = var("WIJKREGIE_JWT_SECRET");
-        let public_key = var("WIJKREGIE_JWT_PUBLIC_KEY_FILE");
-        let key = match (secret, public_key) {
-            (Some(_), Some(_)) => {
-                problems.push(
-                    "set WIJKREGIE_JWT_SECRET or WIJKREGIE_JWT_PUBLIC_KEY_FILE, not both"
-                        .to_owned(),
-                );
-                JwtKey::Development
-            }
-            (Some(secret), None) => {
-                if secret.len() < MIN_SECRET_BYTES {
-                    problems.push(format!(
-                        "WIJKREGIE_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long"
-                    ));
-                }
-                JwtKey::Secret(secret)
-            }
-            (None, Some(path)) => {
-                let path = PathBuf::from(path);
-                if !path.is_file() {
-                    problems.push(format!(
-                        "WIJKREGIE_JWT_PUBLIC_KEY_FILE '{}' is not a readable file",
-                        path.display()
-                    ));
-                }
-                JwtKey::PublicKeyFile(path)
-            }
-            (None, None) => JwtKey::Development,
-        };
         let max_ttl = match var("WIJKREGIE_JWT_MAX_TTL") {
             None => DEFAULT_MAX_TOKEN_TTL,
             Some(text) => parse_duration(&text).unwrap_or_else(|e| {
@@ -193,9 +203,13 @@ impl Settings {
         };
         let jwt = JwtSettings {
             key,
-            issuer: var("WIJKREGIE_JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+            issuer: var("WIJKREGIE_JWT_ISSUER")
+                .or(oidc_issuer)
+                .unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
             audience: var("WIJKREGIE_JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
             max_ttl,
+            claims_map,
+            jwks_refresh: JwksRefresh::default(),
         };
 
         let pool_size = number(
@@ -255,6 +269,15 @@ impl Settings {
             &mut problems,
         );
 
+        let reporter_retention_days = number(
+            &var,
+            "WIJKREGIE_REPORTER_RETENTION_DAYS",
+            365,
+            0,
+            3650,
+            &mut problems,
+        );
+
         let cors_origins: Vec<String> = var("WIJKREGIE_CORS_ORIGINS")
             .map(|list| {
                 list.split(',')
@@ -288,6 +311,7 @@ impl Settings {
                 project_response_days,
                 overdue_sweep_seconds,
                 idempotency_hours,
+                reporter_retention_days,
                 webhooks,
             }),
             _ => Err(problems),
@@ -311,6 +335,103 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from(".")),
             DatabaseTarget::Postgres(_) => PathBuf::from("./data"),
         }
+    }
+}
+
+/// The variables that name where token signatures are checked against: exactly one of them, or
+/// none for development mode. Also the OIDC issuer, which is the default `iss` to accept.
+fn jwt_key(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> (JwtKey, Option<String>) {
+    const KEY_VARIABLES: [&str; 5] = [
+        "WIJKREGIE_JWT_SECRET",
+        "WIJKREGIE_JWT_PUBLIC_KEY_FILE",
+        "WIJKREGIE_OIDC_ISSUER",
+        "WIJKREGIE_JWKS_URL",
+        "WIJKREGIE_JWKS_FILE",
+    ];
+    // A key variable that is set but blank is a mistake, not a wish for development mode.
+    for key in KEY_VARIABLES {
+        if lookup(key).is_some_and(|v| v.trim().is_empty()) {
+            problems.push(format!(
+                "{key} is set but blank; unset it for development mode, or give it a value"
+            ));
+        }
+    }
+    let set: Vec<(&str, String)> = KEY_VARIABLES
+        .into_iter()
+        .filter_map(|key| var(key).map(|value| (key, value.trim().to_owned())))
+        .collect();
+    let (name, value) = match set.as_slice() {
+        [] => return (JwtKey::Development, None),
+        [(name, value)] => (*name, value.clone()),
+        several => {
+            let names: Vec<&str> = several.iter().map(|(name, _)| *name).collect();
+            problems.push(format!(
+                "set only one of {}, not both: {}",
+                KEY_VARIABLES.join(", "),
+                names.join(" and ")
+            ));
+            return (JwtKey::Development, None);
+        }
+    };
+    let readable_file = |problems: &mut Vec<String>| {
+        let path = PathBuf::from(&value);
+        if !path.is_file() {
+            problems.push(format!("{name} '{value}' is not a readable file"));
+        }
+        path
+    };
+    match name {
+        "WIJKREGIE_JWT_SECRET" => {
+            if value.len() < MIN_SECRET_BYTES {
+                problems.push(format!(
+                    "WIJKREGIE_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long"
+                ));
+            }
+            (JwtKey::Secret(value), None)
+        }
+        "WIJKREGIE_JWT_PUBLIC_KEY_FILE" => (JwtKey::PublicKeyFile(readable_file(problems)), None),
+        "WIJKREGIE_JWKS_FILE" => (
+            JwtKey::Jwks(JwksSource::File(readable_file(problems))),
+            None,
+        ),
+        // Taken as written: it is also the `iss` tokens must carry, exactly (some providers end
+        // it with a slash).
+        "WIJKREGIE_OIDC_ISSUER" => {
+            check_key_url(name, &value, problems);
+            (
+                JwtKey::Jwks(JwksSource::Discovery(value.clone())),
+                Some(value),
+            )
+        }
+        _ => {
+            check_key_url(name, &value, problems);
+            (JwtKey::Jwks(JwksSource::Url(value)), None)
+        }
+    }
+}
+
+/// Keys are fetched over `https`; plain `http` only from this machine (a provider in tests or
+/// beside the service). A URL's credentials are never echoed.
+fn check_key_url(name: &str, text: &str, problems: &mut Vec<String>) {
+    match url::Url::parse(text) {
+        Ok(url) if url.scheme() == "https" => {}
+        Ok(url)
+            if url.scheme() == "http"
+                && matches!(
+                    url.host(),
+                    Some(url::Host::Domain("localhost"))
+                        | Some(url::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST))
+                        | Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST))
+                ) => {}
+        Ok(url) => problems.push(format!(
+            "{name} must be an https URL (http only on localhost), got scheme '{}'",
+            url.scheme()
+        )),
+        Err(e) => problems.push(format!("{name} is not a URL: {e}")),
     }
 }
 
@@ -557,7 +678,7 @@ mod tests {
         ]) else {
             unreachable!("two keys are ambiguous")
         };
-        assert!(problems[0].contains("not both"));
+        assert!(problems[0].contains("not both"), "{problems:?}");
     }
 
     #[test]
@@ -571,6 +692,40 @@ mod tests {
                 .any(|p| p.contains("WIJKREGIE_JWT_SECRET is set but blank")),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn an_oidc_issuer_is_the_accepted_issuer_and_needs_https_beyond_this_machine() {
+        let Ok(s) = settings(&[("WIJKREGIE_OIDC_ISSUER", "https://login.example.nl/realm/")])
+        else {
+            unreachable!("an https issuer is valid")
+        };
+        assert_eq!(
+            s.jwt.key,
+            JwtKey::Jwks(JwksSource::Discovery(
+                "https://login.example.nl/realm/".into()
+            ))
+        );
+        assert_eq!(s.jwt.issuer, "https://login.example.nl/realm/");
+        assert!(settings(&[("WIJKREGIE_JWKS_URL", "http://127.0.0.1:9/jwks")]).is_ok());
+        let problems = settings(&[(
+            "WIJKREGIE_JWKS_URL",
+            "http://wijkregie:geheim@idp.example.nl/jwks",
+        )])
+        .err()
+        .unwrap_or_default();
+        assert!(
+            problems.len() == 1 && problems[0].contains("https") && !problems[0].contains("geheim"),
+            "{problems:?}"
+        );
+        let problems = settings(&[
+            ("WIJKREGIE_OIDC_ISSUER", "https://login.example.nl"),
+            ("WIJKREGIE_JWKS_FILE", "/etc/hostname"),
+            ("WIJKREGIE_CLAIMS_MAP_FILE", "/nonexistent/claims.toml"),
+        ])
+        .err()
+        .unwrap_or_default();
+        assert_eq!(problems.len(), 2, "{problems:?}");
     }
 
     #[test]

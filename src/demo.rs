@@ -146,7 +146,9 @@ pub fn load(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Option<Loaded
         let actor = Actor {
             sub: "wijkregie-demo".to_owned(),
             role: "admin",
+            scope: None,
             name: Some("Demo data".to_owned()),
+            client_id: None,
         };
         let partner_ids = load_partners(conn, &mut rng, &actor, now)?;
         let project_ids = load_projects(conn, &mut rng, &actor, now, &partner_ids)?;

@@ -119,6 +119,9 @@ pub enum ApiError {
     /// there, this instance is saturated.
     #[error("connection pool exhausted")]
     PoolExhausted,
+    /// The identity provider's keys cannot be fetched and the token's key is not cached.
+    #[error("identity provider unavailable: {0}")]
+    IdentityProviderUnavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
     /// An error response that did not come from wijkregie's own code (actix, a middleware).
@@ -160,6 +163,7 @@ impl ApiError {
             Self::BodyTimeout { .. } => "body_timeout",
             Self::DatabaseUnavailable(_) => "database_unavailable",
             Self::PoolExhausted => "pool_exhausted",
+            Self::IdentityProviderUnavailable(_) => "identity_provider_unavailable",
             Self::Internal(_) => "internal_error",
             Self::Other(status) => match status.as_u16() {
                 400 => "bad_request",
@@ -190,6 +194,9 @@ impl ApiError {
             Self::Internal(cause) => log::error!("internal error: {cause}"),
             Self::DatabaseUnavailable(cause) => log::warn!("database unavailable: {cause}"),
             Self::PoolExhausted => log::warn!("every database connection stayed busy"),
+            Self::IdentityProviderUnavailable(cause) => {
+                log::warn!("identity provider unavailable: {cause}");
+            }
             _ => {}
         }
     }
@@ -210,7 +217,9 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
-            Self::DatabaseUnavailable(_) | Self::PoolExhausted => StatusCode::SERVICE_UNAVAILABLE,
+            Self::DatabaseUnavailable(_)
+            | Self::PoolExhausted
+            | Self::IdentityProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Other(status) => *status,
         }
@@ -264,6 +273,11 @@ impl ApiError {
             Self::PoolExhausted => {
                 "Every database connection is busy; try again in a moment.".to_owned()
             }
+            Self::IdentityProviderUnavailable(_) => {
+                "The identity provider's keys cannot be fetched right now, so the token cannot be \
+                 checked; try again shortly."
+                    .to_owned()
+            }
             Self::Internal(_) => "Something went wrong on our side; it has been logged.".to_owned(),
             Self::Other(status) => format!(
                 "The request could not be handled ({}).",
@@ -311,6 +325,9 @@ impl ApiError {
             }
             Self::PoolExhausted => {
                 builder.insert_header((header::RETRY_AFTER, "1"));
+            }
+            Self::IdentityProviderUnavailable(_) => {
+                builder.insert_header((header::RETRY_AFTER, "30"));
             }
             _ => {}
         }

@@ -22,4 +22,5 @@ pub mod request_id;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod tls;
 pub mod visibility;

@@ -173,7 +173,7 @@ fn dev_secret(settings: &Settings) -> Result<Option<Vec<u8>>, String> {
         JwtKey::Development => {
             development_secret(&settings.data_dir()).map(|(secret, _)| Some(secret))
         }
-        JwtKey::Secret(_) | JwtKey::PublicKeyFile(_) => Ok(None),
+        JwtKey::Secret(_) | JwtKey::PublicKeyFile(_) | JwtKey::Jwks(_) => Ok(None),
     }
 }
 
@@ -192,7 +192,7 @@ fn minting_secret(settings: &Settings) -> Result<Option<Vec<u8>>, String> {
                 )),
             }
         }
-        JwtKey::Secret(_) | JwtKey::PublicKeyFile(_) => Ok(None),
+        JwtKey::Secret(_) | JwtKey::PublicKeyFile(_) | JwtKey::Jwks(_) => Ok(None),
     }
 }
 
@@ -322,8 +322,9 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     let development = settings.jwt.key == JwtKey::Development;
     if development && !settings.binds_loopback_only() {
         return Err(format!(
-            "no WIJKREGIE_JWT_SECRET or WIJKREGIE_JWT_PUBLIC_KEY_FILE is set, so this is development \
-             mode, which only listens on loopback; {} is not. Configure a key to serve elsewhere.",
+            "no WIJKREGIE_JWT_SECRET, WIJKREGIE_JWT_PUBLIC_KEY_FILE, WIJKREGIE_OIDC_ISSUER, \
+             WIJKREGIE_JWKS_URL or WIJKREGIE_JWKS_FILE is set, so this is development mode, which \
+             only listens on loopback; {} is not. Configure a key to serve elsewhere.",
             settings.bind
         ));
     }

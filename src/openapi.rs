@@ -13,8 +13,8 @@ use utoipa::{Modify, OpenApi};
 use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
 use crate::api::subscriptions::{deliveries, dto as subscription_dto};
 use crate::api::{
-    assessments, departments, districts, events, health, neighbourhoods, partners, projects,
-    reports, signals, subscriptions, themes,
+    assessments, departments, districts, events, health, neighbourhoods, partners, personal_data,
+    projects, reports, signals, subscriptions, themes,
 };
 use crate::authz::{self, Access, Callers};
 use crate::domain::principal::RoleKind;
@@ -64,6 +64,7 @@ pub const BASE_PATH: &str = "/api/v1";
         signals::transition_signal, signals::reassign_signal, signals::signal_history,
         reports::get_progress_report,
         events::list_events,
+        personal_data::list_personal_data_access,
         subscriptions::list_subscriptions, subscriptions::create_subscription,
         subscriptions::get_subscription, subscriptions::update_subscription,
         subscriptions::delete_subscription, subscriptions::rotate_subscription_secret,
@@ -77,6 +78,7 @@ pub const BASE_PATH: &str = "/api/v1";
         departments::Department, departments::DepartmentCreate, departments::DepartmentUpdate,
         themes::Theme, themes::ThemeCreate, themes::ThemeUpdate,
         events::Event, events::EventActor,
+        personal_data::PersonalDataAccess, personal_data::Reader,
         subscription_dto::Subscription, subscription_dto::SubscriptionWithSecret,
         subscription_dto::SubscriptionCreate, subscription_dto::SubscriptionUpdate,
         subscription_dto::SubscriptionFilter, subscription_dto::SubscriptionFilterInput, subscription_dto::EventTypeInput,
@@ -94,6 +96,7 @@ pub const BASE_PATH: &str = "/api/v1";
         (name = "Signals", description = "Signals from the neighbourhood, routed by theme to the department that owns the policy, answered on time."),
         (name = "Reports", description = "The progress report for the council: per neighbourhood and in total, as JSON, CSV or a printable HTML page."),
         (name = "Events", description = "The audit trail of every change, in commit order."),
+        (name = "Personal data", description = "Who was shown residents' personal data (signal reporters): the access log the AVG asks for."),
         (name = "Subscriptions", description = "Webhooks to departmental systems: signed CloudEvents about what the subscriber may read, in order, at least once."),
         (name = "Health", description = "Liveness and readiness, outside the versioned API."),
     )
@@ -127,7 +130,9 @@ impl Modify for Conventions {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "A JWT with `sub`, `role` and the role's scope claim, `iss`, `aud`, `iat` and `exp`.",
+                        "A JWT with `sub`, `iss`, `aud`, `exp` (and `iat`), and the role with its scope: \
+                         wijkregie's own claims (`role` and `district`, `department` or `partner`), \
+                         or the identity provider's, mapped by the service's claim map.",
                     ))
                     .build(),
             ),

@@ -9,8 +9,8 @@ use actix_web::{HttpRequest, HttpResponse, Route, web};
 use crate::api::projects::{funding_lines, goals, links, notes, partners as project_partners};
 use crate::api::subscriptions::deliveries;
 use crate::api::{
-    assessments, departments, districts, events, health, neighbourhoods, partners, projects,
-    reports, signals, subscriptions, themes,
+    assessments, departments, districts, events, health, neighbourhoods, partners, personal_data,
+    projects, reports, signals, subscriptions, themes,
 };
 use crate::error::ApiError;
 use crate::openapi;
@@ -76,6 +76,7 @@ route_table! {
     "/signals/{signalId}/history" => { GET signals::signal_history },
     "/reports/progress" => { GET reports::get_progress_report },
     "/events" => { GET events::list_events },
+    "/personal-data-access" => { GET personal_data::list_personal_data_access },
     "/subscriptions" => { GET subscriptions::list_subscriptions, POST subscriptions::create_subscription },
     "/subscriptions/{subscriptionId}" => { GET subscriptions::get_subscription, PATCH subscriptions::update_subscription, DELETE subscriptions::delete_subscription },
     "/subscriptions/{subscriptionId}/secret-rotations" => { POST subscriptions::rotate_subscription_secret },

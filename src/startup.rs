@@ -64,7 +64,8 @@ pub fn open_database(settings: &Settings) -> Result<Db, String> {
 /// Builds the service and binds it. `dev_secret` is the development-mode HS256 secret.
 pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Application, String> {
     let db = open_database(settings)?;
-    let verifier = web::Data::new(TokenVerifier::new(&settings.jwt, dev_secret)?);
+    let verifier = web::Data::new(TokenVerifier::new(&settings.jwt, dev_secret, db.clone())?);
+    crate::auth::jwt::spawn_key_refresh(verifier.clone().into_inner());
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
     let address = listener
@@ -156,6 +157,14 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             crate::jobs::overdue::sweep_overdue,
         );
     }
+    let retention_days = settings.reporter_retention_days;
+    spawn_job(
+        db.clone(),
+        RETENTION_SWEEP_INTERVAL,
+        "reporter erasure",
+        "reporter(s) erased after the retention term",
+        move |conn, now| crate::jobs::retention::erase_reporters(conn, now, retention_days),
+    );
     spawn_job(
         db.clone(),
         IDEMPOTENCY_CLEANUP_INTERVAL,
@@ -172,16 +181,19 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
 
 /// How often expired idempotency keys are removed.
 const IDEMPOTENCY_CLEANUP_INTERVAL: Duration = Duration::from_secs(600);
+/// How often reporters past their retention term are looked for.
+const RETENTION_SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Every `interval`, runs `job` at the current time: the overdue sweep (one `signal.overdue`
-/// event per signal, however many instances sweep) and the idempotency cleanup.
-fn spawn_job(
-    db: Db,
-    interval: Duration,
-    name: &'static str,
-    done: &'static str,
-    job: fn(&mut db::DbConnection, chrono::NaiveDateTime) -> Result<usize, ApiError>,
-) {
+/// event per signal, however many instances sweep), the reporter erasure and the idempotency
+/// cleanup.
+fn spawn_job<F>(db: Db, interval: Duration, name: &'static str, done: &'static str, job: F)
+where
+    F: Fn(&mut db::DbConnection, chrono::NaiveDateTime) -> Result<usize, ApiError>
+        + Send
+        + Copy
+        + 'static,
+{
     actix_web::rt::spawn(async move {
         let mut ticker = actix_web::rt::time::interval(interval);
         loop {

@@ -16,16 +16,26 @@ use crate::domain::{Rejection, time};
 use crate::error::ApiError;
 use crate::visibility::events_as_seen_by;
 
-/// Who made a change.
+/// Who made a change: the token's subject and the role (with its scope) it was mapped to.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct EventActor {
     /// The token's subject.
     #[schema(example = "pb-anna")]
     pub sub: String,
     #[schema(example = "programmabureau")]
     pub role: String,
+    /// The district, department or partner id of the role, for the roles that have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "ocw")]
+    pub scope: Option<String>,
+    /// The token's `name`; machine clients have none.
     #[schema(example = "Anna de Groot")]
     pub name: Option<String>,
+    /// The application the token was issued to (its `azp` or `client_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "zaaksysteem-ocw")]
+    pub client_id: Option<String>,
 }
 
 /// One recorded change.
@@ -59,7 +69,9 @@ impl From<EventRow> for Event {
             actor: EventActor {
                 sub: row.actor_sub,
                 role: row.actor_role,
+                scope: row.actor_scope,
                 name: row.actor_name,
+                client_id: row.actor_client_id,
             },
             action: row.action,
             resource_type: row.resource_type,

@@ -23,7 +23,8 @@ use chrono::Duration;
 use sha2::{Digest, Sha256};
 
 use super::input::{self, BodyLimit, BodyTimeout};
-use crate::auth::TokenVerifier;
+use super::personal_data::{View, log_reporters_shown};
+use crate::auth::{Principal, TokenVerifier};
 use crate::db::idempotency::{self as keys, RESERVATION, Reservation, StoredResponse};
 use crate::db::{Db, DbConnection};
 use crate::domain::time;
@@ -56,7 +57,7 @@ pub async fn idempotency(
         Some(value) if req.method() == Method::POST => value.clone(),
         _ => return Ok(next.call(req).await?.map_into_left_body()),
     };
-    let Some(subject) = subject(&req) else {
+    let Some(caller) = caller(&req).await else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let key = match valid_key(header.as_bytes()) {
@@ -77,7 +78,7 @@ pub async fn idempotency(
     req.set_payload(Payload::from(body));
 
     let reservation = Reservation::new(
-        subject,
+        caller.subject.clone(),
         Method::POST.to_string(),
         req.path().to_owned(),
         key,
@@ -111,6 +112,7 @@ pub async fn idempotency(
                 } else if existing.request_hash != hash {
                     Ok(Decision::Refuse(ApiError::IdempotencyKeyReused))
                 } else if let Some(stored) = existing.response.clone() {
+                    log_replayed_reporter(conn, &caller, &stored)?;
                     Ok(Decision::Replay(stored))
                 } else if existing.stale(now) {
                     take_over(conn)
@@ -173,15 +175,35 @@ fn valid_key(value: &[u8]) -> Result<String, ApiError> {
     }
 }
 
-/// The `sub` of a valid Bearer token, or `None` (the handler then answers 401 itself).
-fn subject(req: &ServiceRequest) -> Option<String> {
+/// The caller of a valid Bearer token, or `None` (the handler then answers 401 itself).
+async fn caller(req: &ServiceRequest) -> Option<Principal> {
     let verifier = req.app_data::<web::Data<TokenVerifier>>()?;
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("bearer") {
         return None;
     }
-    verifier.verify(token.trim()).ok().map(|p| p.subject)
+    verifier.verify(token.trim()).await.ok()
+}
+
+/// A replay shows again what the first answer showed: a signal's reporter in it is logged
+/// again (DESIGN §14), for the caller replaying it.
+fn log_replayed_reporter(
+    conn: &mut DbConnection,
+    caller: &Principal,
+    stored: &StoredResponse,
+) -> Result<(), ApiError> {
+    let answer: Option<serde_json::Value> = serde_json::from_str(&stored.body).ok();
+    let shown = answer
+        .as_ref()
+        .filter(|answer| {
+            answer
+                .get("reporter")
+                .is_some_and(serde_json::Value::is_object)
+        })
+        .and_then(|answer| answer.get("id"))
+        .and_then(serde_json::Value::as_str);
+    log_reporters_shown(conn, caller, View::Signal, shown)
 }
 
 /// The whole body, within the configured limit (413 beyond it) and time (408 after it).

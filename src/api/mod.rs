@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod input;
 pub mod neighbourhoods;
 pub mod partners;
+pub mod personal_data;
 pub mod projects;
 mod records;
 pub mod reports;

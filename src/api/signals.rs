@@ -13,6 +13,7 @@ use super::http::{self, EventPageParams, Page, PageParams, PageRequest};
 use super::input::{
     Field, Fields, JsonObject, QueryParams, array, bool_param, id_param, slug_param, string, text,
 };
+use super::personal_data::{View, log_reporters_shown};
 use crate::auth::{Authorized, Principal};
 use crate::authz::ops;
 use crate::authz::{self, SignalFacts};
@@ -287,7 +288,10 @@ fn shown(
     let mut signals = [signal];
     signals_as_seen_by(conn, principal, &mut signals)?;
     let [signal] = signals;
-    Ok(Signal::for_principal(signal, principal, now))
+    let signal = Signal::for_principal(signal, principal, now);
+    let shown = signal.reporter.is_some().then_some(signal.id.as_str());
+    log_reporters_shown(conn, principal, View::Signal, shown)?;
+    Ok(signal)
 }
 
 fn readable(
@@ -350,21 +354,27 @@ pub async fn list_signals(
     let principal = caller.principal;
     let by_update = filter.updated_after.is_some();
     let (limit, after) = (page.limit, page.after(by_update)?);
-    let rows = db
+    let signals = db
         .read({
             let scope = authz::signal_scope(&principal);
             let principal = principal.clone();
             move |conn| {
                 let mut signals = repo::list(conn, &scope, &filter, after.as_ref(), limit)?;
                 signals_as_seen_by(conn, &principal, &mut signals)?;
+                let signals: Vec<Signal> = signals
+                    .into_iter()
+                    .map(|s| Signal::for_principal(s, &principal, now))
+                    .collect();
+                // The extra row that only says there is a next page is not shown.
+                let page = signals
+                    .iter()
+                    .take(usize::try_from(limit).unwrap_or(usize::MAX));
+                let shown = page.filter(|s| s.reporter.is_some()).map(|s| s.id.as_str());
+                log_reporters_shown(conn, &principal, View::SignalList, shown)?;
                 Ok(signals)
             }
         })
         .await?;
-    let signals: Vec<Signal> = rows
-        .into_iter()
-        .map(|s| Signal::for_principal(s, &principal, now))
-        .collect();
     let key = |s: &Signal| http::list_key(by_update, &s.updated_at, &s.id);
     let page = Page::from_rows(signals, limit, key, |s| s);
     Ok(http::page_response(&req, page))

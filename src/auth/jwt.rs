@@ -1,22 +1,30 @@
 //! Bearer tokens: verifying them into a [`Principal`], and minting them for development and
 //! integration tests.
 //!
-//! jsonwebtoken's defaults are tightened explicitly: an allow-list of exactly one algorithm per
-//! key, `exp`, `iat`, `sub`, `iss` and `aud` required, `nbf` checked, a small leeway, and a
-//! maximum lifetime (`exp - iat`) that a token may not exceed whoever issued it.
+//! jsonwebtoken's defaults are tightened explicitly: an allow-list of algorithms per key (one
+//! for a secret or PEM file; RS256, PS256, ES256, EdDSA by key type for published keys, see
+//! `keys`), `exp`, `sub`, `iss` and `aud` required, `nbf` checked, a leeway of 30 s, a maximum
+//! lifetime that a token may not exceed whoever issued it, no `crit` header, and no control
+//! character anywhere in the claims.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
+use super::claims::{ClaimMap, MappedRole};
+use super::keys::{KeySource, PublishedKeys, VerifyingKey};
 use crate::config::{JwtKey, JwtSettings};
+use crate::db::Db;
 use crate::domain::principal::{Principal, Role, RoleKind};
+use crate::error::ApiError;
 
 /// Clock skew tolerated between the issuer and this service.
 const LEEWAY_SECONDS: u64 = 30;
@@ -54,87 +62,173 @@ struct MintedClaims<'a> {
 #[error("{0}")]
 pub struct TokenRejected(pub String);
 
-/// Checks tokens. Built once at start-up from the configured key.
+impl From<TokenRejected> for ApiError {
+    fn from(rejected: TokenRejected) -> Self {
+        Self::Unauthenticated(rejected.0)
+    }
+}
+
+/// Checks tokens. Built once at start-up from the configured key source and claim map.
 pub struct TokenVerifier {
-    key: DecodingKey,
+    keys: KeySource,
     validation: Validation,
     max_ttl: Duration,
+    claims_map: Option<ClaimMap>,
+    /// Where a partner named by its KvK number is looked up.
+    partners: Db,
+}
+
+/// The claims every token must carry whatever its issuer, read after the signature verified.
+#[derive(Deserialize)]
+struct Standard {
+    sub: String,
+    exp: i64,
+    iat: Option<i64>,
 }
 
 impl TokenVerifier {
-    /// `secret` is the development secret when no key is configured.
-    pub fn new(settings: &JwtSettings, dev_secret: Option<&[u8]>) -> Result<Self, String> {
-        let (key, algorithm) = match (&settings.key, dev_secret) {
-            (JwtKey::Secret(secret), _) => (
+    /// `dev_secret` is the development secret when no key is configured.
+    pub fn new(settings: &JwtSettings, dev_secret: Option<&[u8]>, db: Db) -> Result<Self, String> {
+        let single = |key, algorithm| {
+            KeySource::Single(VerifyingKey {
+                key,
+                algorithms: vec![algorithm],
+            })
+        };
+        let keys = match (&settings.key, dev_secret) {
+            (JwtKey::Secret(secret), _) => single(
                 DecodingKey::from_secret(secret.as_bytes()),
                 Algorithm::HS256,
             ),
             (JwtKey::Development, Some(secret)) => {
-                (DecodingKey::from_secret(secret), Algorithm::HS256)
+                single(DecodingKey::from_secret(secret), Algorithm::HS256)
             }
             (JwtKey::Development, None) => {
                 return Err("development mode needs its generated secret".to_owned());
             }
-            (JwtKey::PublicKeyFile(path), _) => public_key(path)?,
+            (JwtKey::PublicKeyFile(path), _) => {
+                let (key, algorithm) = public_key(path)?;
+                single(key, algorithm)
+            }
+            (JwtKey::Jwks(source), _) => {
+                KeySource::Published(PublishedKeys::new(source.clone(), settings.jwks_refresh)?)
+            }
         };
-        let mut validation = Validation::new(algorithm);
-        validation.algorithms = vec![algorithm];
+        let claims_map = settings
+            .claims_map
+            .as_deref()
+            .map(ClaimMap::from_file)
+            .transpose()?;
+        // The algorithms are set per key when a token is checked.
+        let mut validation = Validation::new(Algorithm::RS256);
         validation.leeway = LEEWAY_SECONDS;
         validation.validate_exp = true;
         validation.validate_nbf = true;
         validation.set_issuer(&[settings.issuer.as_str()]);
         validation.set_audience(&[settings.audience.as_str()]);
-        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
         Ok(Self {
-            key,
+            keys,
             validation,
             max_ttl: settings.max_ttl,
+            claims_map,
+            partners: db,
         })
     }
 
-    /// Verifies a bearer token and turns its claims into a principal.
-    pub fn verify(&self, token: &str) -> Result<Principal, TokenRejected> {
-        let data =
-            jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
-                TokenRejected(match e.kind() {
-                    ErrorKind::ExpiredSignature => "The token has expired.".to_owned(),
-                    ErrorKind::ImmatureSignature => "The token is not valid yet (nbf).".to_owned(),
-                    ErrorKind::InvalidIssuer => {
-                        "The token's issuer (iss) is not accepted.".to_owned()
-                    }
-                    ErrorKind::InvalidAudience => {
-                        "The token's audience (aud) is not this service.".to_owned()
-                    }
-                    ErrorKind::InvalidSignature => {
-                        "The token's signature does not verify.".to_owned()
-                    }
-                    ErrorKind::InvalidAlgorithm => {
-                        "The token's algorithm is not accepted.".to_owned()
-                    }
-                    ErrorKind::MissingRequiredClaim(claim) => {
-                        format!("The token lacks the '{claim}' claim.")
-                    }
-                    _ => "The token is malformed.".to_owned(),
-                })
-            })?;
-        let claims = data.claims;
-        self.check_lifetime(&claims, chrono::Utc::now().timestamp())?;
-        principal_from(claims)
+    /// The source of the keys, for the refresh timer.
+    pub fn keys(&self) -> &KeySource {
+        &self.keys
     }
 
-    /// DESIGN §12: `iat` not in the future beyond the leeway, and neither `exp - iat` nor
-    /// `exp - now` above the maximum lifetime — so a token signed with `iat` a year ahead, or
-    /// with `iat = -1` and `exp` at the end of time, is refused. Saturating arithmetic: the
-    /// claims are the sender's numbers.
-    fn check_lifetime(&self, claims: &Claims, now: i64) -> Result<(), TokenRejected> {
+    /// Verifies a bearer token and turns its claims into a principal: 401 for a refused token,
+    /// 503 when the keys or the partner directory cannot be read now.
+    pub async fn verify(&self, token: &str) -> Result<Principal, ApiError> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| TokenRejected("The token is malformed.".to_owned()))?;
+        // RFC 7515 §4.1.11: extensions marked critical must be understood; none are here.
+        if header.crit.is_some() {
+            return Err(ApiError::Unauthenticated(
+                "The token's header names critical extensions (crit) this service does not \
+                 understand."
+                    .to_owned(),
+            ));
+        }
+        let key = self.keys.key_for(header.kid.as_deref()).await?;
+        let mut validation = self.validation.clone();
+        validation.algorithms = key.algorithms;
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
+            .map_err(|e| TokenRejected(rejection(e.kind())))?;
+        let claims = data.claims;
+        if claims.values().any(holds_control_characters) {
+            return Err(ApiError::Unauthenticated(
+                "The token's claims hold control characters.".to_owned(),
+            ));
+        }
+        let standard: Standard =
+            serde_json::from_value(Value::Object(claims.clone())).map_err(|_| {
+                TokenRejected("The token's sub, exp or iat is not of the right type.".to_owned())
+            })?;
+        self.check_lifetime(&standard, chrono::Utc::now().timestamp())?;
+        if standard.sub.trim().is_empty() {
+            return Err(ApiError::Unauthenticated(
+                "The token's subject (sub) is empty.".to_owned(),
+            ));
+        }
+        let role = match &self.claims_map {
+            Some(map) => match map.role_of(&claims)? {
+                MappedRole::Resolved(role) => role,
+                MappedRole::KvkNumber(kvk) => self.partner_by_kvk(kvk).await?,
+            },
+            None => own_role(&claims)?,
+        };
+        let text = |claim: &str| {
+            claims
+                .get(claim)
+                .and_then(Value::as_str)
+                .filter(|text| !text.trim().is_empty())
+                .map(str::to_owned)
+        };
+        Ok(Principal {
+            subject: standard.sub,
+            name: text("name"),
+            client_id: text("azp").or_else(|| text("client_id")),
+            role,
+        })
+    }
+
+    async fn partner_by_kvk(&self, kvk: String) -> Result<Role, ApiError> {
+        let shown = kvk.clone();
+        let found = self
+            .partners
+            .read(move |conn| crate::db::partners::active_id_by_kvk(conn, &kvk))
+            .await?;
+        found
+            .map(|partner_id| Role::Partner { partner_id })
+            .ok_or_else(|| {
+                ApiError::Unauthenticated(format!(
+                    "No active partner has the KvK number {shown} the token maps to."
+                ))
+            })
+    }
+
+    /// DESIGN §12: `iat`, if present, not in the future beyond the leeway, and neither
+    /// `exp - iat` nor `exp - now` above the maximum lifetime — so a token signed with `iat` a
+    /// year ahead, or with `iat = -1` and `exp` at the end of time, is refused. Saturating
+    /// arithmetic: the claims are the sender's numbers.
+    fn check_lifetime(&self, claims: &Standard, now: i64) -> Result<(), TokenRejected> {
         let leeway = i64::try_from(LEEWAY_SECONDS).unwrap_or(0);
         let max_ttl = i64::try_from(self.max_ttl.as_secs()).unwrap_or(i64::MAX);
-        if claims.iat > now.saturating_add(leeway) {
+        if claims
+            .iat
+            .is_some_and(|iat| iat > now.saturating_add(leeway))
+        {
             return Err(TokenRejected(
                 "The token was issued in the future (iat).".to_owned(),
             ));
         }
-        if claims.exp.saturating_sub(claims.iat) > max_ttl
+        let issued_to_expiry = claims.iat.map_or(0, |iat| claims.exp.saturating_sub(iat));
+        if issued_to_expiry > max_ttl
             || claims.exp.saturating_sub(now) > max_ttl.saturating_add(leeway)
         {
             return Err(TokenRejected(format!(
@@ -146,49 +240,73 @@ impl TokenVerifier {
     }
 }
 
-fn principal_from(claims: Claims) -> Result<Principal, TokenRejected> {
-    let texts = [
-        Some(&claims.sub),
-        claims.name.as_ref(),
-        Some(&claims.role),
-        claims.district.as_ref(),
-        claims.department.as_ref(),
-        claims.partner.as_ref(),
-    ];
-    if texts
-        .into_iter()
-        .flatten()
-        .any(|text| text.chars().any(char::is_control))
-    {
-        return Err(TokenRejected(
-            "The token's claims hold control characters.".to_owned(),
-        ));
+/// Fetches an identity provider's keys every hour, from now on (nothing for a single key).
+pub fn spawn_key_refresh(verifier: Arc<TokenVerifier>) {
+    let KeySource::Published(published) = verifier.keys() else {
+        return;
+    };
+    let interval = published.refresh_every();
+    actix_web::rt::spawn(async move {
+        let mut ticker = actix_web::rt::time::interval(interval);
+        loop {
+            ticker.tick().await;
+            if let KeySource::Published(published) = verifier.keys() {
+                match published.refresh_now().await {
+                    Ok(count) => log::info!("identity provider keys: {count} usable"),
+                    Err(e) => log::warn!("cannot fetch the identity provider's keys: {e}"),
+                }
+            }
+        }
+    });
+}
+
+fn rejection(kind: &ErrorKind) -> String {
+    match kind {
+        ErrorKind::ExpiredSignature => "The token has expired.".to_owned(),
+        ErrorKind::ImmatureSignature => "The token is not valid yet (nbf).".to_owned(),
+        ErrorKind::InvalidIssuer => "The token's issuer (iss) is not accepted.".to_owned(),
+        ErrorKind::InvalidAudience => "The token's audience (aud) is not this service.".to_owned(),
+        ErrorKind::InvalidSignature => "The token's signature does not verify.".to_owned(),
+        ErrorKind::InvalidAlgorithm => "The token's algorithm is not accepted.".to_owned(),
+        ErrorKind::MissingRequiredClaim(claim) => {
+            format!("The token lacks the '{claim}' claim.")
+        }
+        _ => "The token is malformed.".to_owned(),
     }
-    let kind = RoleKind::parse(&claims.role)
-        .ok_or_else(|| TokenRejected(format!("The role '{}' is unknown.", claims.role)))?;
-    let scope = match kind.scope_claim() {
-        Some("district") => claims.district,
-        Some("department") => claims.department,
-        Some("partner") => claims.partner,
-        _ => None,
+}
+
+/// Whether a claim's text, or any text inside it, holds a control character.
+fn holds_control_characters(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.chars().any(char::is_control),
+        Value::Array(values) => values.iter().any(holds_control_characters),
+        Value::Object(members) => members.iter().any(|(key, value)| {
+            key.chars().any(char::is_control) || holds_control_characters(value)
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
     }
-    .filter(|scope| !scope.trim().is_empty());
-    let role = Role::with_scope(kind, scope).ok_or_else(|| {
+}
+
+/// wijkregie's own claims: `role`, and the scope claim that role needs.
+fn own_role(claims: &Map<String, Value>) -> Result<Role, TokenRejected> {
+    let role = claims
+        .get("role")
+        .and_then(Value::as_str)
+        .ok_or_else(|| TokenRejected("The token lacks the 'role' claim.".to_owned()))?;
+    let kind = RoleKind::parse(role)
+        .ok_or_else(|| TokenRejected(format!("The role '{role}' is unknown.")))?;
+    let scope = kind
+        .scope_claim()
+        .and_then(|claim| claims.get(claim))
+        .and_then(Value::as_str)
+        .filter(|scope| !scope.trim().is_empty())
+        .map(str::to_owned);
+    Role::with_scope(kind, scope).ok_or_else(|| {
         TokenRejected(format!(
             "The role '{}' needs its '{}' claim.",
             kind.as_str(),
             kind.scope_claim().unwrap_or("scope")
         ))
-    })?;
-    if claims.sub.trim().is_empty() {
-        return Err(TokenRejected(
-            "The token's subject (sub) is empty.".to_owned(),
-        ));
-    }
-    Ok(Principal {
-        subject: claims.sub,
-        name: claims.name.filter(|n| !n.trim().is_empty()),
-        role,
     })
 }
 
@@ -222,10 +340,10 @@ impl TokenMinter {
             (JwtKey::Development, None) => {
                 return Err("development mode needs its generated secret".to_owned());
             }
-            (JwtKey::PublicKeyFile(_), _) => {
+            (JwtKey::PublicKeyFile(_) | JwtKey::Jwks(_), _) => {
                 return Err(
-                    "with WIJKREGIE_JWT_PUBLIC_KEY_FILE, tokens come from your identity provider; \
-                     wijkregie cannot sign them"
+                    "with a public key or an identity provider's keys, tokens come from your \
+                     identity provider; wijkregie cannot sign them"
                         .to_owned(),
                 );
             }

@@ -3,10 +3,13 @@
 //! guard: a missing or bad token answers 401 and a role the row denies outright 403, both before
 //! the handler body runs. Everything about who may do what is decided in `authz/`.
 
+pub mod claims;
 pub mod jwt;
+pub mod keys;
 
-use std::future::{Ready, ready};
 use std::marker::PhantomData;
+
+use futures_util::future::LocalBoxFuture;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -34,10 +37,12 @@ impl<P: Guarded> std::ops::Deref for Authorized<P> {
 
 impl<P: Guarded> FromRequest for Authorized<P> {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|principal| {
+        let req = req.clone();
+        Box::pin(async move {
+            let principal = authenticate(&req).await?;
             if P::OPERATION.access(principal.role.kind()).passes_guard() {
                 Ok(Self {
                     principal,
@@ -55,12 +60,12 @@ impl<P: Guarded> FromRequest for Authorized<P> {
                         .join(", ")
                 )))
             }
-        }))
+        })
     }
 }
 
 /// Reads and verifies the Bearer token of a request.
-fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
+async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     let verifier = req
         .app_data::<web::Data<TokenVerifier>>()
         .ok_or_else(|| ApiError::Internal("no token verifier configured".to_owned()))?;
@@ -80,7 +85,5 @@ fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
                 "The Authorization header must be 'Bearer <token>'.".to_owned(),
             )
         })?;
-    verifier
-        .verify(token)
-        .map_err(|rejected| ApiError::Unauthenticated(rejected.0))
+    verifier.verify(token).await
 }

@@ -296,6 +296,7 @@ operations! {
         Only("about what it can read"),
         Yes,
     ]);
+    ListPersonalDataAccess "list_personal_data_access" ADMIN_ONLY;
     ListSubscriptions "list_subscriptions" OWN_SUBSCRIPTIONS;
     CreateSubscription "create_subscription" EVERY_ROLE;
     GetSubscription "get_subscription" OWN_SUBSCRIPTIONS;
@@ -406,7 +407,7 @@ mod tests {
         let bureau = denied_regex(RoleKind::Programmabureau).unwrap_or_default();
         assert_eq!(
             bureau,
-            "^(create_district|update_district|create_neighbourhood|update_neighbourhood|create_department|update_department)$"
+            "^(create_district|update_district|create_neighbourhood|update_neighbourhood|create_department|update_department|list_personal_data_access)$"
         );
     }
 }

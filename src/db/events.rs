@@ -20,6 +20,10 @@ pub struct EventRow {
     pub actor_sub: String,
     pub actor_role: String,
     pub actor_name: Option<String>,
+    /// The district, department or partner of the actor's role, if it has one.
+    pub actor_scope: Option<String>,
+    /// The token's `azp` or `client_id`: the application that acted.
+    pub actor_client_id: Option<String>,
     pub action: String,
     pub resource_type: String,
     pub resource_id: String,
@@ -60,6 +64,8 @@ pub fn record(
         actor_sub: actor.sub.clone(),
         actor_role: actor.role.to_owned(),
         actor_name: actor.name.clone(),
+        actor_scope: actor.scope.clone(),
+        actor_client_id: actor.client_id.clone(),
         action: event.action,
         resource_type: event.resource_type.to_owned(),
         resource_id: event.resource_id,

@@ -9,6 +9,7 @@ pub mod deliveries;
 pub mod events;
 pub mod idempotency;
 pub mod partners;
+pub mod personal_data;
 pub mod projects;
 pub mod reference;
 pub mod reports;

@@ -130,6 +130,22 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Partner>, ApiErr
     }
 }
 
+/// The id of the one active partner with this KvK number (a claim map names partners so);
+/// `None` when there is none, or more than one and so no answer.
+pub fn active_id_by_kvk(conn: &mut DbConnection, kvk: &str) -> Result<Option<String>, ApiError> {
+    let ids: Vec<String> = partners::table
+        .filter(partners::kvk_number.eq(kvk))
+        .filter(partners::active.eq(true))
+        .select(partners::id)
+        .order(partners::id)
+        .limit(2)
+        .load(conn)?;
+    Ok(match ids.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    })
+}
+
 pub fn exists(conn: &mut DbConnection, id: &str) -> Result<bool, ApiError> {
     Ok(partners::table
         .find(id)

@@ -53,6 +53,8 @@ diesel::table! {
         actor_sub -> Text,
         actor_role -> Text,
         actor_name -> Nullable<Text>,
+        actor_scope -> Nullable<Text>,
+        actor_client_id -> Nullable<Text>,
         action -> Text,
         resource_type -> Text,
         resource_id -> Text,
@@ -256,6 +258,19 @@ diesel::table! {
     signal_projects (signal_id, project_id) {
         signal_id -> Text,
         project_id -> Text,
+    }
+}
+
+diesel::table! {
+    personal_data_access (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        signal_id -> Text,
+        reader_sub -> Text,
+        reader_role -> Text,
+        reader_scope -> Nullable<Text>,
+        reader_client_id -> Nullable<Text>,
+        view -> Text,
     }
 }
 

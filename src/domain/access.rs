@@ -172,6 +172,7 @@ impl SubscriptionOwner {
         Some(Principal {
             subject: self.sub.clone(),
             name: self.name.clone(),
+            client_id: None,
             role: Role::with_scope(kind, self.scope.clone())?,
         })
     }

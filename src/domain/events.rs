@@ -7,7 +7,11 @@ use serde_json::Value;
 pub struct Actor {
     pub sub: String,
     pub role: &'static str,
+    /// The scope of the role (district, department or partner id), if it has one.
+    pub scope: Option<String>,
     pub name: Option<String>,
+    /// The application that acted for `sub` (the token's `azp` or `client_id`).
+    pub client_id: Option<String>,
 }
 
 /// A change to record, in the same transaction as the change itself.

@@ -120,8 +120,10 @@ impl Role {
 pub struct Principal {
     /// The token's `sub`.
     pub subject: String,
-    /// The token's `name`, when it has one.
+    /// The token's `name`, when it has one (machine clients have none).
     pub name: Option<String>,
+    /// The token's `azp` or `client_id`: the application the token was issued to.
+    pub client_id: Option<String>,
     pub role: Role,
 }
 
@@ -133,6 +135,7 @@ impl Principal {
         Self {
             subject: subject.to_owned(),
             name: None,
+            client_id: None,
             role: Role::Admin,
         }
     }
@@ -142,7 +145,9 @@ impl Principal {
         Actor {
             sub: self.subject.clone(),
             role: self.role.kind().as_str(),
+            scope: self.role.scope().map(str::to_owned),
             name: self.name.clone(),
+            client_id: self.client_id.clone(),
         }
     }
 }

@@ -3,4 +3,5 @@
 
 pub mod idempotency;
 pub mod overdue;
+pub mod retention;
 pub mod webhooks;

@@ -143,7 +143,8 @@ async fn a_token_for_another_audience_or_issuer_is_401() {
 #[actix_rt::test]
 async fn tokens_missing_a_required_claim_are_401() {
     let app = spawn_app().await;
-    for claim in ["exp", "iat", "sub", "iss", "aud", "role"] {
+    // `iat` is checked when present, not required (DESIGN §12; token_attacks.rs).
+    for claim in ["exp", "sub", "iss", "aud", "role"] {
         let mut claims = good_claims();
         claims.as_object_mut().unwrap().remove(claim);
         assert_rejected(&app, &hs256(&claims), claim).await;
@@ -284,4 +285,28 @@ async fn with_an_ec_public_key_es256_is_accepted() {
         "HS256 when ES256 is configured",
     )
     .await;
+}
+
+#[actix_rt::test]
+async fn a_bad_claim_map_stops_the_start_with_every_problem_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("claims.toml");
+    std::fs::write(
+        &map,
+        "role_claim = \"roles\"\n[roles]\n\"a\" = { role = \"burgemeester\" }\n\"b\" = { role = \"stadsdeel\" }\n",
+    )
+    .unwrap();
+    let database = crate::helpers::TestDatabase::new();
+    let mut settings = crate::helpers::test_settings(&database);
+    settings.jwt.claims_map = Some(map);
+    let refused = wijkregie::startup::build(&settings, None)
+        .err()
+        .unwrap_or_default();
+    assert!(
+        refused.contains("claims.toml")
+            && refused.contains("roles.\"a\"")
+            && refused.contains("burgemeester")
+            && refused.contains("roles.\"b\""),
+        "{refused}"
+    );
 }

@@ -75,6 +75,8 @@ fn token(role: &Role) -> String {
         issuer: ISSUER.to_owned(),
         audience: AUDIENCE.to_owned(),
         max_ttl: Duration::from_secs(24 * 3600),
+        claims_map: None,
+        jwks_refresh: Default::default(),
     };
     TokenMinter::new(&settings, None)
         .unwrap()

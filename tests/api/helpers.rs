@@ -22,7 +22,7 @@ use diesel::{Connection, PgConnection};
 use serde_json::{Value, json};
 
 use wijkregie::auth::{Role, TokenMinter};
-use wijkregie::config::{JwtKey, JwtSettings, Settings, WebhookSettings};
+use wijkregie::config::{JwksRefresh, JwtKey, JwtSettings, Settings, WebhookSettings};
 use wijkregie::db::DatabaseTarget;
 use wijkregie::startup;
 
@@ -207,6 +207,8 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
             issuer: ISSUER.to_owned(),
             audience: AUDIENCE.to_owned(),
             max_ttl: Duration::from_secs(24 * 3600),
+            claims_map: None,
+            jwks_refresh: JwksRefresh::default(),
         },
         pool_size: 4,
         pool_timeout: Duration::from_secs(5),
@@ -217,6 +219,7 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         project_response_days: 14,
         overdue_sweep_seconds: 0,
         idempotency_hours: 24,
+        reporter_retention_days: 365,
         webhooks: WebhookSettings::defaults(),
     }
 }

@@ -37,7 +37,11 @@ impl From<NoteRow> for Note {
             author: crate::api::events::EventActor {
                 sub: row.author_sub,
                 role: row.author_role,
+                // A note keeps its author's subject, role and name; the event that wrote it
+                // has the rest.
+                scope: None,
                 name: row.author_name,
+                client_id: None,
             },
             created_at: row.created_at,
         }

@@ -67,6 +67,8 @@ mod tests {
             actor_sub: "pb-anna".into(),
             actor_role: "programmabureau".into(),
             actor_name: Some("Anna".into()),
+            actor_scope: None,
+            actor_client_id: None,
             action: "signal.updated".into(),
             resource_type: "signal".into(),
             resource_id: "0190".into(),

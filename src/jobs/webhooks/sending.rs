@@ -94,16 +94,8 @@ impl Sender {
         connect_timeout: Duration,
         request_timeout: Duration,
     ) -> Result<Arc<Self>, String> {
-        let roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("cannot set up TLS for webhooks: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        let tls = crate::tls::client_config()
+            .map_err(|e| format!("cannot set up TLS for webhooks: {e}"))?;
         Ok(Arc::new(Self {
             allow_http,
             connect_timeout,
