@@ -6,9 +6,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::request_id::RequestId;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -58,6 +60,10 @@ pub struct Problem {
     #[schema(example = "/api/v1/districts/noord")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
+    /// The request's `X-Request-Id`, to find its log line.
+    #[schema(example = "0193a0b4-7c1e-7d2a-9f3b-2c4d5e6f7a8b")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     /// Stable, machine-readable code; clients branch on this, never on `title` or `detail`.
     #[schema(example = "not_found")]
     pub code: String,
@@ -289,7 +295,7 @@ impl ApiError {
     }
 
     /// The problem document for this error.
-    pub fn problem(&self, instance: Option<String>) -> Problem {
+    pub fn problem(&self, instance: Option<String>, request_id: Option<String>) -> Problem {
         let status = self.status();
         let code = self.code();
         Problem {
@@ -298,6 +304,7 @@ impl ApiError {
             status: status.as_u16(),
             detail: self.detail(),
             instance,
+            request_id,
             code: code.to_owned(),
             invalid_params: match self {
                 Self::InvalidInput(params) => params.clone(),
@@ -310,8 +317,8 @@ impl ApiError {
         }
     }
 
-    /// The full response, with the request path as `instance`.
-    pub fn to_response(&self, instance: Option<String>) -> HttpResponse {
+    /// The full response, with the request's path as `instance` and its id as `requestId`.
+    pub fn to_response(&self, request: Option<&HttpRequest>) -> HttpResponse {
         let mut builder = HttpResponse::build(self.status());
         builder.content_type(PROBLEM_JSON);
         match self {
@@ -335,7 +342,11 @@ impl ApiError {
             }
             _ => {}
         }
-        builder.json(self.problem(instance))
+        let instance = request.map(|r| r.path().to_owned());
+        let request_id = request
+            .and_then(RequestId::of)
+            .map(|id| id.as_str().to_owned());
+        builder.json(self.problem(instance, request_id))
     }
 }
 

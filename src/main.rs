@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use wijkregie::auth::jwt::{development_secret, existing_development_secret};
 use wijkregie::auth::{Role, RoleKind, TokenMinter};
 use wijkregie::authz;
-use wijkregie::config::{JwtKey, Settings, parse_duration};
+use wijkregie::config::{JwtKey, LogFormat, Settings, parse_duration};
 use wijkregie::{generate, openapi, startup};
 
 #[derive(Parser)]
@@ -121,7 +121,13 @@ struct TokenArgs {
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    match LogFormat::from_env() {
+        Ok(format) => wijkregie::telemetry::logging::init(format),
+        Err(message) => {
+            eprintln!("wijkregie: {message}");
+            return ExitCode::FAILURE;
+        }
+    }
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Openapi => print_openapi(),

@@ -394,6 +394,19 @@ fn apply_conventions(operation: &mut Operation) {
                         .build(),
                 ),
             );
+            response.headers.insert(
+                "X-Request-Id".to_owned(),
+                RefOr::T(
+                    HeaderBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                        .description(Some(
+                            "The request's id: the client's X-Request-Id (1 to 128 visible \
+                             ASCII characters) or one made by the service; also in the log line \
+                             and as requestId in problems",
+                        ))
+                        .build(),
+                ),
+            );
         } else if response.content.is_empty() {
             response.content.insert(
                 PROBLEM_JSON.to_owned(),

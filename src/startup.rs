@@ -10,7 +10,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{
-    Condition, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger, from_fn,
+    Condition, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, from_fn,
 };
 use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
@@ -29,6 +29,7 @@ use crate::error::{ApiError, PROBLEM_JSON};
 use crate::jobs::mail::Mailer;
 use crate::openapi::{API_VERSION, BASE_PATH};
 use crate::routes;
+use crate::telemetry;
 
 /// A built, bound service, not yet awaited.
 pub struct Application {
@@ -97,9 +98,11 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .app_data(idempotency_hours)
             .app_data(webhook_settings.clone())
             .app_data(public_rate_limit.clone())
+            // Request id, access log (and metrics) around all the rest, inside the backstop so
+            // that the backstop's problems carry the id too.
+            .wrap(from_fn(telemetry::observe))
             .wrap(ErrorHandlers::new().default_handler(problem_backstop))
             .wrap(DefaultHeaders::new().add(("API-Version", API_VERSION)))
-            .wrap(Logger::default())
             // The document is public and readable from any origin; registered before the scope
             // so that the scope does not take its path.
             .service(
@@ -286,6 +289,7 @@ fn api_cors(origins: Vec<String>) -> Cors {
             header::IF_NONE_MATCH,
             header::ACCEPT,
             header::HeaderName::from_static("idempotency-key"),
+            crate::request_id::HEADER,
         ])
         .expose_headers([
             header::ETAG,
@@ -294,6 +298,7 @@ fn api_cors(origins: Vec<String>) -> Cors {
             header::RETRY_AFTER,
             header::HeaderName::from_static("api-version"),
             header::HeaderName::from_static("idempotent-replayed"),
+            crate::request_id::HEADER,
         ])
         .max_age(3600)
 }
@@ -305,7 +310,6 @@ fn api_cors(origins: Vec<String>) -> Cors {
 fn problem_backstop<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let path = response.request().path().to_owned();
     let rebuilt = match response
         .response()
         .error()
@@ -313,14 +317,16 @@ fn problem_backstop<B: MessageBody + 'static>(
     {
         Some(api_error) => {
             api_error.log();
-            Some(api_error.to_response(Some(path)))
+            Some(api_error.to_response(Some(response.request())))
         }
         None => {
             let is_problem = response
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .is_some_and(|ct| ct == HeaderValue::from_static(PROBLEM_JSON));
-            (!is_problem).then(|| ApiError::from_status(response.status()).to_response(Some(path)))
+            (!is_problem).then(|| {
+                ApiError::from_status(response.status()).to_response(Some(response.request()))
+            })
         }
     };
     Ok(ErrorHandlerResponse::Response(match rebuilt {

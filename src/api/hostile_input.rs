@@ -13,12 +13,15 @@ use crate::error::ApiError;
 /// Middleware: 404 for a path that holds a control character, raw or percent-encoded.
 pub async fn refuse_control_characters_in_paths(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     if holds_control_characters(req.path()) {
-        return Err(ApiError::RouteNotFound.into());
+        // A response, not an `Err`: the layers outside (request id, backstop) still see it.
+        return Ok(req
+            .error_response(ApiError::RouteNotFound)
+            .map_into_right_body());
     }
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Whether `raw` (percent-encoded or not) decodes to text with a control character.

@@ -225,14 +225,13 @@ async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {
 async fn settle<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> (actix_web::HttpRequest, HttpResponse, Option<StoredResponse>) {
-    let path = response.request().path().to_owned();
     let problem = response
         .response()
         .error()
         .and_then(|e| e.as_error::<ApiError>())
         .map(|error| {
             error.log();
-            error.to_response(Some(path.clone()))
+            error.to_response(Some(response.request()))
         });
     let (request, answer) = response.into_parts();
     let answer = problem.unwrap_or_else(|| answer.map_into_boxed_body());
@@ -252,7 +251,8 @@ async fn settle<B: MessageBody + 'static>(
         Err(error) => {
             let error = ApiError::Internal(format!("cannot read a response body: {error}"));
             error.log();
-            (request, error.to_response(Some(path)), None)
+            let answer = error.to_response(Some(&request));
+            (request, answer, None)
         }
     }
 }

@@ -10,7 +10,7 @@ use awc::http::Method;
 const BIN: &str = env!("CARGO_BIN_EXE_wijkregie");
 
 /// The command with a clean environment: no key configured, a database in `dir`.
-fn wijkregie(dir: &std::path::Path) -> Command {
+pub fn wijkregie(dir: &std::path::Path) -> Command {
     let mut command = Command::new(BIN);
     command
         .env_clear()
@@ -20,7 +20,7 @@ fn wijkregie(dir: &std::path::Path) -> Command {
     command
 }
 
-struct Running(Child);
+pub struct Running(pub Child);
 
 impl Drop for Running {
     fn drop(&mut self) {

@@ -271,7 +271,7 @@ async fn configured_origins_may_call_the_api_and_see_its_headers() {
         .header("access-control-expose-headers")
         .unwrap()
         .to_ascii_lowercase();
-    for header in ["etag", "link", "api-version"] {
+    for header in ["etag", "link", "api-version", "x-request-id"] {
         assert!(exposed.contains(header), "{header} exposed: {exposed}");
     }
     let stranger = app

@@ -39,6 +39,7 @@ mod reports;
 mod signals;
 mod smtp_sink;
 mod storage;
+mod telemetry;
 mod token_attacks;
 mod tracking;
 mod visibility;
