@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod departments;
 pub mod districts;
 pub mod events;
+pub mod export;
 pub mod health;
 pub mod hostile_input;
 pub mod http;

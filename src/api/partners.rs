@@ -3,11 +3,14 @@
 //! bureau, a stadsdeel or administration; updated by those and by a partner for its own record.
 //! Never deleted: archived with `active: false`.
 
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::export::{self, CsvRecord};
 use super::http::{self, PageParams, PageRequest};
 use super::input::{
     Create, Field, Fields, JsonObject, Patch, Presence, QueryParams, array, bool_param, boolean,
@@ -106,6 +109,46 @@ impl From<PartnerRecord> for Partner {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+impl CsvRecord for Partner {
+    const HEADER: &'static [&'static str] = &[
+        "id",
+        "name",
+        "kind",
+        "kvkNumber",
+        "neighbourhoodIds",
+        "contact.name",
+        "contact.email",
+        "contact.phone",
+        "website",
+        "active",
+        "version",
+        "createdAt",
+        "updatedAt",
+    ];
+
+    fn fields(&self) -> Vec<String> {
+        let contact = self.contact.as_ref();
+        let member = |read: fn(&Contact) -> &Option<String>| {
+            contact.and_then(|c| read(c).clone()).unwrap_or_default()
+        };
+        vec![
+            self.id.clone(),
+            self.name.clone(),
+            self.kind.clone(),
+            export::optional(self.kvk_number.as_ref()),
+            export::joined(&self.neighbourhood_ids),
+            member(|c| &c.name),
+            member(|c| &c.email),
+            member(|c| &c.phone),
+            export::optional(self.website.as_ref()),
+            self.active.to_string(),
+            self.version.to_string(),
+            time::format(&self.created_at),
+            time::format(&self.updated_at),
+        ]
     }
 }
 
@@ -281,10 +324,27 @@ async fn read_partner_body<P: Presence>(
 }
 
 /// List partners, newest first.
+///
+/// With `Accept: text/csv`, every matching partner as one CSV download (RFC 4180, a header
+/// row, CRLF), streamed: `limit` and `cursor` are checked but ignored. Columns: `id`, `name`,
+/// `kind`, `kvkNumber`, `neighbourhoodIds` (space-separated), `contact.name`, `contact.email`,
+/// `contact.phone`, `website`, `active`, `version`, `createdAt`, `updatedAt`; an empty field is
+/// an absent value. `wijkregie import partners` reads the same columns.
 #[utoipa::path(
     get, path = "/partners", tag = "Partners", operation_id = "list_partners",
     params(PartnerListParams, PageParams),
-    responses((status = 200, description = "A page of partners", body = PartnerPage))
+    responses(
+        (status = 200, description = "A page of partners, or with `Accept: text/csv` all of them",
+            headers(
+                ("Vary" = String, description = "Accept: the format follows the Accept header"),
+                ("Content-Disposition" = String, description = "With text/csv: the file name, partners.csv"),
+            ),
+            content(
+                (PartnerPage = "application/json"),
+                (String = "text/csv", example = "id,name,kind,kvkNumber,neighbourhoodIds,contact.name,contact.email,contact.phone,website,active,version,createdAt,updatedAt\r\n"),
+            )),
+        (status = 406, description = "Neither JSON nor CSV is acceptable"),
+    )
 )]
 pub async fn list_partners(
     req: HttpRequest,
@@ -306,10 +366,19 @@ pub async fn list_partners(
     };
     let page = PageRequest::read(&mut query);
     query.finish()?;
+    if export::wants_csv(&req, "partner")? {
+        let load: Arc<export::Load<PartnerRecord, String>> = Arc::new(move |conn, after, limit| {
+            repo::list(conn, &filter, after.map(String::as_str), limit)
+        });
+        let key = |partner: &PartnerRecord| partner.row.id.clone();
+        return export::stream::<_, _, Partner>(db.get_ref().clone(), "partners.csv", load, key)
+            .await;
+    }
     records::list_by_id::<_, Partner>(&req, &db, page, move |conn, after, limit| {
         repo::list(conn, &filter, after, limit)
     })
     .await
+    .map(export::vary_on_accept)
 }
 
 /// Get one partner.

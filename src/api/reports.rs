@@ -59,8 +59,14 @@ impl Format {
     /// Picks the format an `Accept` header prefers: the highest quality, then our order.
     /// No header means JSON; `None` means nothing we offer is acceptable.
     pub fn negotiate(accept: Option<&str>) -> Option<Self> {
+        Self::negotiate_among(accept, &Self::ALL)
+    }
+
+    /// [`Format::negotiate`] among the formats `offered`, in their order of preference: the
+    /// partner and project lists offer JSON and CSV.
+    pub fn negotiate_among(accept: Option<&str>, offered: &[Self]) -> Option<Self> {
         let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
-            return Some(Self::Json);
+            return offered.first().copied();
         };
         let ranges: Vec<(String, f64)> = accept.split(',').filter_map(media_range).collect();
         let quality = |format: Self| {
@@ -84,7 +90,7 @@ impl Format {
                 .map_or(0.0, |(_, q)| q)
         };
         let mut best: Option<(Self, f64)> = None;
-        for format in Self::ALL {
+        for &format in offered {
             let q = quality(format);
             if q > 0.0 && best.is_none_or(|(_, best_q)| q > best_q) {
                 best = Some((format, q));

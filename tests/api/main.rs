@@ -16,6 +16,7 @@ mod auth;
 mod cli;
 mod cluster;
 mod conventions;
+mod csv;
 mod demo;
 mod events;
 mod generate;
