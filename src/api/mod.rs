@@ -11,6 +11,7 @@ pub mod health;
 pub mod hostile_input;
 pub mod http;
 pub mod idempotency;
+pub mod import;
 pub mod input;
 pub mod neighbourhoods;
 pub mod partners;

@@ -3,6 +3,7 @@
 //! bureau, a stadsdeel or administration; updated by those and by a partner for its own record.
 //! Never deleted: archived with `active: false`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -24,7 +25,7 @@ use crate::authz::ops;
 use crate::db::partners::{
     self as repo, Partner as PartnerRecord, PartnerChange, PartnerFilter, PartnerRow,
 };
-use crate::db::{Db, reference as reference_repo};
+use crate::db::{Db, DbConnection, reference as reference_repo};
 use crate::domain::partners::{email, kvk_number, partner_kind, search_form, website};
 use crate::domain::{Rejection, bounded_text, reference, time};
 use crate::error::ApiError;
@@ -275,9 +276,40 @@ struct PartnerInput<P: Presence> {
     active: Option<bool>,
 }
 
+/// Reads a partner body as `POST /partners` and `PATCH /partners/{id}` do.
 async fn read_partner_body<P: Presence>(
     db: &Db,
     body: JsonObject,
+) -> Result<PartnerInput<P>, ApiError> {
+    let asked = asked_neighbourhoods(&body);
+    let known = match asked.is_empty() {
+        true => HashMap::new(),
+        false => {
+            db.read(move |conn| reference_repo::districts_of_neighbourhoods(conn, &asked))
+                .await?
+        }
+    };
+    check_partner_body(body, &known)
+}
+
+/// The neighbourhood ids a body names, to look up before [`check_partner_body`].
+fn asked_neighbourhoods(body: &JsonObject) -> Vec<String> {
+    body.0
+        .get("neighbourhoodIds")
+        .and_then(serde_json::Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .filter_map(serde_json::Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every rule of a partner body, with `known` the neighbourhoods it names that exist.
+fn check_partner_body<P: Presence>(
+    body: JsonObject,
+    known: &HashMap<String, String>,
 ) -> Result<PartnerInput<P>, ApiError> {
     let mut fields = Fields::new(body);
     let name = P::member(&mut fields, "name", string(reference::name));
@@ -293,23 +325,18 @@ async fn read_partner_body<P: Presence>(
     });
     let website = fields.optional("website", string(website));
     let active = fields.not_null("active", boolean);
-    if let Some(ids) = neighbourhood_ids.clone() {
-        let known = db
-            .read(move |conn| reference_repo::districts_of_neighbourhoods(conn, &ids))
-            .await?;
-        if let Some(missing) = neighbourhood_ids
-            .iter()
-            .flatten()
-            .find(|id| !known.contains_key(*id))
-        {
-            fields.reject(
-                "neighbourhoodIds",
-                Rejection::new(
-                    "unknown_reference",
-                    format!("'{missing}' is not an existing neighbourhood"),
-                ),
-            );
-        }
+    if let Some(missing) = neighbourhood_ids
+        .iter()
+        .flatten()
+        .find(|id| !known.contains_key(*id))
+    {
+        fields.reject(
+            "neighbourhoodIds",
+            Rejection::new(
+                "unknown_reference",
+                format!("'{missing}' is not an existing neighbourhood"),
+            ),
+        );
     }
     let (name, kind) = fields.finish((name, kind))?;
     Ok(PartnerInput {
@@ -321,6 +348,40 @@ async fn read_partner_body<P: Presence>(
         website,
         active,
     })
+}
+
+/// A new partner from a body, by the rules of `POST /partners` (the CSV import reads its rows
+/// with these rules too).
+pub(crate) fn new_partner(
+    conn: &mut DbConnection,
+    body: JsonObject,
+    now: NaiveDateTime,
+) -> Result<PartnerRecord, ApiError> {
+    let asked = asked_neighbourhoods(&body);
+    let known = match asked.is_empty() {
+        true => HashMap::new(),
+        false => reference_repo::districts_of_neighbourhoods(conn, &asked)?,
+    };
+    Ok(partner_record(check_partner_body(body, &known)?, now))
+}
+
+fn partner_record(input: PartnerInput<Create>, now: NaiveDateTime) -> PartnerRecord {
+    let (contact_name, contact_email, contact_phone) = match input.contact {
+        Field::Value((n, e, p)) => (n.into_option(), e.into_option(), p.into_option()),
+        Field::Absent | Field::Null => (None, None, None),
+    };
+    PartnerRecord {
+        row: PartnerRow {
+            kvk_number: input.kvk_number.into_option(),
+            contact_name,
+            contact_email,
+            contact_phone,
+            website: input.website.into_option(),
+            active: input.active.unwrap_or(true),
+            ..PartnerRow::new(input.name, input.kind, now)
+        },
+        neighbourhood_ids: input.neighbourhood_ids.unwrap_or_default(),
+    }
 }
 
 /// List partners, newest first.
@@ -414,22 +475,7 @@ pub async fn create_partner(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     let input: PartnerInput<Create> = read_partner_body(&db, body).await?;
-    let (contact_name, contact_email, contact_phone) = match input.contact {
-        Field::Value((n, e, p)) => (n.into_option(), e.into_option(), p.into_option()),
-        Field::Absent | Field::Null => (None, None, None),
-    };
-    let partner = PartnerRecord {
-        row: PartnerRow {
-            kvk_number: input.kvk_number.into_option(),
-            contact_name,
-            contact_email,
-            contact_phone,
-            website: input.website.into_option(),
-            active: input.active.unwrap_or(true),
-            ..PartnerRow::new(input.name, input.kind, time::now())
-        },
-        neighbourhood_ids: input.neighbourhood_ids.unwrap_or_default(),
-    };
+    let partner = partner_record(input, time::now());
     records::create::<_, _, Partner>(&db, caller.principal, partner, repo::insert).await
 }
 

@@ -23,6 +23,7 @@ mod generate;
 mod helpers;
 mod hostile;
 mod idempotency;
+mod import;
 mod integration;
 mod oidc;
 mod openapi;
