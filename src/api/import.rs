@@ -263,3 +263,23 @@ fn write(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::line_of;
+
+    #[test]
+    fn rows_are_numbered_by_the_line_they_start_on_whatever_the_line_ends() {
+        for file in [
+            "name,kind\nA,school\n\"B\nC\",welfare\nD,other\n",
+            "name,kind\r\nA,school\r\n\"B\r\nC\",welfare\r\nD,other\r\n",
+        ] {
+            let mut reader = csv::Reader::from_reader(file.as_bytes());
+            let lines: Vec<u64> = reader
+                .records()
+                .map(|r| line_of(file.as_bytes(), r.ok().as_ref().and_then(|r| r.position())))
+                .collect();
+            assert_eq!(lines, [2, 3, 5], "{file:?}");
+        }
+    }
+}
