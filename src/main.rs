@@ -1,5 +1,5 @@
 //! The `wijkregie` command: serve (the default), migrate, token, openapi, demo-data, generate,
-//! access, listen.
+//! access, listen, import.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -48,6 +48,21 @@ enum Command {
     Access(AccessCommand),
     /// Receive webhooks: verify each delivery's signature and print the CloudEvent.
     Listen(ListenArgs),
+    /// Import a CSV file (the columns of the export): all rows or, with any bad row, none.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Partners, matched on kvkNumber (without one: on exact name): created or updated.
+    Partners {
+        /// The CSV file, with the columns of `GET /partners` as text/csv.
+        file: std::path::PathBuf,
+        /// Check every row and say what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Args)]
@@ -141,6 +156,9 @@ async fn main() -> ExitCode {
         Command::Generate(args) => settings().and_then(|s| generate(&s, &args)),
         Command::Migrate => settings().and_then(|s| startup::open_database(&s).map(|_| ())),
         Command::Token(args) => settings().and_then(|s| token(&s, &args)),
+        Command::Import(ImportCommand::Partners { file, dry_run }) => {
+            settings().and_then(|s| import_partners(&s, &file, dry_run))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -215,6 +233,39 @@ fn load_demo(settings: &Settings) -> Result<(), String> {
             "the database holds programme data already; the demo programme was not loaded"
         ),
     }
+    Ok(())
+}
+
+/// Imports partners from a CSV file, with a progress bar on standard error (hidden when that
+/// is not a terminal).
+fn import_partners(
+    settings: &Settings,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> Result<(), String> {
+    let text = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let rows = text
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        .saturating_sub(1);
+    let db = startup::open_database(settings)?;
+    let mut conn = db
+        .get()
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    let bar = indicatif::ProgressBar::new(u64::try_from(rows).unwrap_or(u64::MAX));
+    let imported =
+        wijkregie::api::import::partners(&mut conn, text.as_slice(), dry_run, &mut || bar.inc(1));
+    bar.finish_and_clear();
+    let imported = imported?;
+    let verb = if dry_run { "would import" } else { "imported" };
+    println!(
+        "{verb} {} partner(s): {} created, {} updated, {} unchanged",
+        imported.created + imported.updated + imported.unchanged,
+        imported.created,
+        imported.updated,
+        imported.unchanged
+    );
     Ok(())
 }
 

@@ -3,11 +3,15 @@
 //! bureau, a stadsdeel or administration; updated by those and by a partner for its own record.
 //! Never deleted: archived with `active: false`.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::export::{self, CsvRecord};
 use super::http::{self, PageParams, PageRequest};
 use super::input::{
     Create, Field, Fields, JsonObject, Patch, Presence, QueryParams, array, bool_param, boolean,
@@ -21,7 +25,7 @@ use crate::authz::ops;
 use crate::db::partners::{
     self as repo, Partner as PartnerRecord, PartnerChange, PartnerFilter, PartnerRow,
 };
-use crate::db::{Db, reference as reference_repo};
+use crate::db::{Db, DbConnection, reference as reference_repo};
 use crate::domain::partners::{email, kvk_number, partner_kind, search_form, website};
 use crate::domain::{Rejection, bounded_text, reference, time};
 use crate::error::ApiError;
@@ -106,6 +110,46 @@ impl From<PartnerRecord> for Partner {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+impl CsvRecord for Partner {
+    const HEADER: &'static [&'static str] = &[
+        "id",
+        "name",
+        "kind",
+        "kvkNumber",
+        "neighbourhoodIds",
+        "contact.name",
+        "contact.email",
+        "contact.phone",
+        "website",
+        "active",
+        "version",
+        "createdAt",
+        "updatedAt",
+    ];
+
+    fn fields(&self) -> Vec<String> {
+        let contact = self.contact.as_ref();
+        let member = |read: fn(&Contact) -> &Option<String>| {
+            contact.and_then(|c| read(c).clone()).unwrap_or_default()
+        };
+        vec![
+            self.id.clone(),
+            self.name.clone(),
+            self.kind.clone(),
+            export::optional(self.kvk_number.as_ref()),
+            export::joined(&self.neighbourhood_ids),
+            member(|c| &c.name),
+            member(|c| &c.email),
+            member(|c| &c.phone),
+            export::optional(self.website.as_ref()),
+            self.active.to_string(),
+            self.version.to_string(),
+            time::format(&self.created_at),
+            time::format(&self.updated_at),
+        ]
     }
 }
 
@@ -232,9 +276,40 @@ struct PartnerInput<P: Presence> {
     active: Option<bool>,
 }
 
+/// Reads a partner body as `POST /partners` and `PATCH /partners/{id}` do.
 async fn read_partner_body<P: Presence>(
     db: &Db,
     body: JsonObject,
+) -> Result<PartnerInput<P>, ApiError> {
+    let asked = asked_neighbourhoods(&body);
+    let known = match asked.is_empty() {
+        true => HashMap::new(),
+        false => {
+            db.read(move |conn| reference_repo::districts_of_neighbourhoods(conn, &asked))
+                .await?
+        }
+    };
+    check_partner_body(body, &known)
+}
+
+/// The neighbourhood ids a body names, to look up before [`check_partner_body`].
+fn asked_neighbourhoods(body: &JsonObject) -> Vec<String> {
+    body.0
+        .get("neighbourhoodIds")
+        .and_then(serde_json::Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .filter_map(serde_json::Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every rule of a partner body, with `known` the neighbourhoods it names that exist.
+fn check_partner_body<P: Presence>(
+    body: JsonObject,
+    known: &HashMap<String, String>,
 ) -> Result<PartnerInput<P>, ApiError> {
     let mut fields = Fields::new(body);
     let name = P::member(&mut fields, "name", string(reference::name));
@@ -250,23 +325,18 @@ async fn read_partner_body<P: Presence>(
     });
     let website = fields.optional("website", string(website));
     let active = fields.not_null("active", boolean);
-    if let Some(ids) = neighbourhood_ids.clone() {
-        let known = db
-            .read(move |conn| reference_repo::districts_of_neighbourhoods(conn, &ids))
-            .await?;
-        if let Some(missing) = neighbourhood_ids
-            .iter()
-            .flatten()
-            .find(|id| !known.contains_key(*id))
-        {
-            fields.reject(
-                "neighbourhoodIds",
-                Rejection::new(
-                    "unknown_reference",
-                    format!("'{missing}' is not an existing neighbourhood"),
-                ),
-            );
-        }
+    if let Some(missing) = neighbourhood_ids
+        .iter()
+        .flatten()
+        .find(|id| !known.contains_key(*id))
+    {
+        fields.reject(
+            "neighbourhoodIds",
+            Rejection::new(
+                "unknown_reference",
+                format!("'{missing}' is not an existing neighbourhood"),
+            ),
+        );
     }
     let (name, kind) = fields.finish((name, kind))?;
     Ok(PartnerInput {
@@ -280,11 +350,62 @@ async fn read_partner_body<P: Presence>(
     })
 }
 
+/// A new partner from a body, by the rules of `POST /partners` (the CSV import reads its rows
+/// with these rules too).
+pub(crate) fn new_partner(
+    conn: &mut DbConnection,
+    body: JsonObject,
+    now: NaiveDateTime,
+) -> Result<PartnerRecord, ApiError> {
+    let asked = asked_neighbourhoods(&body);
+    let known = match asked.is_empty() {
+        true => HashMap::new(),
+        false => reference_repo::districts_of_neighbourhoods(conn, &asked)?,
+    };
+    Ok(partner_record(check_partner_body(body, &known)?, now))
+}
+
+fn partner_record(input: PartnerInput<Create>, now: NaiveDateTime) -> PartnerRecord {
+    let (contact_name, contact_email, contact_phone) = match input.contact {
+        Field::Value((n, e, p)) => (n.into_option(), e.into_option(), p.into_option()),
+        Field::Absent | Field::Null => (None, None, None),
+    };
+    PartnerRecord {
+        row: PartnerRow {
+            kvk_number: input.kvk_number.into_option(),
+            contact_name,
+            contact_email,
+            contact_phone,
+            website: input.website.into_option(),
+            active: input.active.unwrap_or(true),
+            ..PartnerRow::new(input.name, input.kind, now)
+        },
+        neighbourhood_ids: input.neighbourhood_ids.unwrap_or_default(),
+    }
+}
+
 /// List partners, newest first.
+///
+/// With `Accept: text/csv`, every matching partner as one CSV download (RFC 4180, a header
+/// row, CRLF), streamed: `limit` and `cursor` are checked but ignored. Columns: `id`, `name`,
+/// `kind`, `kvkNumber`, `neighbourhoodIds` (space-separated), `contact.name`, `contact.email`,
+/// `contact.phone`, `website`, `active`, `version`, `createdAt`, `updatedAt`; an empty field is
+/// an absent value. `wijkregie import partners` reads the same columns.
 #[utoipa::path(
     get, path = "/partners", tag = "Partners", operation_id = "list_partners",
     params(PartnerListParams, PageParams),
-    responses((status = 200, description = "A page of partners", body = PartnerPage))
+    responses(
+        (status = 200, description = "A page of partners, or with `Accept: text/csv` all of them",
+            headers(
+                ("Vary" = String, description = "Accept: the format follows the Accept header"),
+                ("Content-Disposition" = String, description = "With text/csv: the file name, partners.csv"),
+            ),
+            content(
+                (PartnerPage = "application/json"),
+                (String = "text/csv", example = "id,name,kind,kvkNumber,neighbourhoodIds,contact.name,contact.email,contact.phone,website,active,version,createdAt,updatedAt\r\n"),
+            )),
+        (status = 406, description = "Neither JSON nor CSV is acceptable"),
+    )
 )]
 pub async fn list_partners(
     req: HttpRequest,
@@ -306,10 +427,19 @@ pub async fn list_partners(
     };
     let page = PageRequest::read(&mut query);
     query.finish()?;
+    if export::wants_csv(&req, "partner")? {
+        let load: Arc<export::Load<PartnerRecord, String>> = Arc::new(move |conn, after, limit| {
+            repo::list(conn, &filter, after.map(String::as_str), limit)
+        });
+        let key = |partner: &PartnerRecord| partner.row.id.clone();
+        return export::stream::<_, _, Partner>(db.get_ref().clone(), "partners.csv", load, key)
+            .await;
+    }
     records::list_by_id::<_, Partner>(&req, &db, page, move |conn, after, limit| {
         repo::list(conn, &filter, after, limit)
     })
     .await
+    .map(export::vary_on_accept)
 }
 
 /// Get one partner.
@@ -345,22 +475,7 @@ pub async fn create_partner(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     let input: PartnerInput<Create> = read_partner_body(&db, body).await?;
-    let (contact_name, contact_email, contact_phone) = match input.contact {
-        Field::Value((n, e, p)) => (n.into_option(), e.into_option(), p.into_option()),
-        Field::Absent | Field::Null => (None, None, None),
-    };
-    let partner = PartnerRecord {
-        row: PartnerRow {
-            kvk_number: input.kvk_number.into_option(),
-            contact_name,
-            contact_email,
-            contact_phone,
-            website: input.website.into_option(),
-            active: input.active.unwrap_or(true),
-            ..PartnerRow::new(input.name, input.kind, time::now())
-        },
-        neighbourhood_ids: input.neighbourhood_ids.unwrap_or_default(),
-    };
+    let partner = partner_record(input, time::now());
     records::create::<_, _, Partner>(&db, caller.principal, partner, repo::insert).await
 }
 

@@ -65,9 +65,15 @@ impl Format {
     /// Picks the format an `Accept` header prefers: the highest quality, then our order.
     /// No header means JSON; `None` means nothing we offer is acceptable.
     pub fn negotiate(accept: Option<&str>) -> Option<Self> {
-        let offered = Self::ALL.map(Self::media_type);
-        let chosen = http::negotiate(accept, &offered)?;
-        Self::ALL.into_iter().find(|f| f.media_type() == chosen)
+        Self::negotiate_among(accept, &Self::ALL)
+    }
+
+    /// [`Format::negotiate`] among the formats `offered`, in their order of preference: the
+    /// partner and project lists offer JSON and CSV.
+    pub fn negotiate_among(accept: Option<&str>, offered: &[Self]) -> Option<Self> {
+        let media_types: Vec<&'static str> = offered.iter().map(|f| f.media_type()).collect();
+        let chosen = http::negotiate(accept, &media_types)?;
+        offered.iter().copied().find(|f| f.media_type() == chosen)
     }
 }
 

@@ -222,6 +222,26 @@ pub fn update(
     Ok(Some((before, after)))
 }
 
+/// The partners an imported row is the same as: those with its `kvk_number`, or without one,
+/// those of exactly its name that have no number either.
+pub fn matching(
+    conn: &mut DbConnection,
+    kvk_number: Option<&str>,
+    name: &str,
+) -> Result<Vec<Partner>, ApiError> {
+    let query = partners::table.select(partners::id).into_boxed();
+    let query = match kvk_number {
+        Some(kvk) => query.filter(partners::kvk_number.eq(kvk.to_owned())),
+        None => query
+            .filter(partners::kvk_number.is_null())
+            .filter(partners::name.eq(name.to_owned())),
+    };
+    let ids: Vec<String> = query.order(partners::id.asc()).load(conn)?;
+    ids.iter()
+        .filter_map(|id| find(conn, id).transpose())
+        .collect()
+}
+
 /// Newest first (ids are UUIDv7); `limit + 1` rows after the cursor id.
 pub fn list(
     conn: &mut DbConnection,

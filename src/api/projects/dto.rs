@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::export::{self, CsvRecord};
 use crate::api::http;
 use crate::api::records::Versioned;
 use crate::api::vocabulary::{Effect, NeighbourhoodId};
@@ -172,6 +173,85 @@ impl From<ProjectRecord> for Project {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
+    }
+}
+
+impl CsvRecord for Project {
+    const HEADER: &'static [&'static str] = &[
+        "id",
+        "title",
+        "summary",
+        "neighbourhoodIds",
+        "districtId",
+        "initiator",
+        "initiatorPartnerId",
+        "projectLeader",
+        "startDate",
+        "endDate",
+        "claimedEffects",
+        "sustainabilityPlan",
+        "status",
+        "submittedAt",
+        "responseDueAt",
+        "respondedAt",
+        "partners",
+        "links",
+        "budget.totalCents",
+        "budget.programmeCents",
+        "budget.otherCents",
+        "budget.cofinancingRatio",
+        "budget.meetsCofinancingTarget",
+        "eligible",
+        "assessmentId",
+        "signalIds",
+        "version",
+        "createdAt",
+        "updatedAt",
+    ];
+
+    fn fields(&self) -> Vec<String> {
+        let moment = |at: &Option<NaiveDateTime>| export::optional(at.as_ref().map(time::format));
+        let partners: Vec<String> = self
+            .partners
+            .iter()
+            .map(|p| format!("{}:{}", p.partner_id, p.role))
+            .collect();
+        let links: Vec<String> = self
+            .links
+            .iter()
+            .map(|l| format!("{}:{}:{}", l.direction, l.kind, l.project_id))
+            .collect();
+        vec![
+            self.id.clone(),
+            self.title.clone(),
+            export::optional(self.summary.as_ref()),
+            export::joined(&self.neighbourhood_ids),
+            self.district_id.clone(),
+            export::optional(self.initiator.as_ref()),
+            export::optional(self.initiator_partner_id.as_ref()),
+            export::optional(self.project_leader.as_ref()),
+            export::optional(self.start_date.as_ref()),
+            export::optional(self.end_date.as_ref()),
+            export::joined(&self.claimed_effects),
+            export::optional(self.sustainability_plan.as_ref()),
+            self.status.clone(),
+            moment(&self.submitted_at),
+            moment(&self.response_due_at),
+            moment(&self.responded_at),
+            export::joined(&partners),
+            export::joined(&links),
+            self.budget.total_cents.to_string(),
+            self.budget.programme_cents.to_string(),
+            self.budget.other_cents.to_string(),
+            export::optional(self.budget.cofinancing_ratio),
+            self.budget.meets_cofinancing_target.to_string(),
+            export::optional(self.eligible),
+            export::optional(self.assessment_id.as_ref()),
+            export::joined(&self.signal_ids),
+            self.version.to_string(),
+            time::format(&self.created_at),
+            time::format(&self.updated_at),
+        ]
     }
 }
 

@@ -16,6 +16,8 @@ pub mod notes;
 pub mod partners;
 mod parts;
 
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
@@ -25,6 +27,7 @@ pub use self::dto::{
 };
 use self::input::{NewProject, ProjectPatch, read_project_body};
 use super::access::{readable_project, record_project_event};
+use super::export;
 use super::http::{self, EventPageParams, Page, PageParams, PageRequest};
 use super::input::{
     Field, Fields, JsonObject, QueryParams, bool_param, id_param, slug_param, string, text,
@@ -33,10 +36,10 @@ use super::records::{self, snapshot};
 use crate::auth::Authorized;
 use crate::authz;
 use crate::authz::ops;
-use crate::db::DbConnection;
 use crate::db::projects::{self as repo, ProjectChange, ProjectFilter, ProjectRow, ProjectUpdate};
 use crate::db::{
-    Db, assessments as assessment_repo, evaluations as evaluation_repo, partners as partner_repo,
+    After, Db, DbConnection, assessments as assessment_repo, evaluations as evaluation_repo,
+    partners as partner_repo,
 };
 use crate::domain::assessments::approval_refusal;
 use crate::domain::evaluations::needs_evaluation;
@@ -55,10 +58,27 @@ pub struct ProjectResponseDays(pub i64);
 /// With `updatedAfter`, only those changed after that moment, oldest change first (ordered by
 /// `updatedAt`, then `id`, and the cursor continues from the last change read), so a system
 /// can catch up after downtime.
+///
+/// With `Accept: text/csv`, every matching project the caller may read as one CSV download
+/// (RFC 4180, a header row, CRLF), streamed: `limit` and `cursor` are checked but ignored.
+/// Columns are the members above, nested ones by path (`budget.totalCents`); lists are
+/// space-separated (`partners` as `partnerId:role`, `links` as `direction:kind:projectId`);
+/// an empty field is an absent value.
 #[utoipa::path(
     get, path = "/projects", tag = "Projects", operation_id = "list_projects",
     params(ProjectListParams, PageParams),
-    responses((status = 200, description = "A page of projects", body = ProjectPage))
+    responses(
+        (status = 200, description = "A page of projects, or with `Accept: text/csv` all of them",
+            headers(
+                ("Vary" = String, description = "Accept: the format follows the Accept header"),
+                ("Content-Disposition" = String, description = "With text/csv: the file name, projects.csv"),
+            ),
+            content(
+                (ProjectPage = "application/json"),
+                (String = "text/csv", example = "id,title,summary,neighbourhoodIds,districtId,...\r\n"),
+            )),
+        (status = 406, description = "Neither JSON nor CSV is acceptable"),
+    )
 )]
 pub async fn list_projects(
     req: HttpRequest,
@@ -97,6 +117,19 @@ pub async fn list_projects(
     let principal = caller.principal;
     let scope = authz::project_scope(&principal);
     let by_update = filter.updated_after.is_some();
+    if export::wants_csv(&req, "project")? {
+        let load: Arc<export::Load<repo::Project, After>> = Arc::new(move |conn, after, limit| {
+            let mut projects = repo::list(conn, &scope, &filter, after, limit)?;
+            projects_as_seen_by(conn, &principal, &mut projects)?;
+            Ok(projects)
+        });
+        let key = match by_update {
+            true => |p: &repo::Project| After::Updated(p.row.updated_at, p.row.id.clone()),
+            false => |p: &repo::Project| After::Id(p.row.id.clone()),
+        };
+        return export::stream::<_, _, Project>(db.get_ref().clone(), "projects.csv", load, key)
+            .await;
+    }
     let (limit, after) = (page.limit, page.after(by_update)?);
     let projects = db
         .read(move |conn| {
@@ -107,7 +140,7 @@ pub async fn list_projects(
         .await?;
     let key = |p: &repo::Project| http::list_key(by_update, &p.row.updated_at, &p.row.id);
     let page = Page::from_rows(projects, limit, key, Project::from);
-    Ok(http::page_response(&req, page))
+    Ok(export::vary_on_accept(http::page_response(&req, page)))
 }
 
 /// Get one project.

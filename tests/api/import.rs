@@ -1,0 +1,183 @@
+//! `wijkregie import partners FILE.csv [--dry-run]`, on the test database of a running service.
+
+use std::process::{Command, Output};
+
+use wijkregie::db::DatabaseTarget;
+
+use crate::helpers::{TestApp, pb, spawn_app};
+
+const HEADER: &str = "id,name,kind,kvkNumber,neighbourhoodIds,contact.name,contact.email,\
+                      contact.phone,website,active,version,createdAt,updatedAt\r\n";
+
+fn import(app: &TestApp, dir: &std::path::Path, csv: &str, dry_run: bool) -> Output {
+    let file = dir.join("partners.csv");
+    std::fs::write(&file, csv).unwrap();
+    let url = match app.database.target() {
+        DatabaseTarget::Sqlite(path) | DatabaseTarget::Postgres(path) => path,
+    };
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wijkregie"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .args(["import", "partners"])
+        .arg(&file);
+    if dry_run {
+        command.arg("--dry-run");
+    }
+    command.output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn partners(app: &TestApp) -> Vec<serde_json::Value> {
+    let response = app
+        .get("/api/v1/partners?limit=200", &app.token(&pb()))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    response.body["items"].as_array().unwrap().clone()
+}
+
+async fn partner_events(app: &TestApp) -> usize {
+    let response = app.get("/api/v1/events?limit=200", &app.token(&pb())).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    response.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["action"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("partner."))
+        })
+        .count()
+}
+
+fn clean_file() -> String {
+    format!(
+        "{HEADER}\
+         ,Basisschool De Regenboog,school,41150013,moerwijk morgenstond,Fatima el Amrani,info@regenboog.nl,,https://regenboog.nl,true,,,\r\n\
+         ,\"Buurthuis \"\"De Mussen\"\", Escamp\",community_centre,,moerwijk,,,070 123 4567,,,,,\r\n\
+         ,Stichting Welzijn,welfare,27312345,,,,,,false,,,\r\n"
+    )
+}
+
+#[actix_rt::test]
+async fn a_clean_file_is_imported_once_however_often_it_is_run() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let dry = stdout(&import(&app, dir.path(), &clean_file(), true));
+    assert!(
+        dry.contains("would import 3 partner(s): 3 created"),
+        "{dry}"
+    );
+    assert!(partners(&app).await.is_empty(), "a dry run writes nothing");
+
+    let first = stdout(&import(&app, dir.path(), &clean_file(), false));
+    assert!(
+        first.contains("3 created, 0 updated, 0 unchanged"),
+        "{first}"
+    );
+    let listed = partners(&app).await;
+    assert_eq!(listed.len(), 3);
+    let mussen = listed
+        .iter()
+        .find(|p| p["kind"] == "community_centre")
+        .unwrap();
+    assert_eq!(mussen["name"], "Buurthuis \"De Mussen\", Escamp");
+    assert_eq!(mussen["contact"]["phone"], "070 123 4567");
+    let school = listed.iter().find(|p| p["kind"] == "school").unwrap();
+    assert_eq!(
+        school["neighbourhoodIds"],
+        serde_json::json!(["moerwijk", "morgenstond"])
+    );
+    assert_eq!(
+        listed.iter().find(|p| p["kind"] == "welfare").unwrap()["active"],
+        false
+    );
+    assert_eq!(partner_events(&app).await, 3, "one event per partner");
+
+    let again = stdout(&import(&app, dir.path(), &clean_file(), false));
+    assert!(
+        again.contains("0 created, 0 updated, 3 unchanged"),
+        "{again}"
+    );
+    assert_eq!(partners(&app).await.len(), 3, "no duplicates");
+    assert_eq!(partner_events(&app).await, 3);
+
+    // The export, edited, goes back in: the school is matched on its number and updated.
+    let export = app
+        .request(
+            awc::http::Method::GET,
+            "/api/v1/partners",
+            Some(&app.token(&pb())),
+            None,
+            &[("Accept", "text/csv")],
+        )
+        .await;
+    let edited = export
+        .text
+        .replace("Basisschool De Regenboog", "IKC De Regenboog");
+    let third = stdout(&import(&app, dir.path(), &edited, false));
+    assert!(
+        third.contains("0 created, 1 updated, 2 unchanged"),
+        "{third}"
+    );
+    let listed = partners(&app).await;
+    assert_eq!(listed.len(), 3);
+    assert!(listed.iter().any(|p| p["name"] == "IKC De Regenboog"));
+    assert_eq!(partner_events(&app).await, 4);
+}
+
+#[actix_rt::test]
+async fn a_file_with_bad_rows_writes_nothing_and_names_every_problem_by_line() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = format!(
+        "{HEADER}\
+         ,Goede Partner,school,41150013,,,,,,,,,\r\n\
+         ,,castle,123,nowhere,,not-an-email,,ftp://x,maybe,,,\r\n\
+         ,Nog een,welfare,,,,,,,,,,\r\n\
+         ,Dubbel,welfare,41150013,,,,,,,,,\r\n"
+    );
+    for dry_run in [true, false] {
+        let output = import(&app, dir.path(), &file, dry_run);
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for expected in [
+            "line 3: name:",
+            "line 3: kind:",
+            "line 3: kvkNumber:",
+            "line 3: neighbourhoodIds:",
+            "line 3: contact.email:",
+            "line 3: website:",
+            "line 3: active:",
+            "line 5: the same partner as line 2",
+        ] {
+            assert!(stderr.contains(expected), "{expected} in {stderr}");
+        }
+        assert!(
+            !stderr.contains("line 2:") && !stderr.contains("line 4:"),
+            "{stderr}"
+        );
+    }
+    assert!(partners(&app).await.is_empty(), "nothing written");
+    assert_eq!(partner_events(&app).await, 0);
+
+    let unknown = import(
+        &app,
+        dir.path(),
+        "name,kind,colour\r\nX,school,red\r\n",
+        false,
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("colour"));
+}
