@@ -9,8 +9,8 @@ mod log_format;
 mod mail;
 
 pub use log_format::LogFormat;
-pub use mail::{MailSettings, SmtpSecurity, SmtpSettings};
 use mail::mail_settings;
+pub use mail::{MailSettings, SmtpSecurity, SmtpSettings};
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/wijkregie.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";

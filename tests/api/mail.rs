@@ -13,9 +13,9 @@ use crate::helpers::{
     TestApp, partner, pb, report_signal, signal_action, spawn_app_with, transition_with_reason,
 };
 use crate::smtp_sink::SmtpSink;
-use wijkregie::jobs::retention::erase_reporters;
 use wijkregie::auth::Role;
 use wijkregie::config::{SmtpSecurity, SmtpSettings};
+use wijkregie::jobs::retention::erase_reporters;
 
 const PUBLIC_URL: &str = "https://wijkregie.example";
 
@@ -306,7 +306,12 @@ async fn a_reporter_whose_data_was_erased_gets_nothing_more() {
     assert_eq!(erase_reporters(&mut conn, later, 365).unwrap(), 1);
 
     // Reopened and answered again: moments that would be mailed, but nobody is left to tell.
-    move_signal(&app, id, json!({"to": "reopened"})).await;
+    move_signal(
+        &app,
+        id,
+        json!({"to": "reopened", "reason": "Het klimrek is nog niet vervangen."}),
+    )
+    .await;
     move_signal(&app, id, json!({"to": "in_progress"})).await;
     move_signal(
         &app,
