@@ -4,7 +4,7 @@
 //! microseconds, so every timestamp is truncated here, before it is written, and both backends
 //! return identical JSON.
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, SubsecRound, Utc};
 
 /// Now, in UTC, truncated to microseconds.
 pub fn now() -> NaiveDateTime {
@@ -15,6 +15,31 @@ pub fn now() -> NaiveDateTime {
 pub fn format(at: &NaiveDateTime) -> String {
     DateTime::<Utc>::from_naive_utc_and_offset(*at, Utc)
         .to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+const MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
+/// A calendar day as Dutch prose, as the council's report, the tracking page and the e-mails
+/// write it: "29 november 2026".
+pub fn dutch_date(day: NaiveDate) -> String {
+    let month = MONTHS
+        .get(usize::try_from(day.month0()).unwrap_or(0))
+        .copied()
+        .unwrap_or("");
+    format!("{} {month} {}", day.day(), day.year())
 }
 
 /// Parses an RFC 3339 timestamp with any offset into naive UTC.

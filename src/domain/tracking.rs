@@ -1,7 +1,7 @@
 //! What people without an API see of a signal (DESIGN §15): its tracking code, and the Dutch
 //! words for its statuses and moments on the tracking page and in the e-mails.
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::NaiveDateTime;
 
 /// A new tracking code: 128 random bits from the operating system's generator (through
 /// `rand`'s thread generator, a CSPRNG), as 32 lowercase hex digits.
@@ -30,25 +30,9 @@ pub fn status_label(status: &str) -> &'static str {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
 /// A date as Dutch prose: "29 november 2026".
 pub fn dutch_date(at: &NaiveDateTime) -> String {
-    let month = usize::try_from(at.month0()).map_or("", |m| MONTHS[m.min(11)]);
-    format!("{} {month} {}", at.day(), at.year())
+    super::time::dutch_date(at.date())
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Dutch words for the codes of the programme, and Dutch dates, for the council's page: the
 //! page shows no code a reader would have to look up.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 /// The Dutch label of a code from one of the programme's vocabularies (project statuses, the
 /// six effects, policy issue statuses, positions, continuations, speaker roles); the code itself
@@ -48,28 +48,9 @@ pub fn label(code: &str) -> &str {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
 /// "29 november 2026".
 pub fn date(day: NaiveDate) -> String {
-    let month = MONTHS
-        .get(usize::try_from(day.month0()).unwrap_or(0))
-        .copied()
-        .unwrap_or("");
-    format!("{} {month} {}", day.day(), day.year())
+    crate::domain::time::dutch_date(day)
 }
 
 /// "4e kwartaal 2026" for `2026-Q4`.

@@ -148,9 +148,17 @@ pub enum PolicyIssueStatusValue {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct PolicyIssueCreate {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     title: String,
-    #[schema(min_length = 1, max_length = 5000)]
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
     description: String,
     #[schema(pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$", max_length = 64)]
     theme_id: String,
@@ -167,9 +175,19 @@ pub struct PolicyIssueCreate {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct PolicyIssueUpdate {
-    #[schema(min_length = 1, max_length = 200, nullable = false)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        nullable = false,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     title: Option<String>,
-    #[schema(min_length = 1, max_length = 5000, nullable = false)]
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        nullable = false,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
     description: Option<String>,
     #[schema(min_items = 1, max_items = 200, nullable = false)]
     signal_ids: Option<Vec<String>>,
@@ -189,7 +207,11 @@ pub struct PolicyIssueTransitionInput {
 #[allow(dead_code, reason = "documents the body read by Fields")]
 pub struct PolicyResponseInput {
     position: PolicyPositionValue,
-    #[schema(min_length = 1, max_length = 5000)]
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+    )]
     explanation: String,
     #[schema(value_type = Option<String>, format = Date)]
     decided_on: Option<String>,
@@ -209,7 +231,7 @@ pub struct PolicyIssueListParams {
     #[param(pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$", max_length = 64)]
     theme_id: Option<String>,
     /// Only the issues bundling this signal.
-    #[param(max_length = 64)]
+    #[param(pattern = "^[A-Za-z0-9-]{1,64}$")]
     signal_id: Option<String>,
     /// `true`: raised and past their response deadline; `false`: the others.
     overdue: Option<bool>,
