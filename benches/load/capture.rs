@@ -299,6 +299,9 @@ pub(crate) fn pgbench_scripts(
         }
         for (s, statement) in statements.iter().enumerate() {
             let is_event_insert = statement.sql.starts_with("INSERT INTO \"events\"");
+            // Replayed, the captured values of unique per-request columns would collide: they
+            // become random per transaction.
+            let fresh = fresh_params(&statement.sql);
             let mut values: Vec<String> = Vec::new();
             for (p, param) in statement.params.iter().enumerate() {
                 let value = match param {
@@ -310,6 +313,13 @@ pub(crate) fn pgbench_scripts(
                 };
                 if is_event_insert && p == 0 {
                     values.push(":last_id".to_owned());
+                } else if fresh.contains(&p) {
+                    let name = format!("fresh_{s}_{p}");
+                    let _ = writeln!(
+                        script,
+                        "\\set {name} random(1000000000000000, 9999999999999999)"
+                    );
+                    values.push(format!(":{name}"));
                 } else if created_id.as_deref() == Some(value.as_str()) {
                     values.push(":new_id".to_owned());
                 } else if let (Some(capture_id), Some(script_id)) = (capture_id, script_id) {
@@ -344,6 +354,49 @@ pub(crate) fn pgbench_scripts(
         files.push(file);
     }
     Ok((files, defines))
+}
+
+/// Columns whose value is new on every request and unique: the personal-data access log's ids
+/// (a read that shows reporters logs each one, DESIGN §14) and a new signal's tracking code.
+const FRESH_COLUMNS: [(&str, &str); 2] =
+    [("personal_data_access", "id"), ("signals", "tracking_code")];
+
+/// For an insert into a table with a [`FRESH_COLUMNS`] column, the indexes of the parameters
+/// that fill that column, row by row (a row's `DEFAULT`s take no parameter).
+fn fresh_params(sql: &str) -> Vec<usize> {
+    let Some((table, column)) = FRESH_COLUMNS
+        .iter()
+        .find(|(table, _)| sql.starts_with(&format!("INSERT INTO \"{table}\" (")))
+    else {
+        return Vec::new();
+    };
+    let rest = &sql[format!("INSERT INTO \"{table}\" (").len()..];
+    let Some((columns, values)) = rest.split_once(") VALUES ") else {
+        return Vec::new();
+    };
+    let Some(at) = columns
+        .split(',')
+        .map(str::trim)
+        .position(|c| c == format!("\"{column}\""))
+    else {
+        return Vec::new();
+    };
+    let values = values.split(" RETURNING ").next().unwrap_or_default();
+    values
+        .split("), (")
+        .filter_map(|row| {
+            let value = row
+                .trim_matches(|c| c == '(' || c == ')')
+                .split(',')
+                .nth(at)?;
+            value
+                .trim()
+                .strip_prefix('$')?
+                .parse::<usize>()
+                .ok()?
+                .checked_sub(1)
+        })
+        .collect()
 }
 
 /// Replaces `$n` placeholders (outside quotes) by `values[n-1]`.
