@@ -81,11 +81,11 @@ pub(crate) fn run_pgbench(
         .map_err(|e| format!("cannot run pgbench: {e}"))?;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {
+        // pgbench's own report comes first and its errors last, so a CI log's tail shows why.
         return Err(format!(
-            "pgbench failed for {}: {}\n{}",
+            "{stdout}\npgbench failed for {}: {}",
             workload.name,
             String::from_utf8_lossy(&output.stderr),
-            stdout
         ));
     }
     let failed = stdout
