@@ -40,8 +40,13 @@ enum Command {
     Migrate,
     /// Print a signed token for development and integration tests.
     Token(TokenArgs),
-    /// Print the OpenAPI document.
-    Openapi,
+    /// Print the OpenAPI document: for any host over https (the committed
+    /// `openapi/openapi.json`), or as an installation with `--public-url` serves it.
+    Openapi {
+        /// The installation's public base URL, as in WIJKREGIE_PUBLIC_URL.
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+    },
     /// Print the access table (authz): the README's matrix, or the operations a role can never
     /// succeed in (CI's per-role schemathesis selection).
     #[command(subcommand)]
@@ -145,7 +150,7 @@ async fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
-        Command::Openapi => print_openapi(),
+        Command::Openapi { public_url } => print_openapi(public_url.as_deref()),
         Command::Access(command) => print_access(&command),
         Command::Listen(args) => wijkregie::listen::run(&args.host, args.port, args.secret).await,
         Command::Serve { demo } => match settings() {
@@ -179,8 +184,16 @@ fn settings() -> Result<Settings, String> {
     })
 }
 
-fn print_openapi() -> Result<(), String> {
-    let json = openapi::document_json().map_err(|e| format!("cannot render the document: {e}"))?;
+fn print_openapi(public_url: Option<&str>) -> Result<(), String> {
+    let public_url = public_url
+        .map(|url| wijkregie::config::public_url(url).map_err(|e| format!("--public-url {e}")))
+        .transpose()?;
+    let at = match &public_url {
+        Some(url) => openapi::ServedAt::Public(url),
+        None => openapi::ServedAt::AnyHost,
+    };
+    let json =
+        openapi::document_json(at).map_err(|e| format!("cannot render the document: {e}"))?;
     print!("{json}");
     Ok(())
 }

@@ -7,7 +7,8 @@ use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Required, Server};
+use utoipa::openapi::server::{ServerBuilder, ServerVariableBuilder};
+use utoipa::openapi::{Content, OpenApi as OpenApiDoc, PathItem, Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::projects::{
@@ -45,7 +46,6 @@ pub const ROOT_PREFIXES: [&str; 3] = ["/health/", "/track/", "/unsubscribe/"];
         contact(name = "wijkregie programme bureau", url = "https://github.com/wijkregie/wijkregie", email = "wijkregie@denhaag.nl"),
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
-    servers((url = "/api/v1", description = "This server")),
     paths(
         districts::list_districts, districts::get_district, districts::create_district, districts::update_district,
         neighbourhoods::list_neighbourhoods, neighbourhoods::get_neighbourhood,
@@ -117,14 +117,64 @@ pub const ROOT_PREFIXES: [&str; 3] = ["/health/", "/track/", "/unsubscribe/"];
 )]
 pub struct ApiDoc;
 
-/// The document as served and as committed in `openapi/openapi.json`.
-pub fn document() -> OpenApiDoc {
-    ApiDoc::openapi()
+/// Where the document says the service lives: its `servers`, for the API under [`BASE_PATH`]
+/// and, per path, for the health checks and public pages at the root.
+#[derive(Debug, Clone, Copy)]
+pub enum ServedAt<'a> {
+    /// The service's public base URL (`WIJKREGIE_PUBLIC_URL`, without a final `/`), as served
+    /// in production: clients and the NL API Design Rules want an absolute https address.
+    Public(&'a str),
+    /// No public URL configured (development): relative, so that Swagger UI calls the very
+    /// server it loaded the document from, whatever address that was.
+    Relative,
+    /// The committed `openapi/openapi.json`, for any installation: `https://{host}`, with the
+    /// host as a server variable.
+    AnyHost,
+}
+
+/// The example host of [`ServedAt::AnyHost`].
+pub const EXAMPLE_HOST: &str = "wijkregie.denhaag.nl";
+
+/// The document, naming its servers as `at` says.
+pub fn document(at: ServedAt<'_>) -> OpenApiDoc {
+    let mut doc = ApiDoc::openapi();
+    let (origin, description) = match at {
+        ServedAt::Public(url) => (url.trim_end_matches('/').to_owned(), "This installation"),
+        ServedAt::Relative => (String::new(), "This server"),
+        ServedAt::AnyHost => ("https://{host}".to_owned(), "An installation of wijkregie"),
+    };
+    let server = |path: &str| {
+        let url = match (origin.as_str(), path) {
+            ("", "") => "/".to_owned(),
+            (origin, path) => format!("{origin}{path}"),
+        };
+        let builder = ServerBuilder::new().url(url).description(Some(description));
+        match at {
+            ServedAt::AnyHost => builder.parameter(
+                "host",
+                ServerVariableBuilder::new()
+                    .default_value(EXAMPLE_HOST)
+                    .description(Some(
+                        "The host name of the installation's WIJKREGIE_PUBLIC_URL",
+                    )),
+            ),
+            ServedAt::Public(_) | ServedAt::Relative => builder,
+        }
+        .build()
+    };
+    doc.servers = Some(vec![server(BASE_PATH)]);
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if ROOT_PREFIXES.iter().any(|p| path.starts_with(p)) {
+            // Health checks and public pages live at the root, outside the versioned base path.
+            item.servers = Some(vec![server("")]);
+        }
+    }
+    doc
 }
 
 /// The document as pretty JSON with a final newline (the committed file's form).
-pub fn document_json() -> Result<String, serde_json::Error> {
-    document().to_pretty_json().map(|mut json| {
+pub fn document_json(at: ServedAt<'_>) -> Result<String, serde_json::Error> {
+    document(at).to_pretty_json().map(|mut json| {
         json.push('\n');
         json
     })
@@ -151,11 +201,7 @@ impl Modify for Conventions {
                     .build(),
             ),
         );
-        for (path, item) in doc.paths.paths.iter_mut() {
-            if ROOT_PREFIXES.iter().any(|p| path.starts_with(p)) {
-                // Health checks and public pages live at the root, outside the versioned base path.
-                item.servers = Some(vec![Server::new("/")]);
-            }
+        for item in doc.paths.paths.values_mut() {
             if let Some(post) = item.post.as_mut() {
                 idempotent_post(post);
             }

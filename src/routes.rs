@@ -15,7 +15,6 @@ use crate::api::{
     policy_issues, projects, reports, signals, subscriptions, themes, track,
 };
 use crate::error::ApiError;
-use crate::openapi;
 
 /// Declares a route table once: the function that registers its resources (each with the 405
 /// answer and `Allow` header for the methods it lacks) and the same table as data, which a test
@@ -116,13 +115,15 @@ pub fn operations(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/docs", "GET", [web::get().to(docs_redirect)]));
 }
 
+/// The OpenAPI document as this installation serves it, rendered once at start-up.
+#[derive(Debug)]
+pub struct ServedDocument(pub String);
+
 /// The OpenAPI document, at `/api/v1/openapi.json`.
-pub async fn openapi_document() -> Result<HttpResponse, ApiError> {
-    let json = openapi::document_json()
-        .map_err(|e| ApiError::Internal(format!("cannot render the OpenAPI document: {e}")))?;
-    Ok(HttpResponse::Ok()
+pub async fn openapi_document(document: web::Data<ServedDocument>) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("application/json")
-        .body(json))
+        .body(document.0.clone())
 }
 
 /// `/docs` → `/docs/`, where Swagger UI's files are served from.

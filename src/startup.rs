@@ -27,7 +27,7 @@ use crate::config::Settings;
 use crate::db::{self, DatabaseTarget, Db};
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::jobs::mail::Mailer;
-use crate::openapi::{API_VERSION, BASE_PATH};
+use crate::openapi::{self, API_VERSION, BASE_PATH, ServedAt};
 use crate::routes;
 use crate::telemetry;
 
@@ -82,6 +82,14 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     let policy_response_days = PolicyResponseDays(settings.policy_response_days);
     let idempotency_hours = IdempotencyHours(settings.idempotency_hours);
     let webhook_settings = web::Data::new(settings.webhooks.clone());
+    let served_at = match &settings.webhooks.public_url {
+        Some(url) => ServedAt::Public(url),
+        None => ServedAt::Relative,
+    };
+    let document = web::Data::new(routes::ServedDocument(
+        openapi::document_json(served_at)
+            .map_err(|e| format!("cannot render the OpenAPI document: {e}"))?,
+    ));
     let public_rate_limit = web::Data::new(PublicRateLimit::per_minute(
         settings.mail.track_rate_per_minute,
     ));
@@ -98,6 +106,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .app_data(idempotency_hours)
             .app_data(webhook_settings.clone())
             .app_data(public_rate_limit.clone())
+            .app_data(document.clone())
             // Request id, access log (and metrics) around all the rest, inside the backstop so
             // that the backstop's problems carry the id too.
             .wrap(from_fn(telemetry::observe))

@@ -7,10 +7,12 @@ use std::time::Duration;
 
 mod log_format;
 mod mail;
+mod public_url;
 
 pub use log_format::LogFormat;
 use mail::mail_settings;
 pub use mail::{MailSettings, SmtpSecurity, SmtpSettings};
+pub use public_url::public_url;
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/wijkregie.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -468,16 +470,10 @@ fn webhook_settings(
         webhooks.event_source = source.trim().to_owned();
     }
     if let Some(url) = var("WIJKREGIE_PUBLIC_URL") {
-        let url = url.trim().trim_end_matches('/').to_owned();
-        // Links in e-mails are built on it: nothing that would need escaping in HTML.
-        if !(url.starts_with("https://") || url.starts_with("http://"))
-            || url.contains(|c: char| c.is_whitespace() || "\"'<>&`".contains(c))
-        {
-            problems.push(format!(
-                "WIJKREGIE_PUBLIC_URL '{url}' is not an absolute URL like https://wijkregie.denhaag.nl"
-            ));
+        match public_url(&url) {
+            Ok(url) => webhooks.public_url = Some(url),
+            Err(problem) => problems.push(format!("WIJKREGIE_PUBLIC_URL {problem}")),
         }
-        webhooks.public_url = Some(url);
     }
     webhooks.allow_http = var("WIJKREGIE_WEBHOOK_ALLOW_HTTP")
         .map(|list| {

@@ -213,6 +213,32 @@ fn the_openapi_command_prints_the_committed_document() {
 }
 
 #[test]
+fn the_openapi_command_names_an_installation_s_public_url_or_says_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = wijkregie(dir.path())
+        .args(["openapi", "--public-url", "https://wijkregie.denhaag.nl/"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        doc["servers"][0]["url"],
+        "https://wijkregie.denhaag.nl/api/v1"
+    );
+    let output = wijkregie(dir.path())
+        .args(["openapi", "--public-url", "wijkregie.denhaag.nl"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--public-url 'wijkregie.denhaag.nl' is not an absolute URL"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
 fn the_token_command_never_makes_a_secret_of_its_own() {
     // Where no server ever ran, there is no development secret: a token signed with a new one
     // would be refused by the server, so the command says why instead.
