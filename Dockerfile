@@ -8,22 +8,22 @@
 FROM rust:1-bookworm AS builder
 WORKDIR /build
 
-# libpq (pq-sys "bundled"), OpenSSL (openssl-sys "vendored") and SQLite (libsqlite3-sys
-# "bundled") are compiled from source here; that needs perl, make and a C compiler, which
-# this image already has. The binary then links none of them dynamically.
+# libpq with TLS (the `postgres-tls` feature: pq-sys "bundled", openssl-sys "vendored") and
+# SQLite (libsqlite3-sys "bundled") are compiled from source here; that needs perl, make and a
+# C compiler, which this image already has. The binary then links none of them dynamically.
 
 # Dependencies first, so that a change under src/ does not rebuild them.
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir src \
  && echo 'fn main() {}' > src/main.rs \
  && touch src/lib.rs \
- && cargo build --release --locked \
+ && cargo build --release --locked --features postgres-tls \
  && rm -rf src
 
 COPY . .
 # COPY keeps the files' own times, which can be older than the placeholders built above.
 RUN touch src/main.rs src/lib.rs \
- && cargo build --release --locked \
+ && cargo build --release --locked --features postgres-tls \
  && install -m 0755 target/release/wijkregie /usr/local/bin/wijkregie
 
 # ---- run --------------------------------------------------------------------------------

@@ -148,3 +148,51 @@ fn a_postgresql_url_never_falls_back_to_sqlite() {
         "an unreachable PostgreSQL server is an error, not an SQLite file"
     );
 }
+
+/// The server's URL with `sslmode=require` in place of whatever it said.
+fn requiring_tls(server_url: &str) -> String {
+    let (base, query) = server_url.split_once('?').unwrap_or((server_url, ""));
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("sslmode="))
+        .chain(["sslmode=require"])
+        .collect();
+    format!("{base}?{}", kept.join("&"))
+}
+
+#[test]
+fn tls_to_postgresql_follows_the_postgres_tls_feature() {
+    let Some(server_url) = postgres_server_url() else {
+        eprintln!(
+            "TEST_DATABASE_URL is not set: TLS to PostgreSQL is tried in the PostgreSQL suite"
+        );
+        return;
+    };
+    let target = DatabaseTarget::Postgres(requiring_tls(&server_url));
+    let connected = target.connect();
+    if cfg!(feature = "postgres-tls") {
+        // libpq with OpenSSL: the session is encrypted (the server must offer TLS, as
+        // Debian's PostgreSQL does with its snakeoil certificate).
+        let Ok(DbConnection::Pg(mut conn)) = connected else {
+            panic!(
+                "sslmode=require failed with postgres-tls: {:?}",
+                connected.err()
+            );
+        };
+        #[derive(QueryableByName)]
+        struct Ssl {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            ssl: bool,
+        }
+        let row: Ssl =
+            diesel::sql_query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                .get_result(&mut conn)
+                .unwrap();
+        assert!(row.ssl);
+    } else {
+        // The default build has no TLS in libpq: the URL is refused with libpq's reason, never
+        // quietly connected in the clear.
+        let error = connected.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.contains("SSL"), "{error}");
+    }
+}
