@@ -8,7 +8,8 @@
 //! 3. starts the release server with production settings (JWT secret, log level warn), and runs
 //!    per workload pgbench (prepared, TCP on 127.0.0.1 without TLS, as the server connects) and
 //!    wrk (real tokens of the role that uses the endpoint) at the same concurrency and duration;
-//! 4. prints one table and writes it as JSON.
+//! 4. runs the single GETs once more at a fixed offered rate, half of pgbench's (`open_loop`);
+//! 5. prints one table and writes it as JSON.
 //!
 //! On SQLite (`--sqlite`) it runs only the HTTP side. `--check` (CI) fails the run on any
 //! non-2xx response or socket error, never on a timing.
@@ -28,6 +29,7 @@ mod capture;
 mod data;
 mod delivery;
 mod measure;
+mod open_loop;
 mod report;
 mod server;
 mod workloads;
@@ -42,6 +44,7 @@ use crate::capture::capture;
 use crate::data::{prepare_database, random_ids};
 use crate::delivery::run_delivery;
 use crate::measure::{run_pgbench, run_wrk};
+use crate::open_loop::{OpenLoop, run_open_loop};
 use crate::report::{Outcome, load_average, report_json, table};
 use crate::server::{Server, mint};
 use crate::workloads::{Caller, Ids, Workload, workloads};
@@ -293,6 +296,7 @@ fn run(o: &Options) -> Result<bool, String> {
     step("starting the release server (production settings: JWT secret, log level warn)");
     let server = Server::start(&database_url, &secret, &dir.join("server.log"), true)?;
     let mut results = Vec::new();
+    let mut open_loops: Vec<OpenLoop> = Vec::new();
     for workload in &selected {
         let ids = match workload.ids {
             Ids::None => Vec::new(),
@@ -319,6 +323,14 @@ fn run(o: &Options) -> Result<bool, String> {
             _ => None,
         };
         let api = run_wrk(o, &wrk, &server, workload, token, &ids, &dir)?;
+        // The single GETs again at a fixed rate: half of pgbench's (half of the API's own on
+        // SQLite, where there is no pgbench side).
+        if workload.method == "GET" && workload.ids != Ids::None {
+            let rate = pg.as_ref().unwrap_or(&api).per_second / 2.0;
+            let open = run_open_loop(&server, workload, token, &ids, rate, o.duration)?;
+            eprintln!("    {}", open.summary());
+            open_loops.push(open);
+        }
         let rss_kb = server.peak_rss_kb();
         results.push(Outcome {
             workload: workload.clone(),
@@ -344,9 +356,13 @@ fn run(o: &Options) -> Result<bool, String> {
 
     let clean = results
         .iter()
-        .all(|r| r.api.non_2xx == 0 && r.api.socket_errors == 0);
+        .all(|r| r.api.non_2xx == 0 && r.api.socket_errors == 0)
+        && open_loops.iter().all(|l| l.non_2xx == 0 && l.errors == 0);
     let table = table(o, &results, peak_rss_kb, load_at_start.as_deref());
     println!("\n{table}");
+    for open in &open_loops {
+        println!("{}", open.summary());
+    }
     if let Some(delivery) = &delivery {
         println!("{}", delivery.summary());
     }
@@ -367,6 +383,7 @@ fn run(o: &Options) -> Result<bool, String> {
     if let Some(delivery) = &delivery {
         document["delivery"] = delivery.json();
     }
+    document["openLoop"] = open_loops.iter().map(OpenLoop::json).collect();
     if let Some(parent) = json_path.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
