@@ -7,6 +7,7 @@ use std::time::Duration;
 
 mod log_format;
 mod mail;
+mod metrics;
 
 pub use log_format::LogFormat;
 use mail::mail_settings;
@@ -124,6 +125,8 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// E-mail to people without an API and their tracking page (DESIGN §15).
     pub mail: MailSettings,
+    /// Where Prometheus scrapes the metrics (`WIJKREGIE_METRICS_BIND`; `None`: no metrics).
+    pub metrics_bind: Option<String>,
 }
 
 /// How webhooks are delivered. The durations are settings rather than constants so that tests
@@ -317,6 +320,7 @@ impl Settings {
 
         let webhooks = webhook_settings(&var, &mut problems);
         let mail = mail_settings(&var, &mut problems);
+        let metrics_bind = metrics::metrics_bind(&var, &bind, &mut problems);
 
         match database {
             Some(database) if problems.is_empty() => Ok(Self {
@@ -336,6 +340,7 @@ impl Settings {
                 reporter_retention_days,
                 webhooks,
                 mail,
+                metrics_bind,
             }),
             _ => Err(problems),
         }
