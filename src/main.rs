@@ -400,6 +400,9 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         app.address,
         app.db.backend()
     );
+    if let Some(metrics) = app.metrics_address {
+        log::info!("metrics for Prometheus on http://{metrics}/metrics");
+    }
     if development {
         log::warn!(
             "DEVELOPMENT MODE: no JWT key configured; tokens are signed with a generated secret in {}. \
@@ -411,7 +414,13 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
                 .ok()
                 .flatten()
         });
-        print_development_tokens(&settings, secret.as_deref(), app.address, partner_id);
+        print_development_tokens(
+            &settings,
+            secret.as_deref(),
+            app.address,
+            app.metrics_address,
+            partner_id,
+        );
     }
     app.server
         .await
@@ -422,6 +431,7 @@ fn print_development_tokens(
     settings: &Settings,
     secret: Option<&[u8]>,
     address: std::net::SocketAddr,
+    metrics_address: Option<std::net::SocketAddr>,
     partner_id: Option<String>,
 ) {
     let partner_id_missing = partner_id.is_none();
@@ -429,7 +439,11 @@ fn print_development_tokens(
         return;
     };
     println!("\nwijkregie is running in development mode.");
-    println!("  API docs:  http://{address}/docs\n");
+    println!("  API docs:  http://{address}/docs");
+    if let Some(metrics) = metrics_address {
+        println!("  Metrics:   http://{metrics}/metrics");
+    }
+    println!();
     println!("Tokens, valid 8 hours (mint more with `wijkregie token --role …`). Paste one line:");
     let roles = [
         Role::Programmabureau,

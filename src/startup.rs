@@ -1,5 +1,6 @@
 //! Builds the running service: pool, migrations, token verifier, middleware and routes, bound to
-//! the configured address (port 0 in tests). `main` and the test harness start the very same app.
+//! the configured address (port 0 in tests), and the metrics listener when one is configured.
+//! `main` and the test harness start the very same app.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
@@ -30,11 +31,14 @@ use crate::jobs::mail::Mailer;
 use crate::openapi::{self, API_VERSION, BASE_PATH, ServedAt};
 use crate::routes;
 use crate::telemetry;
+use crate::telemetry::metrics::Metrics;
 
 /// A built, bound service, not yet awaited.
 pub struct Application {
     pub server: Server,
     pub address: SocketAddr,
+    /// Where `GET /metrics` answers (already serving), when `WIJKREGIE_METRICS_BIND` is set.
+    pub metrics_address: Option<SocketAddr>,
     pub db: Db,
 }
 
@@ -67,6 +71,15 @@ pub fn open_database(settings: &Settings) -> Result<Db, String> {
 /// Builds the service and binds it. `dev_secret` is the development-mode HS256 secret.
 pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Application, String> {
     let db = open_database(settings)?;
+    let metrics = settings
+        .metrics_bind
+        .as_ref()
+        .map(|_| Metrics::new())
+        .transpose()?;
+    let db = match &metrics {
+        Some(metrics) => db.with_metrics(metrics.clone()),
+        None => db,
+    };
     let verifier = web::Data::new(TokenVerifier::new(&settings.jwt, dev_secret, db.clone())?);
     crate::auth::jwt::spawn_key_refresh(verifier.clone().into_inner());
     let listener = TcpListener::bind(&settings.bind)
@@ -93,6 +106,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     let public_rate_limit = web::Data::new(PublicRateLimit::per_minute(
         settings.mail.track_rate_per_minute,
     ));
+    let request_metrics = metrics.clone();
 
     let server = HttpServer::new(move || {
         App::new()
@@ -107,6 +121,11 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .app_data(webhook_settings.clone())
             .app_data(public_rate_limit.clone())
             .app_data(document.clone())
+            .configure(|cfg| {
+                if let Some(metrics) = &request_metrics {
+                    cfg.app_data(metrics.clone());
+                }
+            })
             // Request id, access log (and metrics) around all the rest, inside the backstop so
             // that the backstop's problems carry the id too.
             .wrap(from_fn(telemetry::observe))
@@ -154,6 +173,10 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     .listen(listener)
     .map_err(|e| format!("cannot serve on {address}: {e}"))?
     .run();
+    let metrics_address = match (&settings.metrics_bind, metrics) {
+        (Some(bind), Some(metrics)) => Some(serve_metrics(bind, metrics, db.clone())?),
+        _ => None,
+    };
 
     let public_url = settings
         .webhooks
@@ -202,8 +225,20 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     Ok(Application {
         server,
         address,
+        metrics_address,
         db,
     })
+}
+
+/// Binds the metrics listener and starts it beside the API; its address.
+fn serve_metrics(bind: &str, metrics: Metrics, db: Db) -> Result<SocketAddr, String> {
+    let listener =
+        TcpListener::bind(bind).map_err(|e| format!("cannot listen for metrics on {bind}: {e}"))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the bound metrics address: {e}"))?;
+    actix_web::rt::spawn(telemetry::metrics::serve(listener, metrics, db)?);
+    Ok(address)
 }
 
 /// The mailer of the settings, with the mail queue made if it is new; says once where mail

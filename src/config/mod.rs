@@ -7,6 +7,7 @@ use std::time::Duration;
 
 mod log_format;
 mod mail;
+mod metrics;
 mod public_url;
 
 pub use log_format::LogFormat;
@@ -126,6 +127,8 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// E-mail to people without an API and their tracking page (DESIGN §15).
     pub mail: MailSettings,
+    /// Where Prometheus scrapes the metrics (`WIJKREGIE_METRICS_BIND`; `None`: no metrics).
+    pub metrics_bind: Option<String>,
 }
 
 /// How webhooks are delivered. The durations are settings rather than constants so that tests
@@ -319,6 +322,7 @@ impl Settings {
 
         let webhooks = webhook_settings(&var, &mut problems);
         let mail = mail_settings(&var, &mut problems);
+        let metrics_bind = metrics::metrics_bind(&var, &bind, &mut problems);
 
         match database {
             Some(database) if problems.is_empty() => Ok(Self {
@@ -338,6 +342,7 @@ impl Settings {
                 reporter_retention_days,
                 webhooks,
                 mail,
+                metrics_bind,
             }),
             _ => Err(problems),
         }

@@ -1,5 +1,7 @@
 //! Events repo: writes one event per change inside the caller's transaction, and reads them back.
 
+use std::cell::RefCell;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
@@ -11,6 +13,7 @@ type Backend = <DbConnection as diesel::Connection>::Backend;
 use super::schema::{event_counter, events};
 use crate::domain::events::{Actor, NewEvent};
 use crate::error::ApiError;
+use crate::telemetry::metrics as telemetry;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = events)]
@@ -81,7 +84,83 @@ pub fn record(
     diesel::insert_into(events::table)
         .values(&row)
         .execute(conn)?;
+    Tally::note(row.action);
     Ok(id)
+}
+
+thread_local! {
+    /// The types of the events recorded in this thread's open write transaction, or `None`
+    /// outside one. Diesel's work runs on one blocking thread from `BEGIN` to `COMMIT`, so the
+    /// thread is the transaction.
+    static UNCOMMITTED: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// Counts a write transaction's events in the metrics once it has committed, and forgets them
+/// when it rolls back, so that the counter says what the event log holds. A transaction inside
+/// another (a savepoint) hands its events on to the outer one.
+pub(super) struct Tally {
+    /// Where this transaction's events start in the list; `None` for the outermost.
+    from: Option<usize>,
+    committed: bool,
+}
+
+impl Tally {
+    pub(super) fn begin() -> Self {
+        let from = UNCOMMITTED.with_borrow_mut(|pending| match pending {
+            Some(actions) => Some(actions.len()),
+            None => {
+                *pending = Some(Vec::new());
+                None
+            }
+        });
+        Self {
+            from,
+            committed: false,
+        }
+    }
+
+    /// Ends the transaction's tally; dropping it unsettled (a panic) counts as a rollback.
+    pub(super) fn settle(mut self, committed: bool) {
+        self.committed = committed;
+    }
+
+    /// An event recorded; outside a write transaction (a caller's own), counted at once.
+    fn note(action: String) {
+        let outside = UNCOMMITTED.with_borrow_mut(|pending| match pending {
+            Some(actions) => {
+                actions.push(action);
+                None
+            }
+            None => Some(action),
+        });
+        if let Some(action) = outside {
+            telemetry::events_written(&action, 1);
+        }
+    }
+}
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        let committed = UNCOMMITTED.with_borrow_mut(|pending| match self.from {
+            Some(from) => {
+                if let Some(actions) = pending.as_mut().filter(|_| !self.committed) {
+                    actions.truncate(from);
+                }
+                Vec::new()
+            }
+            None => pending
+                .take()
+                .filter(|_| self.committed)
+                .unwrap_or_default(),
+        });
+        let mut by_type = std::collections::BTreeMap::<String, u64>::new();
+        for action in committed {
+            *by_type.entry(action).or_default() += 1;
+        }
+        for (action, count) in by_type {
+            telemetry::events_written(&action, count);
+        }
+    }
 }
 
 /// A page of events in id order (oldest first) after the cursor; `limit + 1` rows.

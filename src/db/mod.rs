@@ -14,6 +14,7 @@ pub mod partners;
 pub mod personal_data;
 pub mod policy_issues;
 pub mod projects;
+pub mod readings;
 pub mod reference;
 pub mod reports;
 pub mod schema;
@@ -21,7 +22,7 @@ pub mod signals;
 pub mod subscriptions;
 pub mod tracking;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -31,6 +32,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use crate::config::DatabaseTarget;
 use crate::error::ApiError;
+use crate::telemetry::metrics::{self as telemetry, Metrics};
 
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -122,7 +124,19 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
 /// reads before it writes takes the write lock first (and waits on the busy timeout) instead
 /// of failing with "database is locked" when it tries to upgrade. PostgreSQL needs no such thing:
 /// writes there are version-checked `UPDATE … WHERE version = $v` and row locks.
+///
+/// The events it records are counted in the metrics once it has committed.
 pub fn write_transaction<T, F>(conn: &mut DbConnection, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+{
+    let tally = events::Tally::begin();
+    let result = transaction(conn, work);
+    tally.settle(result.is_ok());
+    result
+}
+
+fn transaction<T, F>(conn: &mut DbConnection, work: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
 {
@@ -220,6 +234,8 @@ pub struct Db {
     /// Poked after every committed write, so the webhook worker of this instance wakes at once
     /// for the events it recorded instead of at its next poll.
     committed: std::sync::Arc<tokio::sync::Notify>,
+    /// The service's recorder, made the current one around all database work.
+    metrics: Option<Metrics>,
 }
 
 /// A connection from the pool. When none came within the checkout timeout, it tells a saturated
@@ -228,7 +244,10 @@ pub struct Db {
 fn checkout(
     pool: &r2d2::Pool<ConnectionManager>,
 ) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
-    pool.get().map_err(|error| {
+    let asked = Instant::now();
+    let got = pool.get();
+    telemetry::pool_waited(asked.elapsed());
+    got.map_err(|error| {
         let state = pool.state();
         if saturated(state.connections, state.idle_connections, pool.max_size()) {
             ApiError::PoolExhausted
@@ -265,7 +284,26 @@ impl Db {
             pool,
             backend,
             committed: std::sync::Arc::new(tokio::sync::Notify::new()),
+            metrics: None,
         })
+    }
+
+    /// The same pool, with its work (and the events it writes) counted in `metrics`.
+    pub fn with_metrics(self, metrics: Metrics) -> Self {
+        Self {
+            metrics: Some(metrics),
+            ..self
+        }
+    }
+
+    /// The pool now, for the metrics.
+    pub fn pool_state(&self) -> telemetry::PoolState {
+        let state = self.pool.state();
+        telemetry::PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
     }
 
     /// Says that a write committed (and may have recorded events): wakes the webhook worker.
@@ -294,9 +332,12 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let metrics = self.metrics.clone();
         actix_web::web::block(move || {
-            let mut conn = checkout(&pool)?;
-            work(&mut conn)
+            telemetry::recording(metrics.as_ref(), || {
+                let mut conn = checkout(&pool)?;
+                work(&mut conn)
+            })
         })
         .await?
     }
@@ -312,10 +353,13 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let metrics = self.metrics.clone();
         actix_web::web::block(move || {
-            let mut conn = checkout(&pool)?;
-            let mut spare = pool.try_get();
-            work(&mut conn, spare.as_deref_mut())
+            telemetry::recording(metrics.as_ref(), || {
+                let mut conn = checkout(&pool)?;
+                let mut spare = pool.try_get();
+                work(&mut conn, spare.as_deref_mut())
+            })
         })
         .await?
     }

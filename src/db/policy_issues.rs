@@ -419,6 +419,16 @@ pub fn overdue_candidates(
         .collect())
 }
 
+/// How many raised policy issues are past their response deadline, whether their event is
+/// written or not.
+pub fn count_overdue(conn: &mut DbConnection, now: NaiveDateTime) -> Result<i64, ApiError> {
+    Ok(policy_issues::table
+        .filter(policy_issues::status.eq("raised"))
+        .filter(policy_issues::response_due_at.lt(now))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Claims one issue for its overdue event: `true` for exactly one caller, however many
 /// sweepers run at once (the conditional update is the claim).
 pub fn claim_overdue(conn: &mut DbConnection, id: &str) -> Result<bool, ApiError> {

@@ -431,6 +431,15 @@ pub fn overdue_candidates(
         .load(conn)?)
 }
 
+/// How many open signals are past their due date, whether their event is written or not.
+pub fn count_overdue(conn: &mut DbConnection, now: NaiveDateTime) -> Result<i64, ApiError> {
+    Ok(signals::table
+        .filter(signals::due_at.lt(now))
+        .filter(signals::status.ne_all(DONE))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Claims one signal for its overdue event: `true` for exactly one caller, however many
 /// sweepers run at once (the conditional update is the claim).
 pub fn claim_overdue(conn: &mut DbConnection, id: &str) -> Result<bool, ApiError> {

@@ -7,7 +7,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{event_counter, subscriptions};
+use super::schema::{event_counter, events, subscriptions};
 use super::{DbConnection, version_checked};
 use crate::domain::access::{SubscriptionOwner, SubscriptionScope};
 use crate::domain::webhooks::{Channel, EventFilter, SubscriptionStatus};
@@ -293,6 +293,29 @@ pub fn last_event_id(conn: &mut DbConnection) -> Result<i64, ApiError> {
         .filter(event_counter::id.eq(1))
         .select(event_counter::last_id)
         .first(conn)?)
+}
+
+/// When the oldest event was written that an active queue of `channel` has not dealt with yet
+/// (delivered, skipped or given up): the first event after the furthest-behind position.
+/// `None` when every queue of the channel is caught up, or it has none.
+pub fn oldest_pending_event(
+    conn: &mut DbConnection,
+    channel: Channel,
+) -> Result<Option<NaiveDateTime>, ApiError> {
+    let furthest_behind: Option<i64> = subscriptions::table
+        .filter(subscriptions::status.eq(SubscriptionStatus::Active.as_str()))
+        .filter(subscriptions::channel.eq(channel.as_str()))
+        .select(diesel::dsl::min(subscriptions::last_event_id))
+        .first(conn)?;
+    let Some(position) = furthest_behind else {
+        return Ok(None);
+    };
+    Ok(events::table
+        .filter(events::id.gt(position))
+        .order(events::id.asc())
+        .select(events::occurred_at)
+        .first(conn)
+        .optional()?)
 }
 
 /// Claims up to `limit` active queues of `channels` with work and no live lease for

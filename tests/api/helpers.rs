@@ -225,12 +225,15 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         reporter_retention_days: 365,
         webhooks: WebhookSettings::defaults(),
         mail: MailSettings::defaults(),
+        metrics_bind: None,
     }
 }
 
 /// A running server and a client for it.
 pub struct TestApp {
     pub address: String,
+    /// `http://…` of the metrics listener, when the settings asked for one.
+    pub metrics_address: Option<String>,
     pub settings: Settings,
     pub client: awc::Client,
     pub database: TestDatabase,
@@ -250,6 +253,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     actix_rt::spawn(app.server);
     TestApp {
         address: format!("http://{}", app.address),
+        metrics_address: app.metrics_address.map(|a| format!("http://{a}")),
         settings,
         client: awc::Client::builder()
             .timeout(Duration::from_secs(30))

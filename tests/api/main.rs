@@ -27,6 +27,7 @@ mod idempotency;
 mod import;
 mod integration;
 mod mail;
+mod metrics;
 mod oidc;
 mod openapi;
 mod operations;

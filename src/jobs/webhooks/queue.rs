@@ -21,6 +21,7 @@ use crate::domain::webhooks::{
     Channel, DeliveryStatus, PING_ACTION, SubscriptionStatus, type_matches,
 };
 use crate::error::ApiError;
+use crate::telemetry::metrics as telemetry;
 use crate::visibility::events_as_seen_by;
 
 /// Events read from the log per look.
@@ -191,7 +192,8 @@ pub fn next_step(
     })
 }
 
-/// Writes how an attempt went; whether the worker goes on with the next event now.
+/// Writes how an attempt went, and counts it in the metrics once written; whether the worker
+/// goes on with the next event now.
 pub fn record_outcome(
     conn: &mut DbConnection,
     job: &Job,
@@ -201,92 +203,112 @@ pub fn record_outcome(
     policy: Policy,
     jitter: f64,
 ) -> Result<bool, ApiError> {
-    write_transaction(conn, |conn| {
-        let id = job.subscription_id.as_str();
-        let event_id = job.event.id;
-        let attempts = job.attempts + 1;
-        let first = job.first_attempt_at.unwrap_or(now);
-        let (status, error) = match outcome {
-            Outcome::Delivered(status) => {
-                let attempted = Attempted {
-                    status: Some(DeliveryStatus::Delivered.as_str().to_owned()),
-                    attempts: Some(attempts),
-                    last_status: Some(Some(i32::from(*status))),
-                    last_error: Some(None),
-                    first_attempt_at: Some(Some(first)),
-                    next_attempt_at: Some(None),
-                    delivered_at: Some(Some(now)),
-                };
-                delivery_repo::record(conn, id, event_id, &attempted)?;
-                let progress = Progress {
-                    last_event_id: Some(event_id),
-                    retry_at: Some(None),
-                    failing_since: Some(None),
-                    ..Progress::default()
-                };
-                return repo::advance(conn, id, instance, &progress);
-            }
-            Outcome::Gone => (Some(410), "the receiver answered 410 Gone".to_owned()),
-            Outcome::Failed { status, error } => (*status, error.clone()),
-        };
-        let mut attempted = Attempted {
-            attempts: Some(attempts),
-            last_status: Some(status.map(i32::from)),
-            last_error: Some(Some(error)),
-            first_attempt_at: Some(Some(first)),
-            ..Attempted::default()
-        };
-        if *outcome == Outcome::Gone {
-            // The head stays pending: it is the first to go once the owner resumes.
-            attempted.status = Some(DeliveryStatus::Pending.as_str().to_owned());
+    let (go_on, recorded) = write_transaction(conn, |conn| {
+        write_outcome(conn, job, instance, outcome, now, policy, jitter)
+    })?;
+    telemetry::delivery_recorded(job.channel.as_str(), recorded);
+    Ok(go_on)
+}
+
+/// The outcome's label in the metrics when the receiver answered 410 Gone: the head stays
+/// pending and the subscription is paused.
+const GONE: &str = "gone";
+
+/// Writes how an attempt went; whether the worker goes on, and the outcome as recorded
+/// (`delivered`, `retrying`, `dead` or `gone`).
+fn write_outcome(
+    conn: &mut DbConnection,
+    job: &Job,
+    instance: &str,
+    outcome: &Outcome,
+    now: NaiveDateTime,
+    policy: Policy,
+    jitter: f64,
+) -> Result<(bool, &'static str), ApiError> {
+    let id = job.subscription_id.as_str();
+    let event_id = job.event.id;
+    let attempts = job.attempts + 1;
+    let first = job.first_attempt_at.unwrap_or(now);
+    let (status, error) = match outcome {
+        Outcome::Delivered(status) => {
+            let attempted = Attempted {
+                status: Some(DeliveryStatus::Delivered.as_str().to_owned()),
+                attempts: Some(attempts),
+                last_status: Some(Some(i32::from(*status))),
+                last_error: Some(None),
+                first_attempt_at: Some(Some(first)),
+                next_attempt_at: Some(None),
+                delivered_at: Some(Some(now)),
+            };
             delivery_repo::record(conn, id, event_id, &attempted)?;
-            change_status(conn, id, SubscriptionStatus::Paused, "gone", now)?;
-            return Ok(false);
+            let progress = Progress {
+                last_event_id: Some(event_id),
+                retry_at: Some(None),
+                failing_since: Some(None),
+                ..Progress::default()
+            };
+            let go_on = repo::advance(conn, id, instance, &progress)?;
+            return Ok((go_on, DeliveryStatus::Delivered.as_str()));
         }
-        let failing_since = job.failing_since.unwrap_or(now);
-        let decision = backoff::after_failure(
-            first,
-            now,
-            attempts,
-            policy.retry_base,
-            policy.give_up_after,
-            jitter,
-        );
-        let mut progress = Progress {
-            failing_since: Some(Some(failing_since)),
-            ..Progress::default()
-        };
-        let go_on = match decision {
-            AfterFailure::GiveUp => {
-                attempted.status = Some(DeliveryStatus::Dead.as_str().to_owned());
-                attempted.next_attempt_at = Some(None);
-                progress.last_event_id = Some(event_id);
-                progress.retry_at = Some(None);
-                true
-            }
-            AfterFailure::RetryAt(at) => {
-                attempted.status = Some(DeliveryStatus::Retrying.as_str().to_owned());
-                attempted.next_attempt_at = Some(Some(at));
-                progress.retry_at = Some(Some(at));
-                false
-            }
-        };
+        Outcome::Gone => (Some(410), "the receiver answered 410 Gone".to_owned()),
+        Outcome::Failed { status, error } => (*status, error.clone()),
+    };
+    let mut attempted = Attempted {
+        attempts: Some(attempts),
+        last_status: Some(status.map(i32::from)),
+        last_error: Some(Some(error)),
+        first_attempt_at: Some(Some(first)),
+        ..Attempted::default()
+    };
+    if *outcome == Outcome::Gone {
+        // The head stays pending: it is the first to go once the owner resumes.
+        attempted.status = Some(DeliveryStatus::Pending.as_str().to_owned());
         delivery_repo::record(conn, id, event_id, &attempted)?;
-        if !repo::advance(conn, id, instance, &progress)? {
-            return Ok(false);
+        change_status(conn, id, SubscriptionStatus::Paused, "gone", now)?;
+        return Ok((false, GONE));
+    }
+    let failing_since = job.failing_since.unwrap_or(now);
+    let decision = backoff::after_failure(
+        first,
+        now,
+        attempts,
+        policy.retry_base,
+        policy.give_up_after,
+        jitter,
+    );
+    let mut progress = Progress {
+        failing_since: Some(Some(failing_since)),
+        ..Progress::default()
+    };
+    let (go_on, recorded) = match decision {
+        AfterFailure::GiveUp => {
+            attempted.next_attempt_at = Some(None);
+            progress.last_event_id = Some(event_id);
+            progress.retry_at = Some(None);
+            (true, DeliveryStatus::Dead)
         }
-        // The mail queue is never suspended: mail waits for the SMTP server however long.
-        if job.channel == Channel::Webhook
-            && backoff::suspend(failing_since, now, policy.suspend_after)
-        {
-            change_status(conn, id, SubscriptionStatus::Suspended, "failing", now)?;
-            return Ok(false);
+        AfterFailure::RetryAt(at) => {
+            attempted.next_attempt_at = Some(Some(at));
+            progress.retry_at = Some(Some(at));
+            (false, DeliveryStatus::Retrying)
         }
-        if !go_on {
-            repo::release(conn, id, instance)?;
-        }
-        Ok(go_on)
-    })
+    };
+    attempted.status = Some(recorded.as_str().to_owned());
+    let recorded = recorded.as_str();
+    delivery_repo::record(conn, id, event_id, &attempted)?;
+    if !repo::advance(conn, id, instance, &progress)? {
+        return Ok((false, recorded));
+    }
+    // The mail queue is never suspended: mail waits for the SMTP server however long.
+    if job.channel == Channel::Webhook && backoff::suspend(failing_since, now, policy.suspend_after)
+    {
+        change_status(conn, id, SubscriptionStatus::Suspended, "failing", now)?;
+        return Ok((false, recorded));
+    }
+    if !go_on {
+        repo::release(conn, id, instance)?;
+    }
+    Ok((go_on, recorded))
 }
 
 /// Pauses or suspends a subscription on the service's account, with its event.
