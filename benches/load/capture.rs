@@ -10,7 +10,7 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use crate::server::{Server, curl};
+use crate::server::{Server, curl, wait_until_quiet};
 use crate::workloads::{Ids, Workload};
 use crate::{BASE, BENCH_DATABASE, Options};
 
@@ -20,6 +20,10 @@ pub(crate) struct Statement {
     sql: String,
     /// `None` is SQL NULL.
     params: Vec<Option<String>>,
+    /// Whether the server ran it as a named prepared statement, kept in its connection's
+    /// statement cache (`execute __diesel_stmt_3`), rather than as an unnamed one that is
+    /// parsed and planned for each execution (`execute <unnamed>`: diesel's `sql_query`).
+    cached: bool,
 }
 
 /// The file PostgreSQL logs to (Debian: /var/log/postgresql/postgresql-<version>-<cluster>.log).
@@ -97,6 +101,10 @@ pub(crate) fn capture(
                     workload.path.replace("{id}", id.map_or("", |s| s))
                 );
                 let token = &tokens[&workload.caller.label()];
+                let waited = wait_until_quiet(&mut admin)?;
+                if waited > 1.0 {
+                    eprintln!("    waited {waited:.1} s for the server's start-up jobs to end");
+                }
                 let offset = std::fs::metadata(&log_path)
                     .map(|m| m.len())
                     .map_err(|e| format!("cannot read {}: {e}", log_path.display()))?;
@@ -172,11 +180,11 @@ fn read_statements(log: &Path, offset: u64) -> Result<Vec<Statement>, String> {
             let Some((_, what)) = rest.split_once(" ms  ") else {
                 continue;
             };
-            let sql = if let Some(sql) = what.strip_prefix("statement: ") {
-                sql
+            let (sql, cached) = if let Some(sql) = what.strip_prefix("statement: ") {
+                (sql, false)
             } else if let Some(named) = what.strip_prefix("execute ") {
                 match named.split_once(": ") {
-                    Some((_, sql)) => sql,
+                    Some((name, sql)) => (sql, name != "<unnamed>"),
                     None => continue,
                 }
             } else {
@@ -197,6 +205,7 @@ fn read_statements(log: &Path, offset: u64) -> Result<Vec<Statement>, String> {
                 statements.push(Statement {
                     sql: command.to_owned(),
                     params: Vec::new(),
+                    cached,
                 });
                 open.insert(pid.clone(), statements.len() - 1);
             }
@@ -265,11 +274,20 @@ fn parse_parameters(text: &str) -> Result<Vec<Option<String>>, String> {
 
 /// The pgbench scripts of a workload and the `-D` variables they read.
 ///
-/// Every parameter of a captured statement becomes a pgbench variable (`:v3`), so pgbench sends
-/// it as a bound parameter of a prepared statement, as diesel does. A parameter that holds the
-/// workload's id gets one variable per script, one script per random id. For `POST /signals` the
-/// new signal's id becomes a random number per transaction (`\set`), and each event takes its id
-/// from the counter row's `RETURNING` (`\gset`), as `events::record` does.
+/// A parameter of a statement the server keeps prepared becomes a pgbench variable (`:v3`), so
+/// pgbench sends it as a bound parameter of a prepared statement, as diesel does: after five
+/// executions PostgreSQL may plan such a statement once for any value (a generic plan), and
+/// pgbench must get the same chance. A statement the server runs unnamed (the report's raw SQL)
+/// is planned for its values on every execution; its parameters are written into the script
+/// as literals, which the planner sees the same way, and they stay off the command line, whose
+/// length the kernel limits: captured with the report, the reporter erasure's 500-id arrays
+/// once made pgbench's `-D` values pass it ("Argument list too long"; the capture now waits for
+/// such jobs, see [`wait_until_quiet`]).
+///
+/// A parameter that holds the workload's id gets one variable (or literal) per script, one
+/// script per random id. For `POST /signals` the new signal's id becomes a random number per
+/// transaction (`\set`), and each event takes its id from the counter row's `RETURNING`
+/// (`\gset`), as `events::record` does.
 pub(crate) fn pgbench_scripts(
     workload: &Workload,
     statements: &[Statement],
@@ -322,6 +340,12 @@ pub(crate) fn pgbench_scripts(
                     values.push(format!(":{name}"));
                 } else if created_id.as_deref() == Some(value.as_str()) {
                     values.push(":new_id".to_owned());
+                } else if !statement.cached {
+                    let value = match (capture_id, script_id) {
+                        (Some(capture_id), Some(script_id)) => value.replace(capture_id, script_id),
+                        _ => value.clone(),
+                    };
+                    values.push(literal(&value));
                 } else if let (Some(capture_id), Some(script_id)) = (capture_id, script_id) {
                     if value.contains(capture_id) {
                         let name = format!("v{s}_{p}_{k}");
@@ -354,6 +378,27 @@ pub(crate) fn pgbench_scripts(
         files.push(file);
     }
     Ok((files, defines))
+}
+
+/// A string constant that pgbench passes on unchanged: an escape string, in which a colon is
+/// `\x3a`, because pgbench reads `:name` anywhere in a command as one of its variables (a
+/// timestamp's `12:00:00` would become `12$1$2`). Its type follows from where it stands, as a
+/// parameter's does.
+fn literal(value: &str) -> String {
+    let mut out = String::from("E'");
+    for c in value.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            ':' => out.push_str("\\x3a"),
+            c if c.is_ascii_control() => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// Columns whose value is new on every request and unique: the personal-data access log's ids

@@ -16,7 +16,8 @@
 //!
 //! This file owns the options and the order of a run; the steps live in `data` (the bench
 //! database), `capture` (the SQL and its pgbench scripts), `server` (the release server, tokens,
-//! curl), `measure` (pgbench and wrk), `report` (table and JSON) and `workloads` (what is measured).
+//! curl), `measure` (pgbench and wrk), `export` (the CSV export's memory), `delivery` (webhooks),
+//! `report` (table and JSON) and `workloads` (what is measured).
 
 #![allow(
     clippy::unwrap_used,
@@ -28,6 +29,7 @@
 mod capture;
 mod data;
 mod delivery;
+mod export;
 mod measure;
 mod open_loop;
 mod report;
@@ -38,15 +40,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use diesel::Connection;
 use wijkregie::db::DatabaseTarget;
 
 use crate::capture::capture;
 use crate::data::{prepare_database, random_ids};
 use crate::delivery::run_delivery;
+use crate::export::run_export;
 use crate::measure::{run_pgbench, run_wrk};
 use crate::open_loop::{OpenLoop, run_open_loop};
 use crate::report::{Outcome, load_average, report_json, table};
-use crate::server::{Server, mint};
+use crate::server::{Server, mint, wait_until_quiet};
 use crate::workloads::{Caller, Ids, Workload, workloads};
 
 const SERVER_BIN: &str = env!("CARGO_BIN_EXE_wijkregie");
@@ -91,7 +95,8 @@ usage: cargo bench --bench load -- [options]
   --json PATH         where to write the results (default target/bench/load-<time>.json)
   --small             CI size: 1000 projects, 10000 signals, 3 s per side, 1 s warm-up
   --check             exit non-zero on any non-2xx response or socket error
-  --only TEXT         run only the workloads whose name contains TEXT (delivery: the webhooks)
+  --only TEXT         run only the workloads whose name contains TEXT (delivery: the webhooks;
+                      csv export: the memory of the CSV export of every project)
 ";
 
 fn options() -> Result<Options, String> {
@@ -268,7 +273,12 @@ fn run(o: &Options) -> Result<bool, String> {
         .only
         .as_ref()
         .is_none_or(|only| "delivery".contains(only.as_str()));
-    if selected.is_empty() && !deliveries {
+    // So does the CSV export's memory, after the reads and before the writes of delivery.
+    let exports = o
+        .only
+        .as_ref()
+        .is_none_or(|only| "csv export".contains(only.as_str()));
+    if selected.is_empty() && !deliveries && !exports {
         return Err("--only matches no workload".to_owned());
     }
     let tokens = selected
@@ -277,7 +287,7 @@ fn run(o: &Options) -> Result<bool, String> {
         .collect::<Result<HashMap<_, _>, String>>()?;
 
     let captured = match &pgbench {
-        Some(_) => {
+        Some(_) if !selected.is_empty() => {
             step("capturing the SQL of one request per workload from PostgreSQL's log");
             Some(capture(
                 o,
@@ -290,11 +300,17 @@ fn run(o: &Options) -> Result<bool, String> {
                 &dir,
             )?)
         }
-        None => None,
+        _ => None,
     };
 
     step("starting the release server (production settings: JWT secret, log level warn)");
     let server = Server::start(&database_url, &secret, &dir.join("server.log"), true)?;
+    if !o.sqlite {
+        let mut admin = diesel::PgConnection::establish(&o.server_url)
+            .map_err(|e| format!("cannot reach PostgreSQL at {}: {e}", o.server_url))?;
+        let waited = wait_until_quiet(&mut admin)?;
+        eprintln!("    the server's start-up jobs took {waited:.1} s");
+    }
     let mut results = Vec::new();
     let mut open_loops: Vec<OpenLoop> = Vec::new();
     for workload in &selected {
@@ -342,6 +358,15 @@ fn run(o: &Options) -> Result<bool, String> {
             eprintln!("    {}", last.summary());
         }
     }
+    let export = if exports {
+        step("the CSV export of every project, with the server's memory sampled every 10 ms");
+        let token = mint(&database_url, &secret, Caller::Programmabureau)?;
+        let outcome = run_export(&server, &database_url, &token)?;
+        eprintln!("{}", outcome.summary());
+        Some(outcome)
+    } else {
+        None
+    };
     let delivery = if deliveries {
         step("workload: delivery (webhooks to a local receiver)");
         let token = mint(&database_url, &secret, Caller::Programmabureau)?;
@@ -363,6 +388,9 @@ fn run(o: &Options) -> Result<bool, String> {
     for open in &open_loops {
         println!("{}", open.summary());
     }
+    if let Some(export) = &export {
+        println!("{}", export.summary());
+    }
     if let Some(delivery) = &delivery {
         println!("{}", delivery.summary());
     }
@@ -380,6 +408,9 @@ fn run(o: &Options) -> Result<bool, String> {
         &database_url,
         load_at_start,
     );
+    if let Some(export) = &export {
+        document["csvExport"] = export.json();
+    }
     if let Some(delivery) = &delivery {
         document["delivery"] = delivery.json();
     }

@@ -5,8 +5,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::SERVER_BIN;
+use diesel::prelude::*;
+
 use crate::workloads::Caller;
+use crate::{BENCH_DATABASE, SERVER_BIN};
 
 pub(crate) fn mint(database_url: &str, secret: &str, caller: Caller) -> Result<String, String> {
     let output = Command::new(SERVER_BIN)
@@ -34,13 +36,14 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    /// `sweep`: whether the overdue sweep runs (it does in production; the capture server turns
-    /// it off, so that its statements are not taken for a request's).
+    /// `jobs`: whether the overdue sweep and the webhook worker run (they do in production; the
+    /// capture server turns them off, so that their statements are not taken for a request's:
+    /// the worker looks for work every 200 ms).
     pub(crate) fn start(
         database_url: &str,
         secret: &str,
         log: &Path,
-        sweep: bool,
+        jobs: bool,
     ) -> Result<Self, String> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -48,8 +51,10 @@ impl Server {
             .port();
         let log_file = std::fs::File::create(log).map_err(|e| e.to_string())?;
         let mut command = Command::new(SERVER_BIN);
-        if !sweep {
-            command.env("WIJKREGIE_OVERDUE_SWEEP_SECONDS", "0");
+        if !jobs {
+            command
+                .env("WIJKREGIE_OVERDUE_SWEEP_SECONDS", "0")
+                .env("WIJKREGIE_WEBHOOK_WORKER", "off");
         }
         let child = command
             .arg("serve")
@@ -85,6 +90,10 @@ impl Server {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// VmHWM: the most resident memory the server has had.
     pub(crate) fn peak_rss_kb(&self) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -108,6 +117,47 @@ impl Server {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// How long no session of the bench database may run a statement before it counts as quiet.
+const QUIET: Duration = Duration::from_millis(300);
+/// The longest wait for quiet.
+const QUIET_WITHIN: Duration = Duration::from_secs(600);
+
+/// Waits until no session of the bench database has run a statement (or held a transaction
+/// open) for [`QUIET`], sampled every 10 ms from `admin` (a session of another database);
+/// returns the seconds waited. A server starts its hourly jobs at once — the reporter erasure
+/// reads every closed signal that still has a reporter, 500 at a time, which at a million
+/// signals takes seconds — and their statements must neither be captured as a request's nor
+/// share the cores with a measurement.
+pub(crate) fn wait_until_quiet(admin: &mut PgConnection) -> Result<f64, String> {
+    #[derive(QueryableByName)]
+    struct Busy {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let started = Instant::now();
+    let mut quiet_since = Instant::now();
+    loop {
+        let busy: Busy = diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = '{BENCH_DATABASE}' \
+             AND backend_type = 'client backend' AND state <> 'idle'"
+        ))
+        .get_result(admin)
+        .map_err(|e| format!("cannot read pg_stat_activity: {e}"))?;
+        if busy.n > 0 {
+            quiet_since = Instant::now();
+        } else if quiet_since.elapsed() >= QUIET {
+            return Ok(started.elapsed().as_secs_f64());
+        }
+        if started.elapsed() > QUIET_WITHIN {
+            return Err(format!(
+                "{BENCH_DATABASE} was still busy after {} s",
+                QUIET_WITHIN.as_secs()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

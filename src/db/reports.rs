@@ -2,10 +2,12 @@
 //!
 //! Two queries, one over the projects and one over the signals, each reading its table once and
 //! returning a few hundred rows at most, whatever the number of projects or signals: per
-//! neighbourhood (and a total row with `grp` NULL), per theme or per department. The handler
-//! only divides and rounds what comes back. The SQL is raw because it needs window functions
+//! neighbourhood (and a total row with `grp` NULL), per theme, per department or per quarter.
+//! The handler only divides and rounds what comes back. The SQL is raw because it needs window functions
 //! and `UNION ALL`, which diesel's query builder does not offer on both backends; it is the same
 //! text for both but for the expression in [`Dialect`].
+
+use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -36,13 +38,17 @@ pub struct ReportScope {
 
 /// The project figures of one neighbourhood (`grp`) or of the total (`grp` NULL), per status:
 /// the projects, and over them the sums the report shows. Money, effects and links are
-/// non-zero only for the statuses they count (see [`projects`]).
+/// non-zero only for the statuses they count (see [`projects`]). The total rows are split
+/// further by the quarter of creation (`quarter`, see [`ReportScope::quarters`]; NULL outside
+/// them), so the sum of a status's total rows is the total.
 #[derive(Debug, QueryableByName)]
 pub struct ProjectFigures {
     #[diesel(sql_type = Nullable<Text>)]
     pub grp: Option<String>,
     #[diesel(sql_type = Text)]
     pub status: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub quarter: Option<i64>,
     #[diesel(sql_type = BigInt)]
     pub projects: i64,
     /// Submitted projects past their `responseDueAt`.
@@ -88,14 +94,17 @@ impl ProjectFigures {
     }
 }
 
-/// Signal figures of one group: `dimension` is `neighbourhood`, `theme`, `department` or
-/// `total` (with `grp` NULL).
+/// Signal figures of one group: `dimension` is `neighbourhood`, `theme`, `department`,
+/// `total` (with `grp` NULL) or `quarter` (with `grp` NULL and the quarter's index in
+/// `quarter`).
 #[derive(Debug, QueryableByName)]
 pub struct SignalFigures {
     #[diesel(sql_type = Text)]
     pub dimension: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub grp: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub quarter: Option<i64>,
     #[diesel(sql_type = BigInt)]
     pub received: i64,
     #[diesel(sql_type = BigInt)]
@@ -114,19 +123,14 @@ pub struct SignalFigures {
 }
 
 /// The figures of one quarter of the period (`quarter`: its index in [`ReportScope::quarters`]).
-#[derive(Debug, QueryableByName)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct QuarterFigures {
-    #[diesel(sql_type = BigInt)]
     pub quarter: i64,
     /// Projects created, or signals received.
-    #[diesel(sql_type = BigInt)]
     pub count: i64,
     /// Signals only: answered, answered on time, with policy feedback.
-    #[diesel(sql_type = BigInt)]
     pub answered: i64,
-    #[diesel(sql_type = BigInt)]
     pub answered_on_time: i64,
-    #[diesel(sql_type = BigInt)]
     pub policy_feedback: i64,
 }
 
@@ -165,9 +169,12 @@ const ANSWERED: &str = "('answered', 'closed')";
 
 /// The report's figures, in one snapshot so they agree with each other while writers go on.
 ///
-/// On PostgreSQL with a `spare` connection the project and signal queries run side by side (each
-/// is a few hundred milliseconds at city scale, and PostgreSQL runs one query per connection);
-/// the second transaction imports the first one's snapshot, so both see the same data.
+/// Each big table is read once: the quarter figures come out of the same passes as the rest
+/// (the project pass splits its total rows by quarter, the signal pass groups by quarter too).
+/// On PostgreSQL with a `spare` connection the project and signal queries run side by side
+/// (each is a few hundred milliseconds at city scale, and PostgreSQL runs one query per
+/// connection); the second transaction imports the first one's snapshot, so both see the same
+/// data.
 pub fn figures(
     conn: &mut DbConnection,
     spare: Option<&mut DbConnection>,
@@ -191,17 +198,13 @@ pub fn figures(
                             Ok::<_, ApiError>(bind::<Pg>(&signals_sql).load(other)?)
                         })
                     });
-                    // The projects, then the smaller figures, while the signals are counted.
+                    // The projects, then the small tables, while the signals are counted.
                     let project_rows = load(conn, projects_sql)?;
-                    let later = later_figures(conn, scope)?;
+                    let (issues, lessons) = feedback_figures(conn, scope)?;
                     let signal_rows = signal_rows.join().map_err(|_| {
                         ApiError::Internal("the signal figures' query thread failed".to_owned())
                     })??;
-                    Ok(Figures {
-                        projects: project_rows,
-                        signals: signal_rows,
-                        later,
-                    })
+                    Ok(Figures::new(project_rows, signal_rows, issues, lessons))
                 })
             })
         }
@@ -215,12 +218,60 @@ pub fn figures(
                 if let DbConnection::Pg(pg) = conn {
                     pg.batch_execute(PG_REPORT_TRANSACTION)?;
                 }
-                Ok(Figures {
-                    projects: load(conn, projects_sql)?,
-                    signals: load(conn, signals(scope, dialect))?,
-                    later: later_figures(conn, scope)?,
+                let project_rows = load(conn, projects_sql)?;
+                let signal_rows = load(conn, signals(scope, dialect))?;
+                let (issues, lessons) = feedback_figures(conn, scope)?;
+                Ok(Figures::new(project_rows, signal_rows, issues, lessons))
+            })
+        }
+    }
+}
+
+impl Figures {
+    /// Sorts the rows of the two passes: the quarter rows become [`LaterFigures`].
+    fn new(
+        projects: Vec<ProjectFigures>,
+        signals: Vec<SignalFigures>,
+        issues: Vec<IssueFigure>,
+        lessons: Vec<Lesson>,
+    ) -> Self {
+        let mut created: BTreeMap<i64, i64> = BTreeMap::new();
+        for row in projects.iter().filter(|r| r.grp.is_none()) {
+            if let Some(quarter) = row.quarter {
+                *created.entry(quarter).or_default() += row.projects;
+            }
+        }
+        let quarter_projects = created
+            .into_iter()
+            .map(|(quarter, count)| QuarterFigures {
+                quarter,
+                count,
+                ..QuarterFigures::default()
+            })
+            .collect();
+        let (quarter_rows, signals): (Vec<_>, Vec<_>) =
+            signals.into_iter().partition(|r| r.dimension == "quarter");
+        let quarter_signals = quarter_rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(QuarterFigures {
+                    quarter: r.quarter?,
+                    count: r.received,
+                    answered: r.answered,
+                    answered_on_time: r.answered_on_time,
+                    policy_feedback: r.policy_feedback,
                 })
             })
+            .collect();
+        Self {
+            projects,
+            signals,
+            later: LaterFigures {
+                quarter_projects,
+                quarter_signals,
+                issues,
+                lessons,
+            },
         }
     }
 }
@@ -228,15 +279,11 @@ pub fn figures(
 /// The most lessons of a period the report shows.
 const LESSONS: i64 = 20;
 
-/// Quarter by quarter, the policy issues raised in the period and its lessons.
-fn later_figures(conn: &mut DbConnection, scope: &ReportScope) -> Result<LaterFigures, ApiError> {
-    let (quarter_projects, quarter_signals) = match scope.quarters.as_slice() {
-        [] => (Vec::new(), Vec::new()),
-        quarters => (
-            load(conn, per_quarter(scope, quarters, Counted::Projects))?,
-            load(conn, per_quarter(scope, quarters, Counted::Signals))?,
-        ),
-    };
+/// The policy issues raised in the period and its lessons: small tables, read by index.
+fn feedback_figures(
+    conn: &mut DbConnection,
+    scope: &ReportScope,
+) -> Result<(Vec<IssueFigure>, Vec<Lesson>), ApiError> {
     let mut issues = policy_issues::table
         .select((
             policy_issues::theme_id,
@@ -272,80 +319,25 @@ fn later_figures(conn: &mut DbConnection, scope: &ReportScope) -> Result<LaterFi
         scope.district_id.as_deref(),
         LESSONS,
     )?;
-    Ok(LaterFigures {
-        quarter_projects,
-        quarter_signals,
-        issues,
-        lessons,
-    })
-}
-
-/// What [`per_quarter`] counts.
-#[derive(Debug, Clone, Copy)]
-enum Counted {
-    Projects,
-    Signals,
-}
-
-/// One pass over the projects (by `created_at`) or the signals (by `received_at`) of the
-/// quarters, grouped by quarter: the quarter of a row is found by comparing its moment with the
-/// quarters' ends, the same on both backends.
-fn per_quarter(
-    scope: &ReportScope,
-    quarters: &[(NaiveDateTime, NaiveDateTime)],
-    counted: Counted,
-) -> Sql {
-    let mut sql = Sql::default();
-    let (table, at, district) = match counted {
-        Counted::Projects => ("projects t", "t.created_at", "t.district_id"),
-        Counted::Signals => ("signals t", "t.received_at", "t.district_id"),
-    };
-    let mut case = String::from("CASE");
-    for (i, (_, end)) in quarters.iter().enumerate() {
-        let p = sql.param(Param::Timestamp(*end));
-        case.push_str(&format!(" WHEN {at} < {p} THEN {i}"));
-    }
-    case.push_str(" END");
-    let figures = match counted {
-        Counted::Projects => {
-            "CAST(0 AS BIGINT) AS answered, CAST(0 AS BIGINT) AS answered_on_time, \
-                              CAST(0 AS BIGINT) AS policy_feedback"
-                .to_owned()
-        }
-        Counted::Signals => format!(
-            "CAST(SUM(CASE WHEN t.status IN {ANSWERED} THEN 1 ELSE 0 END) AS BIGINT) AS answered, \
-             CAST(SUM(CASE WHEN t.status IN {ANSWERED} AND t.answered_at <= t.due_at THEN 1 \
-               ELSE 0 END) AS BIGINT) AS answered_on_time, \
-             CAST(SUM(CASE WHEN t.policy_feedback THEN 1 ELSE 0 END) AS BIGINT) AS policy_feedback"
-        ),
-    };
-    let start = quarters.first().map_or(scope.now, |(start, _)| *start);
-    let first = sql.param(Param::Timestamp(start));
-    let end = quarters.last().map_or(scope.now, |(_, end)| *end);
-    let last = sql.param(Param::Timestamp(end));
-    sql.push(&format!(
-        "SELECT CAST({case} AS BIGINT) AS quarter, CAST(COUNT(*) AS BIGINT) AS count, {figures} \
-         FROM {table} WHERE {at} >= {first} AND {at} < {last}"
-    ));
-    if let Some(d) = &scope.district_id {
-        let p = sql.param(Param::Text(d.clone()));
-        sql.push(&format!(" AND {district} = {p}"));
-    }
-    sql.push(" GROUP BY 1 ORDER BY 1");
-    sql
+    Ok((issues, lessons))
 }
 
 /// The report's transaction on PostgreSQL: a read-only snapshot. `work_mem`: the estimate of
 /// groups in the signal scan is far too high, and with the default 4 MB PostgreSQL sorts a
 /// million rows on disk instead of hashing a few thousand groups (2.6 s against 0.6 s at a
-/// million signals).
-const PG_REPORT_TRANSACTION: &str =
-    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL work_mem = '64MB'";
+/// million signals). `jit`: the same estimate puts the signal query's cost past the threshold
+/// at which PostgreSQL compiles its expressions with inlining and optimisation, and compiling
+/// its ninety-odd functions took longer than running the whole query without (5.3 s of 9.2 s
+/// at a million signals on a busy machine); the work is hashing, which compiled expressions
+/// do not speed up.
+const PG_REPORT_TRANSACTION: &str = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+     SET LOCAL work_mem = '64MB'; SET LOCAL jit = off";
 
 /// One pass over the projects in scope: each project's facts (its waiting answer, its
 /// committed and received money and its effects when it delivers, its links when past draft)
 /// are gathered once, then summed per neighbourhood (through `project_neighbourhoods`, so a
-/// project in two neighbourhoods counts in both) and in total (each project once), per status.
+/// project in two neighbourhoods counts in both) and in total (each project once), per status;
+/// the total also per quarter of creation, which gives the quarters' projects created.
 fn projects(scope: &ReportScope) -> Sql {
     let mut sql = Sql::default();
     let effect_flags = EFFECTS
@@ -368,6 +360,7 @@ fn projects(scope: &ReportScope) -> Sql {
         .collect::<Vec<_>>()
         .join(", ");
     let due = sql.param(Param::Timestamp(scope.now));
+    let quarter = sql.quarter_of("p.created_at", &scope.quarters);
     sql.push(&format!(
         "WITH funding AS (SELECT project_id, SUM(amount_cents) AS total_cents, \
            SUM(CASE WHEN source_type = 'programme' THEN amount_cents ELSE 0 END) AS programme_cents \
@@ -387,7 +380,8 @@ fn projects(scope: &ReportScope) -> Sql {
            CASE WHEN p.status <> 'draft' THEN 1 ELSE 0 END AS past_draft, \
            CASE WHEN p.status <> 'draft' THEN COALESCE(lc.links, 0) ELSE 0 END AS links, \
            CASE WHEN p.status <> 'draft' AND lc.links IS NULL THEN 1 ELSE 0 END AS unlinked, \
-           {delivering_effects} \
+           {delivering_effects}, \
+           {quarter} AS quarter \
            FROM projects p \
            LEFT JOIN funding fu ON fu.project_id = p.id \
            LEFT JOIN link_counts lc ON lc.project_id = p.id \
@@ -412,26 +406,30 @@ fn projects(scope: &ReportScope) -> Sql {
     .collect::<Vec<_>>()
     .join(", ");
     sql.push(&format!(
-        ") SELECT pn.neighbourhood_id AS grp, pp.status AS status, COUNT(*) AS projects, {sums} \
+        ") SELECT pn.neighbourhood_id AS grp, pp.status AS status, \
+         CAST(NULL AS BIGINT) AS quarter, COUNT(*) AS projects, {sums} \
          FROM per_project pp JOIN project_neighbourhoods pn ON pn.project_id = pp.id \
          GROUP BY pn.neighbourhood_id, pp.status \
-         UNION ALL SELECT CAST(NULL AS TEXT), pp.status, COUNT(*), {sums} \
-         FROM per_project pp GROUP BY pp.status"
+         UNION ALL SELECT CAST(NULL AS TEXT), pp.status, CAST(pp.quarter AS BIGINT), COUNT(*), \
+         {sums} FROM per_project pp GROUP BY pp.status, pp.quarter"
     ));
     sql
 }
 
 /// One pass over the signals in scope, grouped finely (neighbourhood × theme × department ×
-/// calendar days to answer); the four dimensions and the medians are then aggregated from that
-/// small table, so the report costs one scan of `signals` however many dimensions it shows.
+/// calendar days to answer × quarter of receipt); the five dimensions and the medians are then
+/// aggregated from that small table, so the report costs one scan of `signals` however many
+/// dimensions it shows.
 fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
     let mut sql = Sql::default();
     let days = dialect.calendar_days("s.received_at", "s.answered_at");
+    let quarter = sql.quarter_of("s.received_at", &scope.quarters);
     let overdue_at = sql.param(Param::Timestamp(scope.now));
     sql.push(&format!(
         "WITH fine AS MATERIALIZED (SELECT s.neighbourhood_id AS nb, s.theme_id AS th, \
          s.assigned_department_id AS dp, \
          CASE WHEN s.status IN {ANSWERED} THEN {days} END AS days, \
+         {quarter} AS qt, \
          COUNT(*) AS received, \
          COUNT(*) FILTER (WHERE s.answered_at <= s.due_at) AS before_due, \
          COUNT(*) FILTER (WHERE s.due_at < {overdue_at}) AS past_due, \
@@ -451,7 +449,7 @@ fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
         let p = sql.param(Param::Text(district.clone()));
         sql.push(&format!(" AND s.district_id = {p}"));
     }
-    sql.push(" GROUP BY s.neighbourhood_id, s.theme_id, s.assigned_department_id, 4), ");
+    sql.push(" GROUP BY s.neighbourhood_id, s.theme_id, s.assigned_department_id, 4, 5), ");
     // Every dimension as (dimension, key) over the fine rows.
     let dimensions = [
         ("neighbourhood", "nb"),
@@ -459,17 +457,26 @@ fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
         ("department", "dp"),
         ("total", "CAST(NULL AS TEXT)"),
     ];
-    let union = |select: &str, group: bool| {
+    // The quarters are a dimension of their own, keyed by `quarter` rather than `grp`, over the
+    // signals inside them.
+    let union = |select: &str| {
         dimensions
             .iter()
             .map(|(name, key)| {
-                let group_by = if group && *name != "total" {
-                    format!(" GROUP BY {key}")
-                } else {
+                let group_by = if *name == "total" {
                     String::new()
+                } else {
+                    format!(" GROUP BY {key}")
                 };
-                format!("SELECT '{name}' AS dimension, {key} AS grp, {select} FROM fine{group_by}")
+                format!(
+                    "SELECT '{name}' AS dimension, {key} AS grp, CAST(NULL AS BIGINT) AS quarter, \
+                     {select} FROM fine{group_by}"
+                )
             })
+            .chain([format!(
+                "SELECT 'quarter', CAST(NULL AS TEXT), CAST(qt AS BIGINT), {select} FROM fine \
+                 WHERE qt IS NOT NULL GROUP BY qt"
+            )])
             .collect::<Vec<_>>()
             .join(" UNION ALL ")
     };
@@ -496,7 +503,6 @@ fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
         ]
         .map(|(column, alias)| format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS {alias}"))
         .join(", "),
-        true,
     );
     // The histogram of calendar days to answer per group; `days` repeats per group, so regroup.
     let histogram = dimensions
@@ -527,7 +533,8 @@ fn signals(scope: &ReportScope, dialect: Dialect) -> Sql {
            (MIN(CASE WHEN 2 * upto >= answered THEN days END) \
             + MIN(CASE WHEN 2 * upto > answered THEN days END)) / 2.0 AS median_days \
            FROM running GROUP BY dimension, grp) \
-         SELECT c.dimension AS dimension, c.grp AS grp, c.received AS received, \
+         SELECT c.dimension AS dimension, c.grp AS grp, c.quarter AS quarter, \
+           c.received AS received, \
            c.answered AS answered, c.answered_on_time AS answered_on_time, \
            c.overdue_now AS overdue_now, c.hand_offs AS hand_offs, \
            c.policy_feedback AS policy_feedback, \
@@ -582,6 +589,23 @@ impl Sql {
     fn param(&mut self, value: Param) -> String {
         self.params.push(value);
         format!("${}", self.params.len())
+    }
+
+    /// The index in `quarters` of the quarter that holds the moment `at`, NULL outside them.
+    /// The quarters follow each other without gaps, so after the first one's start each one's
+    /// end decides.
+    fn quarter_of(&mut self, at: &str, quarters: &[(NaiveDateTime, NaiveDateTime)]) -> String {
+        let Some((start, _)) = quarters.first() else {
+            return "CAST(NULL AS BIGINT)".to_owned();
+        };
+        let start = self.param(Param::Timestamp(*start));
+        let mut case = format!("CASE WHEN {at} < {start} THEN NULL");
+        for (i, (_, end)) in quarters.iter().enumerate() {
+            let end = self.param(Param::Timestamp(*end));
+            case.push_str(&format!(" WHEN {at} < {end} THEN {i}"));
+        }
+        case.push_str(" END");
+        case
     }
 
     /// The report's selection of projects (alias `p`).

@@ -378,3 +378,104 @@ async fn the_page_speaks_dutch_shows_the_new_sections_and_keeps_labels_off_the_t
         "{figures:?} against the line at {line_x}"
     );
 }
+
+/// The quarters of a period that starts and ends inside a quarter: each signal and project
+/// counts in the quarter that holds its moment, a moment at midnight in the one that begins
+/// then, and nothing outside the period counts in any quarter or in the total.
+#[actix_rt::test]
+async fn the_quarters_split_at_midnight_and_stop_at_the_ends_of_the_period() {
+    let app = spawn_app().await;
+    // (received or created, neighbourhood); the first and the last fall outside the period.
+    let moments = [
+        ("2026-02-14 23:59:59", "moerwijk"),
+        ("2026-02-15 00:00:00", "moerwijk"),
+        ("2026-03-31 23:59:59", "moerwijk"),
+        ("2026-04-01 00:00:00", "moerwijk"),
+        ("2026-05-01 12:00:00", "schilderswijk"),
+        ("2026-07-10 23:59:59", "moerwijk"),
+        ("2026-07-11 00:00:00", "moerwijk"),
+    ];
+    for (at, neighbourhood) in moments {
+        let signal = signal(
+            &app,
+            neighbourhood,
+            "employment",
+            at.starts_with("2026-07-10"),
+        )
+        .await;
+        app.database.execute(&format!(
+            "UPDATE signals SET received_at = '{at}', due_at = '{at}' WHERE id = '{signal}'"
+        ));
+        let project = app
+            .post(
+                "/api/v1/projects",
+                &app.token(&pb()),
+                &json!({"title": "Buurtkamer", "neighbourhoodIds": [neighbourhood]}),
+            )
+            .await
+            .body["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.database.execute(&format!(
+            "UPDATE projects SET created_at = '{at}' WHERE id = '{project}'"
+        ));
+    }
+    // The last one of the first quarter answered late, the first of the second on time.
+    app.database.execute(
+        "UPDATE signals SET status = 'answered', answered_at = '2026-04-02 09:00:00' \
+         WHERE received_at = '2026-03-31 23:59:59'; \
+         UPDATE signals SET status = 'answered', answered_at = '2026-04-01 09:00:00', \
+         due_at = '2026-04-10 00:00:00' WHERE received_at = '2026-04-01 00:00:00'",
+    );
+    let quarters = |report: &Value| -> Vec<(String, String, String, [i64; 5])> {
+        report["quarters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| {
+                let n = |key: &str| q[key].as_i64().unwrap();
+                (
+                    q["quarter"].as_str().unwrap().to_owned(),
+                    q["from"].as_str().unwrap().to_owned(),
+                    q["to"].as_str().unwrap().to_owned(),
+                    [
+                        n("signalsReceived"),
+                        n("signalsAnswered"),
+                        n("signalsAnsweredOnTime"),
+                        n("policyFeedbackSignals"),
+                        n("projectsCreated"),
+                    ],
+                )
+            })
+            .collect()
+    };
+    let period = "/api/v1/reports/progress?from=2026-02-15&to=2026-07-10";
+    let city = app.get(period, &app.token(&pb())).await;
+    assert_eq!(city.status, 200, "{}", city.text);
+    let quarter = |label: &str, from: &str, to: &str, figures: [i64; 5]| {
+        (label.to_owned(), from.to_owned(), to.to_owned(), figures)
+    };
+    assert_eq!(
+        quarters(&city.body),
+        vec![
+            quarter("2026-Q1", "2026-02-15", "2026-03-31", [2, 1, 0, 0, 2]),
+            quarter("2026-Q2", "2026-04-01", "2026-06-30", [2, 1, 1, 0, 2]),
+            quarter("2026-Q3", "2026-07-01", "2026-07-10", [1, 0, 0, 1, 1]),
+        ]
+    );
+    assert_eq!(city.body["total"]["signals"]["received"], 5);
+    assert_eq!(city.body["total"]["projects"]["count"], 5);
+
+    // A district's quarters hold only its own.
+    let escamp = app
+        .get(&format!("{period}&districtId=escamp"), &app.token(&pb()))
+        .await;
+    assert_eq!(
+        quarters(&escamp.body)
+            .into_iter()
+            .map(|(_, _, _, figures)| figures)
+            .collect::<Vec<_>>(),
+        vec![[2, 1, 0, 0, 2], [1, 1, 1, 0, 1], [1, 0, 0, 1, 1]]
+    );
+}
