@@ -26,17 +26,7 @@ pub(super) fn metrics_bind(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
-    use super::super::Settings;
-
-    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, Vec<String>> {
-        let env: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Settings::from_lookup(|key| env.get(key).cloned())
-    }
+    use super::super::tests::settings;
 
     #[test]
     fn metrics_are_off_unless_an_address_is_given() {

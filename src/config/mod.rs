@@ -634,7 +634,8 @@ mod tests {
     }
     use std::collections::HashMap;
 
-    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, Vec<String>> {
+    /// Settings read from `pairs` instead of the environment (also for the sibling modules' tests).
+    pub(super) fn settings(pairs: &[(&str, &str)]) -> Result<Settings, Vec<String>> {
         let env: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::cli::{Running, wijkregie};
-use crate::helpers::{TestApp, pb, spawn_app, spawn_app_with, vakdienst};
+use crate::helpers::{TestApp, pb, report_signal, spawn_app, spawn_app_with, vakdienst};
 use crate::receiver::Receiver;
 
 /// A server that keeps metrics, on an ephemeral port of its own.
@@ -311,15 +311,7 @@ async fn requests_are_counted_by_route_template_method_and_status() {
 async fn overdue_signals_are_counted_from_the_stored_data() {
     let app = app_with_metrics(|_| {}).await;
     for _ in 0..2 {
-        let created = app
-            .post(
-                "/api/v1/signals",
-                &app.token(&pb()),
-                &json!({"title": "Speeltuin kapot", "description": "Al weken een gevaarlijk klimrek.",
-                        "neighbourhoodId": "transvaal", "source": "resident", "themeId": "public_space"}),
-            )
-            .await;
-        assert_eq!(created.status, 201, "{}", created.text);
+        report_signal(&app, &pb(), json!({})).await;
     }
     app.database
         .execute("UPDATE signals SET due_at = '2020-01-01 00:00:00'");
@@ -350,15 +342,7 @@ async fn deliveries_are_counted_by_outcome_with_the_queue_lag_beside_them() {
         )
         .await;
     assert_eq!(subscribed.status, 201, "{}", subscribed.text);
-    let created = app
-        .post(
-            "/api/v1/signals",
-            &app.token(&pb()),
-            &json!({"title": "Speeltuin kapot", "description": "Al weken een gevaarlijk klimrek.",
-                    "neighbourhoodId": "transvaal", "source": "resident", "themeId": "public_space"}),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.text);
+    report_signal(&app, &pb(), json!({})).await;
 
     // The receiver has its answer before the worker writes it down: wait for the count.
     let deliveries = "wijkregie_deliveries_total";
