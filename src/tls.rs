@@ -1,5 +1,5 @@
 //! The TLS set-up of every outbound connection (webhook deliveries, an identity provider's
-//! keys): rustls with the webpki roots compiled in, so certificates are verified without system
+//! keys): rustls over ring with the webpki roots compiled in, so certificates are verified without system
 //! libraries. Depends on nothing in the crate.
 
 use std::sync::Arc;
@@ -10,7 +10,7 @@ pub fn client_config() -> Result<rustls::ClientConfig, String> {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
     Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
+        rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .map_err(|e| format!("cannot set up TLS: {e}"))?

@@ -23,9 +23,10 @@ use chrono::Duration;
 use sha2::{Digest, Sha256};
 
 use super::input::{self, BodyLimit, BodyTimeout};
-use super::personal_data::{View, log_reporters_shown};
+use super::personal_data::{View, reporters_shown};
 use crate::auth::{Principal, TokenVerifier};
 use crate::db::idempotency::{self as keys, RESERVATION, Reservation, StoredResponse};
+use crate::db::personal_data::AccessRow;
 use crate::db::{Db, DbConnection};
 use crate::domain::time;
 use crate::error::ApiError;
@@ -112,7 +113,6 @@ pub async fn idempotency(
                 } else if existing.request_hash != hash {
                     Ok(Decision::Refuse(ApiError::IdempotencyKeyReused))
                 } else if let Some(stored) = existing.response.clone() {
-                    log_replayed_reporter(conn, &caller, &stored)?;
                     Ok(Decision::Replay(stored))
                 } else if existing.stale(now) {
                     take_over(conn)
@@ -125,6 +125,9 @@ pub async fn idempotency(
     match decision {
         Ok(Decision::Run) => {}
         Ok(Decision::Replay(stored)) => {
+            if let Err(error) = db.log_access(replayed_reporter(&caller, &stored)).await {
+                return Ok(req.error_response(error).map_into_right_body());
+            }
             return Ok(req.into_response(replay(&stored)).map_into_right_body());
         }
         Ok(Decision::Refuse(error)) | Err(error) => {
@@ -188,11 +191,7 @@ async fn caller(req: &ServiceRequest) -> Option<Principal> {
 
 /// A replay shows again what the first answer showed: a signal's reporter in it is logged
 /// again (DESIGN §14), for the caller replaying it.
-fn log_replayed_reporter(
-    conn: &mut DbConnection,
-    caller: &Principal,
-    stored: &StoredResponse,
-) -> Result<(), ApiError> {
+fn replayed_reporter(caller: &Principal, stored: &StoredResponse) -> Vec<AccessRow> {
     let answer: Option<serde_json::Value> = serde_json::from_str(&stored.body).ok();
     let shown = answer
         .as_ref()
@@ -203,7 +202,7 @@ fn log_replayed_reporter(
         })
         .and_then(|answer| answer.get("id"))
         .and_then(serde_json::Value::as_str);
-    log_reporters_shown(conn, caller, View::Signal, shown)
+    reporters_shown(caller, View::Signal, shown)
 }
 
 /// The whole body, within the configured limit (413 beyond it) and time (408 after it).

@@ -32,20 +32,24 @@ impl View {
     }
 }
 
-/// Writes that `reader` is being shown the reporters of `signal_ids`.
-pub fn log_reporters_shown<'a>(
-    conn: &mut DbConnection,
+/// The access rows that say `reader` is being shown the reporters of `signal_ids`; the
+/// response waits for [`Db::log_access`] to store them before it is sent.
+pub fn reporters_shown<'a>(
     reader: &Principal,
     view: View,
     signal_ids: impl IntoIterator<Item = &'a str>,
-) -> Result<(), ApiError> {
+) -> Vec<AccessRow> {
     let actor = reader.actor();
     let now = time::now();
-    let rows: Vec<AccessRow> = signal_ids
+    signal_ids
         .into_iter()
         .map(|id| AccessRow::new(id, &actor, view.as_str(), now))
-        .collect();
-    repo::record_access(conn, &rows)
+        .collect()
+}
+
+/// Stores access rows inside the caller's write transaction (the answer of a write).
+pub fn store_in_transaction(conn: &mut DbConnection, rows: &[AccessRow]) -> Result<(), ApiError> {
+    repo::record_access(conn, &rows.iter().collect::<Vec<_>>())
 }
 
 /// Who read.

@@ -13,10 +13,11 @@ use super::http::{self, EventPageParams, Page, PageParams, PageRequest};
 use super::input::{
     Field, Fields, JsonObject, QueryParams, array, bool_param, id_param, slug_param, string, text,
 };
-use super::personal_data::{View, log_reporters_shown};
+use super::personal_data::{View, reporters_shown, store_in_transaction};
 use crate::auth::{Authorized, Principal};
 use crate::authz::ops;
 use crate::authz::{self, SignalFacts};
+use crate::db::personal_data::AccessRow;
 use crate::db::signals::{
     self as repo, Signal as SignalRecord, SignalChange, SignalFilter, SignalRow,
 };
@@ -296,19 +297,32 @@ fn record(
     record_event(conn, principal, "signal", signal_id, action, data)
 }
 
-/// A signal's representation as `principal` sees it (DESIGN §9: nothing it may not open).
+/// A signal's representation as `principal` sees it (DESIGN §9: nothing it may not open), and
+/// the access row to store before it is sent when it shows the reporter (DESIGN §14).
 fn shown(
     conn: &mut DbConnection,
     principal: &Principal,
     signal: SignalRecord,
     now: NaiveDateTime,
-) -> Result<Signal, ApiError> {
+) -> Result<(Signal, Vec<AccessRow>), ApiError> {
     let mut signals = [signal];
     signals_as_seen_by(conn, principal, &mut signals)?;
     let [signal] = signals;
     let signal = Signal::for_principal(signal, principal, now);
     let shown = signal.reporter.is_some().then_some(signal.id.as_str());
-    log_reporters_shown(conn, principal, View::Signal, shown)?;
+    let access = reporters_shown(principal, View::Signal, shown);
+    Ok((signal, access))
+}
+
+/// [`shown`] for a write's answer: its access row goes into the write's own transaction.
+fn shown_in_write(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    signal: SignalRecord,
+    now: NaiveDateTime,
+) -> Result<Signal, ApiError> {
+    let (signal, access) = shown(conn, principal, signal, now)?;
+    store_in_transaction(conn, &access)?;
     Ok(signal)
 }
 
@@ -372,7 +386,7 @@ pub async fn list_signals(
     let principal = caller.principal;
     let by_update = filter.updated_after.is_some();
     let (limit, after) = (page.limit, page.after(by_update)?);
-    let signals = db
+    let (signals, access) = db
         .read({
             let scope = authz::signal_scope(&principal);
             let principal = principal.clone();
@@ -388,11 +402,12 @@ pub async fn list_signals(
                     .iter()
                     .take(usize::try_from(limit).unwrap_or(usize::MAX));
                 let shown = page.filter(|s| s.reporter.is_some()).map(|s| s.id.as_str());
-                log_reporters_shown(conn, &principal, View::SignalList, shown)?;
-                Ok(signals)
+                let access = reporters_shown(&principal, View::SignalList, shown);
+                Ok((signals, access))
             }
         })
         .await?;
+    db.log_access(access).await?;
     let key = |s: &Signal| http::list_key(by_update, &s.updated_at, &s.id);
     let page = Page::from_rows(signals, limit, key, |s| s);
     Ok(http::page_response(&req, page))
@@ -414,12 +429,13 @@ pub async fn get_signal(
 ) -> Result<HttpResponse, ApiError> {
     let principal = caller.principal;
     let id = path.into_inner();
-    let signal = db
+    let (signal, access) = db
         .read(move |conn| {
             let (signal, _) = readable(conn, &principal, &id)?;
             shown(conn, &principal, signal, time::now())
         })
         .await?;
+    db.log_access(access).await?;
     Ok(http::ok_with_etag(signal.version, &signal))
 }
 
@@ -544,7 +560,7 @@ pub async fn create_signal(
             record(conn, &principal, &row.id, "received", json!({ "themeId": row.theme_id, "neighbourhoodId": row.neighbourhood_id, "source": row.source, "policyFeedback": row.policy_feedback }))?;
             record(conn, &principal, &row.id, "routed", json!({ "departmentId": row.assigned_department_id, "dueAt": time::format(&row.due_at), "themeId": row.theme_id }))?;
             // Its creator always gets the tracking code, to hand on to the reporter.
-            shown(conn, &principal, signal, now).map(|shown| Signal { tracking_code: Some(row.tracking_code.clone()), ..shown })
+            shown_in_write(conn, &principal, signal, now).map(|shown| Signal { tracking_code: Some(row.tracking_code.clone()), ..shown })
         })
         .await?;
     Ok(http::created(
@@ -603,7 +619,7 @@ pub async fn update_signal(
             }
             let after = repo::update(conn, &id, version, &SignalChange::default(), time::now())?;
             record(conn, &principal, &id, "projects_linked", json!({ "before": { "projectIds": before.project_ids }, "after": { "projectIds": after.project_ids } }))?;
-            shown(conn, &principal, after, time::now())
+            shown_in_write(conn, &principal, after, time::now())
         })
         .await?;
     Ok(http::ok_with_etag(signal.version, &signal))
@@ -679,7 +695,7 @@ pub async fn transition_signal(
             let after = repo::update(conn, &id, version, &change, now)?;
             let action = effects.action;
             record(conn, &principal, &id, action, json!({ "before": { "status": from }, "after": { "status": to }, "response": response, "reason": reason }))?;
-            shown(conn, &principal, after, now)
+            shown_in_write(conn, &principal, after, now)
         })
         .await?;
     Ok(http::ok_with_etag(signal.version, &signal))
@@ -747,7 +763,7 @@ pub async fn reassign_signal(
             let now = time::now();
             let after = repo::update(conn, &id, version, &change, now)?;
             record(conn, &principal, &id, "reassigned", json!({ "before": { "departmentId": signal.row.assigned_department_id }, "after": { "departmentId": department_id }, "reason": reason }))?;
-            shown(conn, &principal, after, now)
+            shown_in_write(conn, &principal, after, now)
         })
         .await?;
     Ok(http::ok_with_etag(signal.version, &signal))

@@ -4,6 +4,7 @@
 //!
 //! Anything that differs between the two backends sits in a visible `match` in this module.
 
+mod access_log;
 pub mod assessments;
 pub mod deliveries;
 pub mod evaluations;
@@ -220,6 +221,24 @@ macro_rules! list_order {
 }
 pub(crate) use list_order;
 
+/// Runs `$body` with `$c` bound to the backend's own connection (`PgConnection` or
+/// `SqliteConnection`) instead of the [`DbConnection`] around it; for the queries of the hot
+/// reads (a single signal or project and their members). Through the wrapper, diesel writes a
+/// query's SQL text again for every run, twice (the wrapper serializes the query for whichever
+/// dialect, on every walk over it): 43 % of a single GET's instructions (benches/README.md). On
+/// the backend's own connection a query with a static id is found in the statement cache by
+/// its type, with no text written, and any other has its text written once. The body is
+/// compiled for both backends, so it is one query, not two.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 /// Whether the database answers and holds wijkregie's schema (the readiness check).
 pub fn ping(conn: &mut DbConnection) -> Result<(), ApiError> {
     conn.batch_execute("SELECT last_id FROM event_counter WHERE id = 1")
@@ -236,6 +255,8 @@ pub struct Db {
     committed: std::sync::Arc<tokio::sync::Notify>,
     /// The service's recorder, made the current one around all database work.
     metrics: Option<Metrics>,
+    /// The writer of the personal-data access log (group commit, see [`access_log`]).
+    access_log: access_log::AccessLog,
 }
 
 /// A connection from the pool. When none came within the checkout timeout, it tells a saturated
@@ -285,6 +306,7 @@ impl Db {
             backend,
             committed: std::sync::Arc::new(tokio::sync::Notify::new()),
             metrics: None,
+            access_log: access_log::AccessLog::default(),
         })
     }
 
@@ -323,6 +345,14 @@ impl Db {
     /// A connection for start-up work (migrations) outside a request.
     pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
         checkout(&self.pool)
+    }
+
+    /// Stores the personal-data access rows of one response (DESIGN §14) and returns once they
+    /// are committed, together with those of other responses waiting at the same moment.
+    pub async fn log_access(&self, rows: Vec<personal_data::AccessRow>) -> Result<(), ApiError> {
+        self.access_log
+            .store(&self.pool, self.metrics.as_ref(), rows)
+            .await
     }
 
     /// Runs blocking database work on the blocking thread pool.

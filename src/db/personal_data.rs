@@ -15,6 +15,8 @@ use crate::error::ApiError;
 /// One response that showed the reporter of one signal to one reader.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = personal_data_access)]
+// NULL rather than DEFAULT for an absent scope or client: SQLite's multi-row INSERT has no DEFAULT.
+#[diesel(treat_none_as_default_value = false)]
 pub struct AccessRow {
     pub id: String,
     pub occurred_at: NaiveDateTime,
@@ -41,12 +43,19 @@ impl AccessRow {
     }
 }
 
-/// Writes the access rows of one response.
-pub fn record_access(conn: &mut DbConnection, rows: &[AccessRow]) -> Result<(), ApiError> {
-    for row in rows {
-        diesel::insert_into(personal_data_access::table)
-            .values(row)
-            .execute(conn)?;
+/// Rows per `INSERT`: eight values each, far below SQLite's limit on bound values.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Writes access rows, a few hundred per statement (one statement for a page of signals).
+pub fn record_access(conn: &mut DbConnection, rows: &[&AccessRow]) -> Result<(), ApiError> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let insert = diesel::insert_into(personal_data_access::table).values(chunk.to_vec());
+        // A multi-row INSERT runs on the backend's own connection: diesel's MultiConnection
+        // cannot write one for two dialects at once.
+        match conn {
+            DbConnection::Pg(pg) => insert.execute(pg)?,
+            DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
+        };
     }
     Ok(())
 }

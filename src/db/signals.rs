@@ -1,6 +1,7 @@
 //! Signals repo: the signal row, the departments it was assigned to, its linked projects, the
 //! list with the role's visibility in the query, and the overdue sweep.
 
+use crate::db::on_backend;
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
@@ -167,7 +168,7 @@ pub fn facts_of(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<SignalFac
 fn complete(conn: &mut DbConnection, rows: Vec<SignalRow>) -> Result<Vec<Signal>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut departments: HashMap<String, Vec<String>> = HashMap::new();
-    for (signal, department) in signal_departments::table
+    for (signal, department) in on_backend!(conn, |c| signal_departments::table
         .filter(signal_departments::signal_id.eq_any(&ids))
         .order((
             signal_departments::signal_id,
@@ -177,21 +178,21 @@ fn complete(conn: &mut DbConnection, rows: Vec<SignalRow>) -> Result<Vec<Signal>
             signal_departments::signal_id,
             signal_departments::department_id,
         ))
-        .load::<(String, String)>(conn)?
+        .load::<(String, String)>(c))?
     {
         departments.entry(signal).or_default().push(department);
     }
     let mut projects: HashMap<String, Vec<String>> = HashMap::new();
-    for (signal, project) in signal_projects::table
+    for (signal, project) in on_backend!(conn, |c| signal_projects::table
         .filter(signal_projects::signal_id.eq_any(&ids))
         .order((signal_projects::signal_id, signal_projects::project_id))
         .select((signal_projects::signal_id, signal_projects::project_id))
-        .load::<(String, String)>(conn)?
+        .load::<(String, String)>(c))?
     {
         projects.entry(signal).or_default().push(project);
     }
     let mut issues: HashMap<String, Vec<String>> = HashMap::new();
-    for (signal, issue) in policy_issue_signals::table
+    for (signal, issue) in on_backend!(conn, |c| policy_issue_signals::table
         .filter(policy_issue_signals::signal_id.eq_any(&ids))
         .order((
             policy_issue_signals::signal_id,
@@ -201,7 +202,7 @@ fn complete(conn: &mut DbConnection, rows: Vec<SignalRow>) -> Result<Vec<Signal>
             policy_issue_signals::signal_id,
             policy_issue_signals::policy_issue_id,
         ))
-        .load::<(String, String)>(conn)?
+        .load::<(String, String)>(c))?
     {
         issues.entry(signal).or_default().push(issue);
     }
@@ -217,12 +218,12 @@ fn complete(conn: &mut DbConnection, rows: Vec<SignalRow>) -> Result<Vec<Signal>
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> Result<Signal, ApiError> {
-    let row = signals::table
+    let row = on_backend!(conn, |c| signals::table
         .find(id)
         .select(SignalRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no signal '{id}'.")))?;
+        .first(c)
+        .optional())?
+    .ok_or_else(|| ApiError::NotFound(format!("There is no signal '{id}'.")))?;
     complete(conn, vec![row])?
         .pop()
         .ok_or_else(|| ApiError::Internal("signal vanished".to_owned()))

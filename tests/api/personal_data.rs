@@ -143,6 +143,54 @@ async fn every_response_that_shows_a_reporter_is_in_the_access_log_admin_reads()
         .assert_problem(403, "forbidden");
 }
 
+/// The rows of responses that are answered at the same moment are committed together (one
+/// writer, group commit): each response still has its own row, and none is left out.
+#[actix_rt::test]
+async fn reads_answered_at_the_same_time_each_have_their_row_in_the_access_log() {
+    let app = spawn_app().await;
+    let bureau = token_as(&app, "pb-anna", &pb());
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let created = app.post("/api/v1/signals", &bureau, &report()).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        ids.push(created.body["id"].as_str().unwrap().to_owned());
+    }
+    let readers_tokens: Vec<(String, String)> = (0..8)
+        .map(|n| {
+            let sub = format!("pb-lezer-{n}");
+            let token = token_as(&app, &sub, &pb());
+            (sub, token)
+        })
+        .collect();
+    let (app_ref, ids_ref) = (&app, &ids);
+    let reads = readers_tokens.iter().flat_map(|(_, token)| {
+        ids_ref.iter().map(move |id| {
+            let path = format!("/api/v1/signals/{id}");
+            async move { app_ref.get(&path, token).await }
+        })
+    });
+    let answers = futures::future::join_all(reads).await;
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.status == 200 && a.body["reporter"]["name"] == REPORTER_NAME)
+    );
+
+    for id in &ids {
+        let log = access_log(&app, &format!("?signalId={id}&limit=100")).await;
+        let mut seen: Vec<String> = readers(&log)
+            .into_iter()
+            .filter(|(_, view)| view == "signal")
+            .map(|(sub, _)| sub)
+            .filter(|sub| sub.starts_with("pb-lezer-"))
+            .collect();
+        seen.sort();
+        let mut expected: Vec<String> = readers_tokens.iter().map(|(sub, _)| sub.clone()).collect();
+        expected.sort();
+        assert_eq!(seen, expected, "one row per reader of {id}: {log}");
+    }
+}
+
 #[actix_rt::test]
 async fn a_replayed_answer_that_shows_a_reporter_is_logged_again() {
     let app = spawn_app().await;

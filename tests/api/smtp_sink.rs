@@ -1,13 +1,17 @@
-//! A real SMTP server for the mail tests (mailin-embedded on 127.0.0.1): it accepts every
-//! message and keeps it, parsed, for the test to read. It can be started late on a port
-//! chosen before, to play a server that is down and comes back.
+//! A real SMTP server for the mail tests on 127.0.0.1: `mailin` speaks the protocol (its
+//! session decides every reply), this file only carries the lines between the socket and the
+//! session, one thread per connection. It accepts every message and keeps it, parsed, for the
+//! test to read. It can be started late on a port chosen before, to play a server that is down
+//! and comes back. (No TLS: the tests send in plain text, and leaving out mailin-embedded's
+//! TLS keeps a second crypto library out of the test build.)
 
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mailin_embedded::response::OK;
-use mailin_embedded::{Handler, Response, Server};
+use mailin::response::OK;
+use mailin::{Action, Handler, Response, SessionBuilder};
 
 /// One message the server took.
 #[derive(Debug, Clone)]
@@ -109,9 +113,12 @@ impl SmtpSink {
         let sink = Sink::default();
         let mails = sink.mails.clone();
         std::thread::spawn(move || {
-            let mut server = Server::new(sink);
-            server.with_name("sink.test").with_tcp_listener(listener);
-            let _ = server.serve();
+            for stream in listener.incoming().flatten() {
+                let sink = sink.clone();
+                std::thread::spawn(move || {
+                    let _ = converse(stream, sink);
+                });
+            }
         });
         Self { port, mails }
     }
@@ -140,5 +147,34 @@ impl SmtpSink {
             );
             actix_rt::time::sleep(Duration::from_millis(25)).await;
         }
+    }
+}
+
+/// One SMTP conversation: the greeting, then each line the client sends answered as the
+/// session says, until it closes.
+fn converse(stream: TcpStream, sink: Sink) -> std::io::Result<()> {
+    let remote = stream.peer_addr()?.ip();
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = BufWriter::new(stream);
+    let mut session = SessionBuilder::new("sink.test").build(remote, sink);
+    session.greeting().write_to(&mut writer)?;
+    writer.flush()?;
+    let mut line = Vec::with_capacity(80);
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let response = session.process(&line);
+        match response.action {
+            Action::NoReply => continue,
+            Action::Reply | Action::UpgradeTls => response.write_to(&mut writer)?,
+            Action::Close => {
+                response.write_to(&mut writer)?;
+                writer.flush()?;
+                return Ok(());
+            }
+        }
+        writer.flush()?;
     }
 }

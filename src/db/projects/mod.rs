@@ -18,6 +18,7 @@ pub use links::{delete_link, insert_link, link_exists, link_pair_key};
 pub use notes::{NoteRow, insert_note, notes_of};
 pub use partners::{put_partner, remove_partner};
 
+use crate::db::on_backend;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -204,7 +205,7 @@ pub fn neighbourhoods_of(
     ids: &[String],
 ) -> Result<HashMap<String, Vec<String>>, ApiError> {
     let mut neighbourhoods: HashMap<String, Vec<String>> = HashMap::new();
-    for (project, neighbourhood) in project_neighbourhoods::table
+    for (project, neighbourhood) in on_backend!(conn, |c| project_neighbourhoods::table
         .filter(project_neighbourhoods::project_id.eq_any(ids))
         .order((
             project_neighbourhoods::project_id,
@@ -214,7 +215,7 @@ pub fn neighbourhoods_of(
             project_neighbourhoods::project_id,
             project_neighbourhoods::neighbourhood_id,
         ))
-        .load::<(String, String)>(conn)?
+        .load::<(String, String)>(c))?
     {
         neighbourhoods
             .entry(project)
@@ -229,16 +230,16 @@ fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Projec
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut neighbourhoods = neighbourhoods_of(conn, &ids)?;
     let mut effects: HashMap<String, Vec<String>> = HashMap::new();
-    for (project, effect) in project_effects::table
+    for (project, effect) in on_backend!(conn, |c| project_effects::table
         .filter(project_effects::project_id.eq_any(&ids))
         .order((project_effects::project_id, project_effects::effect))
         .select((project_effects::project_id, project_effects::effect))
-        .load::<(String, String)>(conn)?
+        .load::<(String, String)>(c))?
     {
         effects.entry(project).or_default().push(effect);
     }
     let mut partners: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    for (project, partner, role) in project_partners::table
+    for (project, partner, role) in on_backend!(conn, |c| project_partners::table
         .filter(project_partners::project_id.eq_any(&ids))
         .order((project_partners::project_id, project_partners::partner_id))
         .select((
@@ -246,12 +247,12 @@ fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Projec
             project_partners::partner_id,
             project_partners::role,
         ))
-        .load::<(String, String, String)>(conn)?
+        .load::<(String, String, String)>(c))?
     {
         partners.entry(project).or_default().push((partner, role));
     }
     let mut funding: HashMap<String, Vec<(String, i64)>> = HashMap::new();
-    for (project, source, amount) in schema::funding_lines::table
+    for (project, source, amount) in on_backend!(conn, |c| schema::funding_lines::table
         .filter(schema::funding_lines::project_id.eq_any(&ids))
         .order((schema::funding_lines::project_id, schema::funding_lines::id))
         .select((
@@ -259,22 +260,22 @@ fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Projec
             schema::funding_lines::source_type,
             schema::funding_lines::amount_cents,
         ))
-        .load::<(String, String, i64)>(conn)?
+        .load::<(String, String, i64)>(c))?
     {
         funding.entry(project).or_default().push((source, amount));
     }
     let mut signals: HashMap<String, Vec<String>> = HashMap::new();
-    for (project, signal) in signal_projects::table
+    for (project, signal) in on_backend!(conn, |c| signal_projects::table
         .filter(signal_projects::project_id.eq_any(&ids))
         .order((signal_projects::project_id, signal_projects::signal_id))
         .select((signal_projects::project_id, signal_projects::signal_id))
-        .load::<(String, String)>(conn)?
+        .load::<(String, String)>(c))?
     {
         signals.entry(project).or_default().push(signal);
     }
     let mut links: HashMap<String, Vec<LinkView>> = HashMap::new();
     type LinkTuple = (String, String, String, String, NaiveDateTime);
-    let rows_of_links: Vec<LinkTuple> = project_links::table
+    let rows_of_links: Vec<LinkTuple> = on_backend!(conn, |c| project_links::table
         .filter(
             project_links::project_id
                 .eq_any(&ids)
@@ -288,7 +289,7 @@ fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Projec
             project_links::kind,
             project_links::created_at,
         ))
-        .load(conn)?;
+        .load(c))?;
     for (id, source, target, kind, created_at) in rows_of_links {
         if ids.contains(&source) {
             links.entry(source.clone()).or_default().push(LinkView {
@@ -324,11 +325,11 @@ fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Projec
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Project>, ApiError> {
-    let row = projects::table
+    let row = on_backend!(conn, |c| projects::table
         .find(id)
         .select(ProjectRow::as_select())
-        .first(conn)
-        .optional()?;
+        .first(c)
+        .optional())?;
     match row {
         None => Ok(None),
         Some(row) => Ok(complete(conn, vec![row])?.pop()),
