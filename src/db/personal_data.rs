@@ -8,7 +8,7 @@ use diesel::dsl::max;
 use diesel::prelude::*;
 
 use super::schema::{events, personal_data_access, signals};
-use super::{DbConnection, new_id};
+use super::{DbConnection, new_id, on_backend};
 use crate::domain::events::Actor;
 use crate::error::ApiError;
 
@@ -49,13 +49,11 @@ const ROWS_PER_INSERT: usize = 500;
 /// Writes access rows, a few hundred per statement (one statement for a page of signals).
 pub fn record_access(conn: &mut DbConnection, rows: &[&AccessRow]) -> Result<(), ApiError> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let insert = diesel::insert_into(personal_data_access::table).values(chunk.to_vec());
         // A multi-row INSERT runs on the backend's own connection: diesel's MultiConnection
         // cannot write one for two dialects at once.
-        match conn {
-            DbConnection::Pg(pg) => insert.execute(pg)?,
-            DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
-        };
+        on_backend!(conn, |c| diesel::insert_into(personal_data_access::table)
+            .values(chunk.to_vec())
+            .execute(c))?;
     }
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! Signals repo: the signal row, the departments it was assigned to, its linked projects, the
 //! list with the role's visibility in the query, and the overdue sweep.
 
-use crate::db::on_backend;
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
@@ -11,7 +10,7 @@ use diesel::sql_types::Bool;
 
 use super::reference::ThemeRow;
 use super::schema::{policy_issue_signals, signal_departments, signal_projects, signals};
-use super::{After, DbConnection, list_order, new_id, version_checked};
+use super::{After, DbConnection, list_order, new_id, on_backend, version_checked};
 use crate::domain::access::{SignalFacts, SignalScope};
 use crate::domain::partners::search_form;
 use crate::error::ApiError;

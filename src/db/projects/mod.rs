@@ -18,13 +18,12 @@ pub use links::{delete_link, insert_link, link_exists, link_pair_key};
 pub use notes::{NoteRow, insert_note, notes_of};
 pub use partners::{put_partner, remove_partner};
 
-use crate::db::on_backend;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{After, DbConnection, list_order, new_id, version_checked};
+use super::{After, DbConnection, list_order, new_id, on_backend, version_checked};
 // `funding_lines` is also the name of the sub-module, so the table is named through `schema`.
 use super::schema::{
     self, project_effects, project_links, project_neighbourhoods, project_partners, projects,
