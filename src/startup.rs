@@ -170,6 +170,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .default_service(web::to(routes::not_found))
     })
     .workers(settings.workers)
+    .worker_max_blocking_threads(blocking_threads(settings.pool_size, settings.workers))
     .listen(listener)
     .map_err(|e| format!("cannot serve on {address}: {e}"))?
     .run();
@@ -391,4 +392,17 @@ fn problem_backstop<B: MessageBody + 'static>(
         }
         None => response.map_into_left_body(),
     }))
+}
+
+/// Blocking threads per worker, so that all workers together have as many as the pool has
+/// connections. Every blocking task holds a connection (`Db::read`), so a thread beyond that
+/// can only sleep in the pool's queue; with actix's default (512 / workers) a burst made dozens
+/// of them, and their wake-ups cost the two cores up to a fifth of a single GET's throughput
+/// (benches/README.md). A request waiting for a thread still gets 503 after the pool's checkout
+/// timeout: `Db::read` counts that wait as part of it.
+fn blocking_threads(pool_size: u32, workers: usize) -> usize {
+    usize::try_from(pool_size)
+        .unwrap_or(usize::MAX)
+        .div_ceil(workers.max(1))
+        .max(1)
 }

@@ -109,6 +109,6 @@ fn write_batch(pool: &r2d2::Pool<ConnectionManager>, batch: Vec<Pending>) {
 }
 
 fn store_rows(pool: &r2d2::Pool<ConnectionManager>, rows: &[&AccessRow]) -> Result<(), ApiError> {
-    let mut conn = checkout(pool)?;
+    let mut conn = checkout(pool, std::time::Instant::now())?;
     write_transaction(&mut conn, |conn| record_access(conn, rows))
 }

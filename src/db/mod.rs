@@ -262,11 +262,13 @@ pub struct Db {
 /// A connection from the pool. When none came within the checkout timeout, it tells a saturated
 /// pool (every connection made and busy: 503 `pool_exhausted`) from a database that cannot be
 /// reached (503 `database_unavailable`).
+/// The wait counts from `asked`, when the request asked for database work: it may first have
+/// waited for a blocking thread (there are only as many as connections, see `startup`).
 fn checkout(
     pool: &r2d2::Pool<ConnectionManager>,
+    asked: Instant,
 ) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
-    let asked = Instant::now();
-    let got = pool.get();
+    let got = pool.get_timeout(pool.connection_timeout().saturating_sub(asked.elapsed()));
     telemetry::pool_waited(asked.elapsed());
     got.map_err(|error| {
         let state = pool.state();
@@ -344,7 +346,7 @@ impl Db {
 
     /// A connection for start-up work (migrations) outside a request.
     pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, ApiError> {
-        checkout(&self.pool)
+        checkout(&self.pool, Instant::now())
     }
 
     /// Stores the personal-data access rows of one response (DESIGN §14) and returns once they
@@ -363,9 +365,10 @@ impl Db {
     {
         let pool = self.pool.clone();
         let metrics = self.metrics.clone();
+        let asked = Instant::now();
         actix_web::web::block(move || {
             telemetry::recording(metrics.as_ref(), || {
-                let mut conn = checkout(&pool)?;
+                let mut conn = checkout(&pool, asked)?;
                 work(&mut conn)
             })
         })
@@ -384,9 +387,10 @@ impl Db {
     {
         let pool = self.pool.clone();
         let metrics = self.metrics.clone();
+        let asked = Instant::now();
         actix_web::web::block(move || {
             telemetry::recording(metrics.as_ref(), || {
-                let mut conn = checkout(&pool)?;
+                let mut conn = checkout(&pool, asked)?;
                 let mut spare = pool.try_get();
                 work(&mut conn, spare.as_deref_mut())
             })

@@ -49,6 +49,40 @@ async fn a_request_body_that_stalls_is_answered_408_with_a_problem() {
     assert!(answer.contains("\"code\":\"body_timeout\""), "{answer}");
 }
 
+/// A request waits for a blocking thread (there are as many as connections) before it waits
+/// for a connection; the checkout timeout covers both waits, so three requests queued behind
+/// one held connection all answer 503 within about one timeout, not one timeout each.
+#[actix_rt::test]
+async fn requests_queued_for_a_thread_still_answer_503_within_the_checkout_timeout() {
+    let database = TestDatabase::new();
+    let mut settings = test_settings(&database);
+    settings.pool_size = 1;
+    settings.pool_timeout = Duration::from_millis(1000);
+    let app = startup::build(&settings, None).unwrap();
+    let address = format!("http://{}", app.address);
+    actix_rt::spawn(app.server);
+    let token = crate::helpers::token_for(&settings, &Role::Programmabureau);
+    let held = app.db.get().unwrap();
+    let started = std::time::Instant::now();
+    let requests = (0..3).map(|_| {
+        awc::Client::default()
+            .get(format!("{address}/api/v1/districts"))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .send()
+    });
+    let answers = futures::future::join_all(requests).await;
+    let waited = started.elapsed();
+    for answer in answers {
+        assert_eq!(answer.unwrap().status().as_u16(), 503);
+    }
+    // One after the other, each with its own full timeout, would take three seconds.
+    assert!(
+        waited < Duration::from_millis(2500),
+        "three queued requests took {waited:?} to be refused"
+    );
+    drop(held);
+}
+
 #[actix_rt::test]
 async fn a_saturated_pool_is_its_own_503_with_retry_after() {
     let database = TestDatabase::new();

@@ -6,6 +6,7 @@
 mod funding_lines;
 mod goals;
 mod links;
+mod members;
 mod notes;
 mod partners;
 
@@ -25,10 +26,7 @@ use diesel::prelude::*;
 
 use super::{After, DbConnection, list_order, new_id, on_backend, version_checked};
 // `funding_lines` is also the name of the sub-module, so the table is named through `schema`.
-use super::schema::{
-    self, project_effects, project_links, project_neighbourhoods, project_partners, projects,
-    signal_projects,
-};
+use super::schema::{self, project_effects, project_neighbourhoods, project_partners, projects};
 use crate::domain::access::{OutcomeScope, ProjectFacts, ProjectScope};
 use crate::domain::partners::search_form;
 use crate::domain::projects::Status;
@@ -224,90 +222,56 @@ pub fn neighbourhoods_of(
     Ok(neighbourhoods)
 }
 
-/// Loads the members of many projects at once (one query per member table).
+/// Loads the members of many projects at once, in one statement ([`members::MembersOf`]).
 fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Project>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut neighbourhoods = neighbourhoods_of(conn, &ids)?;
+    let member_rows: Vec<members::MemberRow> =
+        on_backend!(conn, |c| members::MembersOf::new(&ids).load(c))?;
+    let mut neighbourhoods: HashMap<String, Vec<String>> = HashMap::new();
     let mut effects: HashMap<String, Vec<String>> = HashMap::new();
-    for (project, effect) in on_backend!(conn, |c| project_effects::table
-        .filter(project_effects::project_id.eq_any(&ids))
-        .order((project_effects::project_id, project_effects::effect))
-        .select((project_effects::project_id, project_effects::effect))
-        .load::<(String, String)>(c))?
-    {
-        effects.entry(project).or_default().push(effect);
-    }
     let mut partners: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    for (project, partner, role) in on_backend!(conn, |c| project_partners::table
-        .filter(project_partners::project_id.eq_any(&ids))
-        .order((project_partners::project_id, project_partners::partner_id))
-        .select((
-            project_partners::project_id,
-            project_partners::partner_id,
-            project_partners::role,
-        ))
-        .load::<(String, String, String)>(c))?
-    {
-        partners.entry(project).or_default().push((partner, role));
-    }
     let mut funding: HashMap<String, Vec<(String, i64)>> = HashMap::new();
-    for (project, source, amount) in on_backend!(conn, |c| schema::funding_lines::table
-        .filter(schema::funding_lines::project_id.eq_any(&ids))
-        .order((schema::funding_lines::project_id, schema::funding_lines::id))
-        .select((
-            schema::funding_lines::project_id,
-            schema::funding_lines::source_type,
-            schema::funding_lines::amount_cents,
-        ))
-        .load::<(String, String, i64)>(c))?
-    {
-        funding.entry(project).or_default().push((source, amount));
-    }
     let mut signals: HashMap<String, Vec<String>> = HashMap::new();
-    for (project, signal) in on_backend!(conn, |c| signal_projects::table
-        .filter(signal_projects::project_id.eq_any(&ids))
-        .order((signal_projects::project_id, signal_projects::signal_id))
-        .select((signal_projects::project_id, signal_projects::signal_id))
-        .load::<(String, String)>(c))?
-    {
-        signals.entry(project).or_default().push(signal);
-    }
     let mut links: HashMap<String, Vec<LinkView>> = HashMap::new();
-    type LinkTuple = (String, String, String, String, NaiveDateTime);
-    let rows_of_links: Vec<LinkTuple> = on_backend!(conn, |c| project_links::table
-        .filter(
-            project_links::project_id
-                .eq_any(&ids)
-                .or(project_links::target_project_id.eq_any(&ids)),
-        )
-        .order(project_links::id)
-        .select((
-            project_links::id,
-            project_links::project_id,
-            project_links::target_project_id,
-            project_links::kind,
-            project_links::created_at,
-        ))
-        .load(c))?;
-    for (id, source, target, kind, created_at) in rows_of_links {
-        if ids.contains(&source) {
-            links.entry(source.clone()).or_default().push(LinkView {
-                id: id.clone(),
-                project_id: target.clone(),
-                kind: kind.clone(),
-                direction: "outgoing",
-                created_at,
-            });
+    for (member, project, key, a, b, amount, at) in member_rows {
+        match (member.as_str(), a, b, amount, at) {
+            ("neighbourhood", ..) => neighbourhoods.entry(project).or_default().push(key),
+            ("effect", ..) => effects.entry(project).or_default().push(key),
+            ("partner", Some(role), ..) => partners.entry(project).or_default().push((key, role)),
+            ("funding", Some(source), _, Some(cents), _) => {
+                funding.entry(project).or_default().push((source, cents))
+            }
+            ("signal", ..) => signals.entry(project).or_default().push(key),
+            ("link", Some(target), Some(kind), _, Some(created_at)) => {
+                if ids.contains(&project) {
+                    links.entry(project.clone()).or_default().push(LinkView {
+                        id: key.clone(),
+                        project_id: target.clone(),
+                        kind: kind.clone(),
+                        direction: "outgoing",
+                        created_at,
+                    });
+                }
+                if ids.contains(&target) {
+                    links.entry(target).or_default().push(LinkView {
+                        id: key,
+                        project_id: project,
+                        kind,
+                        direction: "incoming",
+                        created_at,
+                    });
+                }
+            }
+            (other, ..) => {
+                return Err(ApiError::Internal(format!(
+                    "a project member row of kind '{other}' lacks a column its table requires"
+                )));
+            }
         }
-        if ids.contains(&target) {
-            links.entry(target).or_default().push(LinkView {
-                id,
-                project_id: source,
-                kind,
-                direction: "incoming",
-                created_at,
-            });
-        }
+    }
+    // The rows come by source project; each project lists its links, both ways, by link id.
+    for project_links in links.values_mut() {
+        project_links.sort_by(|x, y| x.id.cmp(&y.id));
     }
     Ok(rows
         .into_iter()
