@@ -11,6 +11,7 @@ pub mod evaluations;
 pub mod events;
 pub mod idempotency;
 pub mod mail;
+mod members;
 pub mod partners;
 pub mod personal_data;
 pub mod policy_issues;

@@ -8,8 +8,9 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
+use super::members::{MembersOf, SignalMembers};
 use super::reference::ThemeRow;
-use super::schema::{policy_issue_signals, signal_departments, signal_projects, signals};
+use super::schema::{signal_departments, signal_projects, signals};
 use super::{After, DbConnection, list_order, new_id, on_backend, version_checked};
 use crate::domain::access::{SignalFacts, SignalScope};
 use crate::domain::partners::search_form;
@@ -164,46 +165,26 @@ pub fn facts_of(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<SignalFac
         .collect())
 }
 
+/// Loads the members of many signals at once, in one statement ([`SignalMembers`]).
 fn complete(conn: &mut DbConnection, rows: Vec<SignalRow>) -> Result<Vec<Signal>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let member_rows: Vec<(String, String, String)> =
+        on_backend!(conn, |c| { MembersOf::<SignalMembers>::new(&ids).load(c) })?;
     let mut departments: HashMap<String, Vec<String>> = HashMap::new();
-    for (signal, department) in on_backend!(conn, |c| signal_departments::table
-        .filter(signal_departments::signal_id.eq_any(&ids))
-        .order((
-            signal_departments::signal_id,
-            signal_departments::department_id,
-        ))
-        .select((
-            signal_departments::signal_id,
-            signal_departments::department_id,
-        ))
-        .load::<(String, String)>(c))?
-    {
-        departments.entry(signal).or_default().push(department);
-    }
     let mut projects: HashMap<String, Vec<String>> = HashMap::new();
-    for (signal, project) in on_backend!(conn, |c| signal_projects::table
-        .filter(signal_projects::signal_id.eq_any(&ids))
-        .order((signal_projects::signal_id, signal_projects::project_id))
-        .select((signal_projects::signal_id, signal_projects::project_id))
-        .load::<(String, String)>(c))?
-    {
-        projects.entry(signal).or_default().push(project);
-    }
     let mut issues: HashMap<String, Vec<String>> = HashMap::new();
-    for (signal, issue) in on_backend!(conn, |c| policy_issue_signals::table
-        .filter(policy_issue_signals::signal_id.eq_any(&ids))
-        .order((
-            policy_issue_signals::signal_id,
-            policy_issue_signals::policy_issue_id,
-        ))
-        .select((
-            policy_issue_signals::signal_id,
-            policy_issue_signals::policy_issue_id,
-        ))
-        .load::<(String, String)>(c))?
-    {
-        issues.entry(signal).or_default().push(issue);
+    for (member, signal, id) in member_rows {
+        let members = match member.as_str() {
+            "department" => &mut departments,
+            "project" => &mut projects,
+            "policy_issue" => &mut issues,
+            other => {
+                return Err(ApiError::Internal(format!(
+                    "a signal member row of unknown kind '{other}'"
+                )));
+            }
+        };
+        members.entry(signal).or_default().push(id);
     }
     Ok(rows
         .into_iter()

@@ -592,3 +592,39 @@ pub fn disagreement_with_access_table(operation: &str, role: &Role, status: u16)
         )
     })
 }
+
+/// Asserts that each resource `ids` appears in the list at `list_path` with the same `fields`
+/// as its single read at `<list_path>/<id>` (lists load their members for a whole page at once).
+pub async fn assert_listed_as_read(
+    app: &TestApp,
+    token: &str,
+    list_path: &str,
+    ids: &[&str],
+    fields: &[&str],
+) {
+    let listed = app.get(list_path, token).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    for id in ids {
+        let single = app.get(&format!("{list_path}/{id}"), token).await;
+        let item = listed.body["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|item| item["id"] == *id))
+            .unwrap_or_else(|| panic!("{id} is not in {list_path}: {}", listed.text));
+        for field in fields {
+            assert_eq!(item[*field], single.body[*field], "{field} of {id}");
+        }
+    }
+}
+
+/// [`assert_listed_as_read`] for projects and all their members.
+pub async fn assert_projects_listed_as_read(app: &TestApp, token: &str, ids: &[&str]) {
+    let members = [
+        "neighbourhoodIds",
+        "claimedEffects",
+        "partners",
+        "links",
+        "budget",
+        "signalIds",
+    ];
+    assert_listed_as_read(app, token, "/api/v1/projects", ids, &members).await;
+}

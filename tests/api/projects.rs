@@ -5,8 +5,8 @@ use awc::http::Method;
 use serde_json::json;
 
 use crate::helpers::{
-    Response, TestApp, disagreement_with_access_table, etag, partner, pb, spawn_app, stadsdeel,
-    transition_with_reason, vakdienst,
+    Response, TestApp, assert_projects_listed_as_read, disagreement_with_access_table, etag,
+    partner, pb, spawn_app, stadsdeel, transition_with_reason, vakdienst,
 };
 use wijkregie::auth::Role;
 
@@ -146,39 +146,9 @@ async fn an_idea_becomes_a_co_financed_connected_project_with_its_whole_history(
     assert_eq!(seen_from_other.body["links"][0]["projectId"], id.as_str());
     assert_eq!(seen_from_other.body["links"][0]["direction"], "incoming");
 
-    // A list reads the members of all its projects in one query: each item carries its own,
+    // A list reads the members of all its projects in one query; each item carries its own,
     // the link between the two on both sides, as the single reads do.
-    let listed = app.get("/api/v1/projects", &bureau).await;
-    for project_id in [&id, &other_id] {
-        let single = app
-            .get(&format!("/api/v1/projects/{project_id}"), &bureau)
-            .await;
-        let item = listed.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|item| item["id"] == project_id.as_str())
-            .unwrap();
-        for member in [
-            "neighbourhoodIds",
-            "claimedEffects",
-            "partners",
-            "links",
-            "budget",
-            "signalIds",
-        ] {
-            assert_eq!(
-                item[member], single.body[member],
-                "{member} of {project_id}"
-            );
-        }
-        assert_eq!(
-            single.body["links"].as_array().unwrap().len(),
-            1,
-            "{}",
-            single.text
-        );
-    }
+    assert_projects_listed_as_read(&app, &bureau, &[&id, &other_id]).await;
 
     let project = app.get(&path, &bureau).await;
     assert_eq!(project.body["partners"].as_array().unwrap().len(), 2);

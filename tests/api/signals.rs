@@ -5,7 +5,8 @@ use awc::http::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Response, TestApp, disagreement_with_access_table, spawn_app, transition, vakdienst,
+    Response, TestApp, assert_listed_as_read, disagreement_with_access_table, spawn_app,
+    transition, vakdienst,
 };
 use wijkregie::auth::Role;
 
@@ -361,6 +362,8 @@ async fn signals_link_to_projects_on_both_sides_and_lists_filter() {
         .await;
     assert_eq!(linked.status, 200, "{}", linked.text);
     assert_eq!(linked.body["projectIds"], json!([project]));
+    let members = ["projectIds", "policyIssueIds", "assignedDepartmentId"];
+    assert_listed_as_read(&app, &pb, "/api/v1/signals", &[&id], &members).await;
     assert_eq!(
         app.get(&format!("/api/v1/projects/{project}"), &pb)
             .await

@@ -6,7 +6,6 @@
 mod funding_lines;
 mod goals;
 mod links;
-mod members;
 mod notes;
 mod partners;
 
@@ -24,6 +23,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::members::{MembersOf, ProjectMemberRow, ProjectMembers};
 use super::{After, DbConnection, list_order, new_id, on_backend, version_checked};
 // `funding_lines` is also the name of the sub-module, so the table is named through `schema`.
 use super::schema::{self, project_effects, project_neighbourhoods, project_partners, projects};
@@ -222,11 +222,11 @@ pub fn neighbourhoods_of(
     Ok(neighbourhoods)
 }
 
-/// Loads the members of many projects at once, in one statement ([`members::MembersOf`]).
+/// Loads the members of many projects at once, in one statement ([`ProjectMembers`]).
 fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Project>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let member_rows: Vec<members::MemberRow> =
-        on_backend!(conn, |c| members::MembersOf::new(&ids).load(c))?;
+    let member_rows: Vec<ProjectMemberRow> =
+        on_backend!(conn, |c| { MembersOf::<ProjectMembers>::new(&ids).load(c) })?;
     let mut neighbourhoods: HashMap<String, Vec<String>> = HashMap::new();
     let mut effects: HashMap<String, Vec<String>> = HashMap::new();
     let mut partners: HashMap<String, Vec<(String, String)>> = HashMap::new();
