@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 
 use super::claims::{ClaimMap, MappedRole};
 use super::keys::{KeySource, PublishedKeys, VerifyingKey};
+use super::verified::VerifiedTokens;
 use crate::config::{JwtKey, JwtSettings};
 use crate::db::Db;
 use crate::domain::principal::{Principal, Role, RoleKind};
@@ -76,6 +77,8 @@ pub struct TokenVerifier {
     claims_map: Option<ClaimMap>,
     /// Where a partner named by its KvK number is looked up.
     partners: Db,
+    /// Tokens verified in the last minute (`verified`).
+    verified: VerifiedTokens,
 }
 
 /// The claims every token must carry whatever its issuer, read after the signature verified.
@@ -133,6 +136,7 @@ impl TokenVerifier {
             max_ttl: settings.max_ttl,
             claims_map,
             partners: db,
+            verified: VerifiedTokens::default(),
         })
     }
 
@@ -144,6 +148,11 @@ impl TokenVerifier {
     /// Verifies a bearer token and turns its claims into a principal: 401 for a refused token,
     /// 503 when the keys or the partner directory cannot be read now.
     pub async fn verify(&self, token: &str) -> Result<Principal, ApiError> {
+        let now = chrono::Utc::now().timestamp();
+        let keys = self.keys.current_set();
+        if let Some(principal) = self.verified.get(token, &keys, now) {
+            return Ok(principal);
+        }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| TokenRejected("The token is malformed.".to_owned()))?;
         // RFC 7515 §4.1.11: extensions marked critical must be understood; none are here.
@@ -169,18 +178,20 @@ impl TokenVerifier {
             serde_json::from_value(Value::Object(claims.clone())).map_err(|_| {
                 TokenRejected("The token's sub, exp or iat is not of the right type.".to_owned())
             })?;
-        self.check_lifetime(&standard, chrono::Utc::now().timestamp())?;
+        self.check_lifetime(&standard, now)?;
         if standard.sub.trim().is_empty() {
             return Err(ApiError::Unauthenticated(
                 "The token's subject (sub) is empty.".to_owned(),
             ));
         }
-        let role = match &self.claims_map {
+        // A partner found by its KvK number is looked up again for every request: it may have
+        // been deactivated since.
+        let (role, rememberable) = match &self.claims_map {
             Some(map) => match map.role_of(&claims)? {
-                MappedRole::Resolved(role) => role,
-                MappedRole::KvkNumber(kvk) => self.partner_by_kvk(kvk).await?,
+                MappedRole::Resolved(role) => (role, true),
+                MappedRole::KvkNumber(kvk) => (self.partner_by_kvk(kvk).await?, false),
             },
-            None => own_role(&claims)?,
+            None => (own_role(&claims)?, true),
         };
         let text = |claim: &str| {
             claims
@@ -189,12 +200,17 @@ impl TokenVerifier {
                 .filter(|text| !text.trim().is_empty())
                 .map(str::to_owned)
         };
-        Ok(Principal {
+        let principal = Principal {
             subject: standard.sub,
             name: text("name"),
             client_id: text("azp").or_else(|| text("client_id")),
             role,
-        })
+        };
+        if rememberable {
+            self.verified
+                .remember(token, &principal, standard.exp, keys, now);
+        }
+        Ok(principal)
     }
 
     async fn partner_by_kvk(&self, kvk: String) -> Result<Role, ApiError> {

@@ -32,6 +32,9 @@ pub struct VerifyingKey {
     pub algorithms: Vec<Algorithm>,
 }
 
+/// Published keys by `kid`.
+pub type KeyMap = HashMap<String, VerifyingKey>;
+
 /// Where the key for a token comes from.
 pub enum KeySource {
     /// One key: its `kid` does not matter.
@@ -41,6 +44,15 @@ pub enum KeySource {
 }
 
 impl KeySource {
+    /// The published key set as it is now (every fetch replaces it as a whole); `None` for a
+    /// single key.
+    pub fn current_set(&self) -> Option<Arc<KeyMap>> {
+        match self {
+            Self::Single(_) => None,
+            Self::Published(published) => published.keys.read().ok().map(|keys| keys.clone()),
+        }
+    }
+
     /// The key for a token with this header's `kid`.
     pub async fn key_for(&self, kid: Option<&str>) -> Result<VerifyingKey, ApiError> {
         match self {
@@ -60,7 +72,7 @@ pub struct PublishedKeys {
     source: JwksSource,
     refresh: JwksRefresh,
     client: reqwest::Client,
-    keys: RwLock<Arc<HashMap<String, VerifyingKey>>>,
+    keys: RwLock<Arc<KeyMap>>,
     /// The last fetch; held while fetching, so that concurrent requests with a new `kid` wait
     /// for one fetch instead of starting their own.
     fetched: tokio::sync::Mutex<Fetched>,

@@ -6,6 +6,7 @@
 pub mod claims;
 pub mod jwt;
 pub mod keys;
+pub mod verified;
 
 use std::marker::PhantomData;
 

@@ -228,6 +228,26 @@ async fn client_credentials_tokens_get_the_role_and_scope_the_claim_map_gives() 
         elsewhere.status,
         elsewhere.text
     );
+    // A partner found by its KvK number is looked up for every request, even with a token
+    // already verified: archived, the same token is refused at once.
+    let partner_token = idp.token("buurthuis-app").await;
+    let partner_path = format!("/api/v1/partners/{}", partner.body["id"].as_str().unwrap());
+    let before = app.get("/api/v1/districts", &partner_token).await;
+    assert_eq!(before.status, 200, "{}", before.text);
+    let version = app.get(&partner_path, &pb).await.header("etag").unwrap();
+    let archived = app
+        .patch(
+            &partner_path,
+            &pb,
+            Some(&version),
+            &json!({ "active": false }),
+        )
+        .await;
+    assert_eq!(archived.status, 200, "{}", archived.text);
+    app.get("/api/v1/districts", &partner_token)
+        .await
+        .assert_problem(401, "unauthenticated");
+
     // A token whose roles the map does not name is refused.
     let unmapped = idp.token("unmapped-app").await;
     app.get("/api/v1/districts", &unmapped)
