@@ -5,8 +5,10 @@
 //! commit per response made each such read wait for its own flush of the write-ahead log
 //! (about 2.6 ms on this kind of machine, and only as many flushes in flight as the pool has
 //! connections), so a read of one signal cost more than all its queries together. Here one
-//! thread writes the rows: it takes every response's rows that are waiting, inserts them in one
-//! transaction, and only after that commit tells each response that its rows are stored. While
+//! thread writes the rows, on a connection of its own: it takes every response's rows that are
+//! waiting, inserts them in one statement (which commits by itself; a transaction only for more
+//! rows than one INSERT takes), and only after that commit tells each response that its rows
+//! are stored. While
 //! one commit is being flushed the next responses' rows gather, so under load a flush carries
 //! many responses, and no response is answered before its rows are durable: nothing is lost
 //! that was shown.
@@ -15,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::personal_data::{AccessRow, record_access};
+use super::personal_data::{AccessRow, ROWS_PER_INSERT, record_access};
 use super::{ConnectionManager, checkout, write_transaction};
 use crate::error::ApiError;
 use crate::telemetry::metrics::{self as telemetry, Metrics};
@@ -31,16 +33,25 @@ struct Pending {
 
 /// The way to the writer thread, started at the first response that shows a reporter (so
 /// commands that never do start none). It stops when the last [`super::Db`] is dropped.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(super) struct AccessLog {
     queue: Arc<OnceLock<mpsc::UnboundedSender<Pending>>>,
+    /// The writer's own connection (a pool of one, so a broken one is replaced), outside the
+    /// request pool: there it would wait behind the reads whose rows it is to commit.
+    writer: r2d2::Pool<ConnectionManager>,
 }
 
 impl AccessLog {
+    pub(super) fn new(writer: r2d2::Pool<ConnectionManager>) -> Self {
+        Self {
+            queue: Arc::default(),
+            writer,
+        }
+    }
+
     /// Stores `rows` (one response's) and returns once they are committed.
     pub(super) async fn store(
         &self,
-        pool: &r2d2::Pool<ConnectionManager>,
         metrics: Option<&Metrics>,
         rows: Vec<AccessRow>,
     ) -> Result<(), ApiError> {
@@ -49,7 +60,7 @@ impl AccessLog {
         }
         let queue = self
             .queue
-            .get_or_init(|| start(pool.clone(), metrics.cloned()));
+            .get_or_init(|| start(self.writer.clone(), metrics.cloned()));
         let (stored, is_stored) = oneshot::channel();
         queue
             .send(Pending { rows, stored })
@@ -110,5 +121,10 @@ fn write_batch(pool: &r2d2::Pool<ConnectionManager>, batch: Vec<Pending>) {
 
 fn store_rows(pool: &r2d2::Pool<ConnectionManager>, rows: &[&AccessRow]) -> Result<(), ApiError> {
     let mut conn = checkout(pool, std::time::Instant::now())?;
+    if rows.len() <= ROWS_PER_INSERT {
+        // One INSERT commits on its own, all its rows or none and as durably as a transaction,
+        // without the round trips of BEGIN and COMMIT that every read waits for.
+        return record_access(&mut conn, rows);
+    }
     write_transaction(&mut conn, |conn| record_access(conn, rows))
 }

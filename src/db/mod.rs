@@ -295,6 +295,16 @@ impl Db {
         checkout_timeout: Duration,
     ) -> Result<Self, String> {
         let backend = target.backend_name();
+        // The access log's writer has a connection of its own, made when it first writes: in
+        // the request pool it would wait behind the very reads whose rows it is to commit.
+        let writer = r2d2::Pool::builder()
+            .max_size(1)
+            .min_idle(Some(0))
+            .test_on_check_out(false)
+            .connection_timeout(checkout_timeout)
+            .build_unchecked(ConnectionManager {
+                target: target.clone(),
+            });
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
@@ -309,7 +319,7 @@ impl Db {
             backend,
             committed: std::sync::Arc::new(tokio::sync::Notify::new()),
             metrics: None,
-            access_log: access_log::AccessLog::default(),
+            access_log: access_log::AccessLog::new(writer),
         })
     }
 
@@ -353,9 +363,7 @@ impl Db {
     /// Stores the personal-data access rows of one response (DESIGN §14) and returns once they
     /// are committed, together with those of other responses waiting at the same moment.
     pub async fn log_access(&self, rows: Vec<personal_data::AccessRow>) -> Result<(), ApiError> {
-        self.access_log
-            .store(&self.pool, self.metrics.as_ref(), rows)
-            .await
+        self.access_log.store(self.metrics.as_ref(), rows).await
     }
 
     /// Runs blocking database work on the blocking thread pool.

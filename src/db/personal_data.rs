@@ -44,7 +44,7 @@ impl AccessRow {
 }
 
 /// Rows per `INSERT`: eight values each, far below SQLite's limit on bound values.
-const ROWS_PER_INSERT: usize = 500;
+pub(super) const ROWS_PER_INSERT: usize = 500;
 
 /// Writes access rows, a few hundred per statement (one statement for a page of signals).
 pub fn record_access(conn: &mut DbConnection, rows: &[&AccessRow]) -> Result<(), ApiError> {
