@@ -9,6 +9,10 @@
 //! placeholder count follows the list), so its text would be written again for every run, and
 //! `sql_query` is never kept in the statement cache. [`MembersOf`] has a static id and one bind
 //! per filter, whatever the number of ids: PostgreSQL's `= ANY(array)`, SQLite's `json_each`.
+//! One id (a single GET) has a statement of its own, with `= $1`: PostgreSQL planned the
+//! `ANY` form afresh for every execution (its generic plan, costed for an array of unknown
+//! length, never won), 0.2 ms of planning for 0.3 ms of execution; with `= $1` it keeps the
+//! generic plan after five runs and the statement takes about 0.1 ms.
 
 use std::marker::PhantomData;
 
@@ -30,23 +34,43 @@ pub(crate) trait MemberTables: 'static {
     type Columns: SqlType;
 }
 
-/// The members of the resources `ids`, as rows of `T::Columns`.
-pub(crate) struct MembersOf<'a, T> {
+/// The filter for exactly one id (`= $1`).
+pub(crate) struct One;
+/// The filter for any number of ids (`= ANY($1)`, `IN (… json_each(?))`).
+pub(crate) struct Many;
+
+/// The members of the resources `ids`, as rows of `T::Columns`, with filter `F` ([`One`] or
+/// [`Many`]: two statements, so two types, for diesel keeps a prepared statement by type).
+pub(crate) struct MembersOf<'a, T, F> {
     ids: &'a [String],
     /// The ids as a JSON array, SQLite's way of taking a list in one bind.
     ids_json: String,
-    tables: PhantomData<T>,
+    tables: PhantomData<(T, F)>,
 }
 
-impl<'a, T: MemberTables> MembersOf<'a, T> {
-    pub(crate) fn new(ids: &'a [String]) -> Self {
+impl<'a, T: MemberTables> MembersOf<'a, T, One> {
+    /// The members of the one resource `id`.
+    pub(crate) fn one(id: &'a String) -> Self {
+        MembersOf {
+            ids: std::slice::from_ref(id),
+            ids_json: String::new(),
+            tables: PhantomData,
+        }
+    }
+}
+
+impl<'a, T: MemberTables> MembersOf<'a, T, Many> {
+    /// The members of all the resources `ids`.
+    pub(crate) fn many(ids: &'a [String]) -> Self {
         MembersOf {
             ids,
             ids_json: serde_json::Value::from(ids.to_vec()).to_string(),
             tables: PhantomData,
         }
     }
+}
 
+impl<T: MemberTables, F> MembersOf<'_, T, F> {
     /// Writes the statement, with `filter` writing each id filter and its bind.
     fn walk<'b, DB: diesel::backend::Backend>(
         &'b self,
@@ -62,19 +86,50 @@ impl<'a, T: MemberTables> MembersOf<'a, T> {
     }
 }
 
-impl<T: MemberTables> QueryId for MembersOf<'_, T> {
-    type QueryId = MembersOf<'static, T>;
-    // The text is the same for every list of ids: diesel keeps the prepared statement by type.
+impl<T: MemberTables, F: 'static> QueryId for MembersOf<'_, T, F> {
+    type QueryId = MembersOf<'static, T, F>;
+    // The text is the same for every id (or list of ids): diesel keeps the prepared statement
+    // by type.
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl<T: MemberTables> Query for MembersOf<'_, T> {
+impl<T: MemberTables, F> Query for MembersOf<'_, T, F> {
     type SqlType = T::Columns;
 }
 
-impl<T, Conn> RunQueryDsl<Conn> for MembersOf<'_, T> {}
+impl<T, F, Conn> RunQueryDsl<Conn> for MembersOf<'_, T, F> {}
 
-impl<T: MemberTables> QueryFragment<Pg> for MembersOf<'_, T> {
+/// The one id's filter, the same on both backends.
+fn equals_one<'b, DB, T, F>(
+    this: &'b MembersOf<'_, T, F>,
+    out: &mut AstPass<'_, 'b, DB>,
+) -> QueryResult<()>
+where
+    DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<Text>,
+    String: diesel::serialize::ToSql<Text, DB>,
+{
+    out.push_sql(" = ");
+    match this.ids.first() {
+        Some(id) => out.push_bind_param::<Text, _>(id),
+        None => Err(diesel::result::Error::QueryBuilderError(
+            "the members of one resource need its id".into(),
+        )),
+    }
+}
+
+impl<T: MemberTables> QueryFragment<Pg> for MembersOf<'_, T, One> {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.walk(out, equals_one)
+    }
+}
+
+impl<T: MemberTables> QueryFragment<Sqlite> for MembersOf<'_, T, One> {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        self.walk(out, equals_one)
+    }
+}
+
+impl<T: MemberTables> QueryFragment<Pg> for MembersOf<'_, T, Many> {
     fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         self.walk(out, |this, out| {
             out.push_sql(" = ANY(");
@@ -85,7 +140,7 @@ impl<T: MemberTables> QueryFragment<Pg> for MembersOf<'_, T> {
     }
 }
 
-impl<T: MemberTables> QueryFragment<Sqlite> for MembersOf<'_, T> {
+impl<T: MemberTables> QueryFragment<Sqlite> for MembersOf<'_, T, Many> {
     fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         self.walk(out, |this, out| {
             out.push_sql(" IN (SELECT value FROM json_each(");
