@@ -8,10 +8,9 @@
 //! thread writes the rows, on a connection of its own: it takes every response's rows that are
 //! waiting, inserts them in one statement (which commits by itself; a transaction only for more
 //! rows than one INSERT takes), and only after that commit tells each response that its rows
-//! are stored. While
-//! one commit is being flushed the next responses' rows gather, so under load a flush carries
-//! many responses, and no response is answered before its rows are durable: nothing is lost
-//! that was shown.
+//! are stored. While one commit is being flushed the next responses' rows gather, so under load
+//! a flush carries many responses, and no response is answered before its rows are durable:
+//! nothing is lost that was shown.
 
 use std::sync::{Arc, OnceLock};
 

@@ -19,9 +19,32 @@ use std::marker::PhantomData;
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::query_dsl::LoadQuery;
 use diesel::sql_types::{Array, BigInt, Nullable, SqlType, Text, Timestamp};
 use diesel::sqlite::Sqlite;
-use diesel::{QueryResult, RunQueryDsl};
+use diesel::{PgConnection, QueryResult, RunQueryDsl, SqliteConnection};
+
+use super::{DbConnection, on_backend};
+use crate::error::ApiError;
+
+/// The member rows of the resources `ids` from `T`'s tables: one id's statement for one id,
+/// the list's otherwise.
+pub(crate) fn load_members<T, Row>(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<Row>, ApiError>
+where
+    T: MemberTables,
+    for<'a> MembersOf<'a, T, One>:
+        LoadQuery<'a, PgConnection, Row> + LoadQuery<'a, SqliteConnection, Row>,
+    for<'a> MembersOf<'a, T, Many>:
+        LoadQuery<'a, PgConnection, Row> + LoadQuery<'a, SqliteConnection, Row>,
+{
+    Ok(on_backend!(conn, |c| match ids {
+        [id] => MembersOf::<T, One>::one(id).load(c),
+        _ => MembersOf::<T, Many>::many(ids).load(c),
+    })?)
+}
 
 /// The statement of one resource's members.
 pub(crate) trait MemberTables: 'static {

@@ -263,6 +263,7 @@ pub struct Db {
 /// A connection from the pool. When none came within the checkout timeout, it tells a saturated
 /// pool (every connection made and busy: 503 `pool_exhausted`) from a database that cannot be
 /// reached (503 `database_unavailable`).
+///
 /// The wait counts from `asked`, when the request asked for database work: it may first have
 /// waited for a blocking thread (there are only as many as connections, see `startup`).
 fn checkout(

@@ -8,7 +8,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use super::members::{Many, MembersOf, One, SignalMembers};
+use super::members::{SignalMembers, load_members};
 use super::reference::ThemeRow;
 use super::schema::{signal_departments, signal_projects, signals};
 use super::{After, DbConnection, list_order, new_id, on_backend, version_checked};
@@ -168,10 +168,7 @@ pub fn facts_of(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<SignalFac
 /// Loads the members of many signals at once, in one statement ([`SignalMembers`]).
 fn complete(conn: &mut DbConnection, rows: Vec<SignalRow>) -> Result<Vec<Signal>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let member_rows: Vec<(String, String, String)> = on_backend!(conn, |c| match ids.as_slice() {
-        [id] => MembersOf::<SignalMembers, One>::one(id).load(c),
-        _ => MembersOf::<SignalMembers, Many>::many(&ids).load(c),
-    })?;
+    let member_rows: Vec<(String, String, String)> = load_members::<SignalMembers, _>(conn, &ids)?;
     let mut departments: HashMap<String, Vec<String>> = HashMap::new();
     let mut projects: HashMap<String, Vec<String>> = HashMap::new();
     let mut issues: HashMap<String, Vec<String>> = HashMap::new();

@@ -52,25 +52,47 @@ async fn a_request_body_that_stalls_is_answered_408_with_a_problem() {
 /// A request waits for a blocking thread (there are as many as connections) before it waits
 /// for a connection; the checkout timeout covers both waits, so three requests queued behind
 /// one held connection all answer 503 within about one timeout, not one timeout each.
+/// A server with a pool of one connection and checkout timeout `timeout`, that connection
+/// already held (as a long request would hold it), and a way to ask it for districts.
+struct OneHeldConnection {
+    _database: TestDatabase,
+    held: Option<r2d2::PooledConnection<wijkregie::db::ConnectionManager>>,
+    address: String,
+    token: String,
+}
+
+impl OneHeldConnection {
+    fn start(timeout: Duration) -> Self {
+        let database = TestDatabase::new();
+        let mut settings = test_settings(&database);
+        settings.pool_size = 1;
+        settings.pool_timeout = timeout;
+        let app = startup::build(&settings, None).unwrap();
+        let address = format!("http://{}", app.address);
+        actix_rt::spawn(app.server);
+        let token = crate::helpers::token_for(&settings, &Role::Programmabureau);
+        let held = Some(app.db.get().unwrap());
+        Self {
+            _database: database,
+            held,
+            address,
+            token,
+        }
+    }
+
+    fn districts(&self) -> awc::SendClientRequest {
+        awc::Client::default()
+            .get(format!("{}/api/v1/districts", self.address))
+            .insert_header(("Authorization", format!("Bearer {}", self.token)))
+            .send()
+    }
+}
+
 #[actix_rt::test]
 async fn requests_queued_for_a_thread_still_answer_503_within_the_checkout_timeout() {
-    let database = TestDatabase::new();
-    let mut settings = test_settings(&database);
-    settings.pool_size = 1;
-    settings.pool_timeout = Duration::from_millis(1000);
-    let app = startup::build(&settings, None).unwrap();
-    let address = format!("http://{}", app.address);
-    actix_rt::spawn(app.server);
-    let token = crate::helpers::token_for(&settings, &Role::Programmabureau);
-    let held = app.db.get().unwrap();
+    let server = OneHeldConnection::start(Duration::from_millis(1000));
     let started = std::time::Instant::now();
-    let requests = (0..3).map(|_| {
-        awc::Client::default()
-            .get(format!("{address}/api/v1/districts"))
-            .insert_header(("Authorization", format!("Bearer {token}")))
-            .send()
-    });
-    let answers = futures::future::join_all(requests).await;
+    let answers = futures::future::join_all((0..3).map(|_| server.districts())).await;
     let waited = started.elapsed();
     for answer in answers {
         assert_eq!(answer.unwrap().status().as_u16(), 503);
@@ -80,27 +102,12 @@ async fn requests_queued_for_a_thread_still_answer_503_within_the_checkout_timeo
         waited < Duration::from_millis(2500),
         "three queued requests took {waited:?} to be refused"
     );
-    drop(held);
 }
 
 #[actix_rt::test]
 async fn a_saturated_pool_is_its_own_503_with_retry_after() {
-    let database = TestDatabase::new();
-    let mut settings = test_settings(&database);
-    settings.pool_size = 1;
-    settings.pool_timeout = Duration::from_millis(200);
-    let app = startup::build(&settings, None).unwrap();
-    let address = format!("http://{}", app.address);
-    actix_rt::spawn(app.server);
-    let token = crate::helpers::token_for(&settings, &Role::Programmabureau);
-    // Holding the pool's only connection, as a long request would.
-    let held = app.db.get().unwrap();
-    let mut response = awc::Client::default()
-        .get(format!("{address}/api/v1/districts"))
-        .insert_header(("Authorization", format!("Bearer {token}")))
-        .send()
-        .await
-        .unwrap();
+    let mut server = OneHeldConnection::start(Duration::from_millis(200));
+    let mut response = server.districts().await.unwrap();
     assert_eq!(response.status().as_u16(), 503);
     assert_eq!(
         response
@@ -111,12 +118,7 @@ async fn a_saturated_pool_is_its_own_503_with_retry_after() {
     );
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["code"], "pool_exhausted", "{body}");
-    drop(held);
-    let answered = awc::Client::default()
-        .get(format!("{address}/api/v1/districts"))
-        .insert_header(("Authorization", format!("Bearer {token}")))
-        .send()
-        .await
-        .unwrap();
+    server.held = None;
+    let answered = server.districts().await.unwrap();
     assert_eq!(answered.status().as_u16(), 200);
 }

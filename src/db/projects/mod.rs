@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::members::{Many, MembersOf, One, ProjectMemberRow, ProjectMembers};
+use super::members::{ProjectMemberRow, ProjectMembers, load_members};
 use super::{After, DbConnection, list_order, new_id, on_backend, version_checked};
 // `funding_lines` is also the name of the sub-module, so the table is named through `schema`.
 use super::schema::{self, project_effects, project_neighbourhoods, project_partners, projects};
@@ -225,10 +225,7 @@ pub fn neighbourhoods_of(
 /// Loads the members of many projects at once, in one statement ([`ProjectMembers`]).
 fn complete(conn: &mut DbConnection, rows: Vec<ProjectRow>) -> Result<Vec<Project>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let member_rows: Vec<ProjectMemberRow> = on_backend!(conn, |c| match ids.as_slice() {
-        [id] => MembersOf::<ProjectMembers, One>::one(id).load(c),
-        _ => MembersOf::<ProjectMembers, Many>::many(&ids).load(c),
-    })?;
+    let member_rows: Vec<ProjectMemberRow> = load_members::<ProjectMembers, _>(conn, &ids)?;
     let mut neighbourhoods: HashMap<String, Vec<String>> = HashMap::new();
     let mut effects: HashMap<String, Vec<String>> = HashMap::new();
     let mut partners: HashMap<String, Vec<(String, String)>> = HashMap::new();
