@@ -47,7 +47,7 @@ enum Command {
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
     },
-    /// Print the access table (authz): the README's matrix, or the operations a role can never
+    /// Print the access table (authz): the matrix of docs/access.md, or the operations a role can never
     /// succeed in (CI's per-role schemathesis selection).
     #[command(subcommand)]
     Access(AccessCommand),

@@ -35,7 +35,7 @@ impl PublicRateLimit {
     }
 
     /// 429 when the caller's address has used its quota. The address is the connection's peer:
-    /// behind a proxy every client shares the proxy's (see README).
+    /// behind a proxy every client shares the proxy's (see docs/mail-and-tracking.md).
     fn admit(&self, req: &HttpRequest) -> Result<(), ApiError> {
         let Some(ip) = req.peer_addr().map(|a| a.ip()) else {
             return Ok(());

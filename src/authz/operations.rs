@@ -1,6 +1,6 @@
 //! The access table: for every operation of the API, what each role may do there. It is the
 //! one source from which follow the route guard of each handler (`Authorized<ops::X>`), the
-//! roles and access text of each operation in the OpenAPI document, the README's matrix, CI's
+//! roles and access text of each operation in the OpenAPI document, the matrix in docs/access.md, CI's
 //! per-role schemathesis selection and the table-driven authorization tests. The object rules
 //! that decide the scoped cells (`Only`) live beside it in `authz/`.
 
@@ -37,7 +37,7 @@ impl Access {
         }
     }
 
-    /// The matrix cell, for the README and the OpenAPI descriptions.
+    /// The matrix cell, for docs/access.md and the OpenAPI descriptions.
     pub fn cell(self) -> &'static str {
         match self {
             Self::Yes => "✔",
@@ -355,7 +355,7 @@ pub fn find(operation_id: &str) -> Option<&'static Operation> {
     OPERATIONS.iter().find(|op| op.id == operation_id)
 }
 
-/// The README's access matrix: one row per operation, one column per role.
+/// The access matrix of docs/access.md: one row per operation, one column per role.
 pub fn markdown_matrix() -> String {
     let mut out = String::from("| Operation |");
     for role in RoleKind::ALL {
