@@ -27,7 +27,10 @@ pub(super) fn partners(
         let kind = PARTNER_KINDS[i % PARTNER_KINDS.len()];
         let name = format!("Partner {} ({})", i + 1, kind.replace('_', " "));
         let (neighbourhood, _) = rng.pick(&reference.neighbourhoods);
-        let kvk = format!("{:08}", 40_000_000 + rng.below(9_999_999));
+        // KvK numbers are unique among active partners: numbered, not drawn. The draw stays,
+        // so the rest of a seed's data is what it was.
+        let _ = rng.below(9_999_999);
+        let kvk = format!("{:08}", 40_000_000 + i);
         tables.push(
             conn,
             Table::Partners,
