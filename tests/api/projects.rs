@@ -10,12 +10,17 @@ use crate::helpers::{
 };
 use wijkregie::auth::Role;
 
+/// A partner with a KvK number of its own (unique among active partners).
 async fn create_partner(app: &TestApp, name: &str, kind: &str) -> String {
+    static NEXT_KVK: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(41_150_013);
+    let kvk_number = NEXT_KVK
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .to_string();
     let response = app
         .post(
             "/api/v1/partners",
             &app.token(&pb()),
-            &json!({"name": name, "kind": kind, "kvkNumber": "41150013", "neighbourhoodIds": ["moerwijk"],
+            &json!({"name": name, "kind": kind, "kvkNumber": kvk_number, "neighbourhoodIds": ["moerwijk"],
                     "contact": {"name": "Contact", "email": "info@example.nl", "phone": null}}),
         )
         .await;
