@@ -628,3 +628,10 @@ pub async fn assert_projects_listed_as_read(app: &TestApp, token: &str, ids: &[&
     ];
     assert_listed_as_read(app, token, "/api/v1/projects", ids, &members).await;
 }
+
+/// A KvK number no other partner of this test run has (they are unique among active partners).
+pub fn unique_kvk_number() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(41_150_013);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .to_string()
+}

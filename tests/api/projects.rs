@@ -6,16 +6,12 @@ use serde_json::json;
 
 use crate::helpers::{
     Response, TestApp, assert_projects_listed_as_read, disagreement_with_access_table, etag,
-    partner, pb, spawn_app, stadsdeel, transition_with_reason, vakdienst,
+    partner, pb, spawn_app, stadsdeel, transition_with_reason, unique_kvk_number, vakdienst,
 };
 use wijkregie::auth::Role;
 
-/// A partner with a KvK number of its own (unique among active partners).
 async fn create_partner(app: &TestApp, name: &str, kind: &str) -> String {
-    static NEXT_KVK: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(41_150_013);
-    let kvk_number = NEXT_KVK
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        .to_string();
+    let kvk_number = unique_kvk_number();
     let response = app
         .post(
             "/api/v1/partners",
