@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 
 use wijkregie::auth::{Role, TokenMinter};
 use wijkregie::config::{
-    JwksRefresh, JwtKey, JwtSettings, MailSettings, Settings, WebhookSettings,
+    JwksRefresh, JwtKey, JwtSettings, MailSettings, Settings, StreamSettings, WebhookSettings,
 };
 use wijkregie::db::DatabaseTarget;
 use wijkregie::startup;
@@ -226,6 +226,7 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         webhooks: WebhookSettings::defaults(),
         mail: MailSettings::defaults(),
         metrics_bind: None,
+        streams: StreamSettings::defaults(),
     }
 }
 
