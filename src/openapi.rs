@@ -414,7 +414,10 @@ fn apply_conventions(operation: &mut Operation) {
         ));
     }
     if secured {
-        standard.push(("401", "No valid Bearer token"));
+        standard.push((
+            "401",
+            "No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`)",
+        ));
         standard.push(("503", "The database cannot be reached"));
     }
     for (status, description) in standard {
