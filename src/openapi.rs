@@ -222,8 +222,9 @@ fn idempotent_post(operation: &mut Operation) {
         operation,
         "Idempotency-Key",
         "Makes a retry safe: a repeat with the same key and body returns the first answer (with \
-         `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 \
-         hours by default.",
+         `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it \
+         (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours \
+         by default.",
         ObjectBuilder::new()
             .schema_type(Type::String)
             .min_length(Some(1))

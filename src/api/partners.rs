@@ -562,8 +562,10 @@ struct GuardedChange {
     may_set_identity: bool,
 }
 
-/// The repo's update, undone with a 403 (in the same transaction) when it changed `kvkNumber`
-/// or `active` for an author who may not: resending the values a partner has is no change.
+/// The repo's update, refused with a 403 (before anything is written, in the same transaction)
+/// when it would change `kvkNumber` or `active` for an author who may not: resending the values
+/// a partner has is no change. A concurrent change between the two reads is the version
+/// check's (412).
 fn update_guarded(
     conn: &mut DbConnection,
     id: &str,
@@ -571,14 +573,20 @@ fn update_guarded(
     guarded: &GuardedChange,
     now: NaiveDateTime,
 ) -> Result<Option<(PartnerRecord, PartnerRecord)>, ApiError> {
-    let updated = repo::update(conn, id, version, &guarded.change, now)?;
-    if let Some((before, after)) = &updated {
-        let identity = |p: &PartnerRecord| (p.row.kvk_number.clone(), p.row.active);
-        if !guarded.may_set_identity && identity(before) != identity(after) {
+    if !guarded.may_set_identity
+        && let Some(before) = repo::find(conn, id)?
+    {
+        let change = &guarded.change.0;
+        let renumbers = change
+            .kvk_number
+            .as_ref()
+            .is_some_and(|kvk| *kvk != before.row.kvk_number);
+        let toggles_active = change.active.is_some_and(|a| a != before.row.active);
+        if renumbers || toggles_active {
             return Err(identity_refused());
         }
     }
-    Ok(updated)
+    repo::update(conn, id, version, &guarded.change, now)
 }
 
 fn identity_refused() -> ApiError {

@@ -154,7 +154,11 @@ async fn a_kvk_number_names_one_active_partner_and_only_the_bureau_and_admin_set
     )
     .await
     .assert_problem(403, "forbidden");
-    for body in [json!({"kvkNumber": "12345678"}), json!({"active": false})] {
+    for body in [
+        json!({"kvkNumber": "12345678"}),
+        json!({"kvkNumber": "41150013"}),
+        json!({"active": false}),
+    ] {
         change(&app, &district, &second, body)
             .await
             .assert_problem(403, "forbidden");

@@ -10,12 +10,15 @@ use crate::helpers::{
 };
 use wijkregie::auth::Role;
 
+/// Registers a partner with a KvK number of its own (a number names one active partner).
 async fn create_partner(app: &TestApp, name: &str, kind: &str) -> String {
+    static NEXT_KVK: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(41_150_013);
+    let kvk = NEXT_KVK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let response = app
         .post(
             "/api/v1/partners",
             &app.token(&pb()),
-            &json!({"name": name, "kind": kind, "kvkNumber": "41150013", "neighbourhoodIds": ["moerwijk"],
+            &json!({"name": name, "kind": kind, "kvkNumber": kvk.to_string(), "neighbourhoodIds": ["moerwijk"],
                     "contact": {"name": "Contact", "email": "info@example.nl", "phone": null}}),
         )
         .await;
