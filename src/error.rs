@@ -81,6 +81,9 @@ pub struct Problem {
 pub enum ApiError {
     #[error("authentication required: {0}")]
     Unauthenticated(String),
+    /// The token names a partner whose record is archived: its tokens are no longer honoured.
+    #[error("partner {0} is inactive")]
+    PartnerInactive(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("not found: {0}")]
@@ -153,6 +156,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) => "unauthenticated",
+            Self::PartnerInactive(_) => "partner_inactive",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::RouteNotFound => "route_not_found",
@@ -212,7 +216,7 @@ impl ApiError {
     /// The one status table.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated(_) | Self::PartnerInactive(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -240,6 +244,9 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             Self::Unauthenticated(reason) => reason.clone(),
+            Self::PartnerInactive(id) => format!(
+                "The partner '{id}' this token acts for is archived; its tokens are no longer accepted."
+            ),
             Self::Forbidden(reason) | Self::NotFound(reason) | Self::NotAcceptable(reason) => {
                 reason.clone()
             }
@@ -332,7 +339,7 @@ impl ApiError {
         let mut builder = HttpResponse::build(self.status());
         builder.content_type(PROBLEM_JSON);
         match self {
-            Self::Unauthenticated(_) => {
+            Self::Unauthenticated(_) | Self::PartnerInactive(_) => {
                 builder.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"wijkregie\""));
             }
             Self::TooManyRequests { retry_after } => {

@@ -10,6 +10,7 @@ use crate::helpers::{
 };
 use wijkregie::auth::Role;
 
+/// Registers a partner with a KvK number of its own (a number names one active partner).
 async fn create_partner(app: &TestApp, name: &str, kind: &str) -> String {
     let kvk_number = unique_kvk_number();
     let response = app
