@@ -292,7 +292,9 @@ async fn read_partner_body<P: Presence>(
     check_partner_body(body, &known)
 }
 
-/// The neighbourhood ids a body names, to look up before [`check_partner_body`].
+/// The neighbourhood ids a body names, to look up before [`check_partner_body`]: only those
+/// that are ids at all (a NUL byte never reaches the database); [`check_partner_body`] refuses
+/// the others.
 fn asked_neighbourhoods(body: &JsonObject) -> Vec<String> {
     body.0
         .get("neighbourhoodIds")
@@ -300,7 +302,7 @@ fn asked_neighbourhoods(body: &JsonObject) -> Vec<String> {
         .map(|ids| {
             ids.iter()
                 .filter_map(serde_json::Value::as_str)
-                .map(str::to_owned)
+                .filter_map(|id| slug_param(id).ok())
                 .collect()
         })
         .unwrap_or_default()
