@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::export::{self, CsvRecord};
+use super::export::{self, Cell, CsvRecord};
 use super::http::{self, PageParams, PageRequest};
 use super::input::{
     Create, Field, Fields, JsonObject, Patch, Presence, QueryParams, array, bool_param, boolean,
@@ -130,25 +130,25 @@ impl CsvRecord for Partner {
         "updatedAt",
     ];
 
-    fn fields(&self) -> Vec<String> {
+    fn fields(&self) -> Vec<Cell> {
         let contact = self.contact.as_ref();
         let member = |read: fn(&Contact) -> &Option<String>| {
-            contact.and_then(|c| read(c).clone()).unwrap_or_default()
+            Cell::from(contact.and_then(|c| read(c).clone()).unwrap_or_default())
         };
         vec![
-            self.id.clone(),
-            self.name.clone(),
-            self.kind.clone(),
-            export::optional(self.kvk_number.as_ref()),
-            export::joined(&self.neighbourhood_ids),
+            self.id.as_str().into(),
+            self.name.as_str().into(),
+            self.kind.as_str().into(),
+            export::optional(self.kvk_number.as_ref()).into(),
+            export::joined(&self.neighbourhood_ids).into(),
             member(|c| &c.name),
             member(|c| &c.email),
             member(|c| &c.phone),
-            export::optional(self.website.as_ref()),
-            self.active.to_string(),
-            self.version.to_string(),
-            time::format(&self.created_at),
-            time::format(&self.updated_at),
+            export::optional(self.website.as_ref()).into(),
+            self.active.to_string().into(),
+            Cell::figure(self.version),
+            time::format(&self.created_at).into(),
+            time::format(&self.updated_at).into(),
         ]
     }
 }
