@@ -374,3 +374,91 @@ async fn nul_bytes_never_reach_the_database_through_any_documented_input() {
         failures.join("\n")
     );
 }
+
+/// Sends `request` as it is on a new connection and reads the answer until the server closes
+/// the connection (or `wait` passes without a byte).
+async fn raw_exchange(app: &crate::helpers::TestApp, request: Vec<u8>, wait: Duration) -> String {
+    let address = app.address.trim_start_matches("http://").to_owned();
+    actix_rt::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(address).unwrap();
+        stream.set_read_timeout(Some(wait)).unwrap();
+        stream.write_all(&request).unwrap();
+        stream.flush().unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+    .unwrap()
+}
+
+fn request_with_headers(headers: &str) -> Vec<u8> {
+    format!(
+        "GET /api/v1/districts HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}\r\n"
+    )
+    .into_bytes()
+}
+
+#[actix_rt::test]
+async fn header_fields_beyond_the_services_limits_are_431_with_a_problem_and_a_request_id() {
+    let app = spawn_app().await;
+    let long = format!("X-Padding: {}\r\n", "a".repeat(40 * 1024));
+    let many: String = (0..70).map(|i| format!("X-Field-{i}: {i}\r\n")).collect();
+    for headers in [long, many] {
+        let answer = raw_exchange(
+            &app,
+            request_with_headers(&headers),
+            Duration::from_secs(10),
+        )
+        .await;
+        let head = answer
+            .split("\r\n\r\n")
+            .next()
+            .unwrap()
+            .to_ascii_lowercase();
+        assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+        assert!(
+            head.contains("content-type: application/problem+json"),
+            "{head}"
+        );
+        assert!(head.contains("x-request-id: "), "{head}");
+        assert!(
+            answer.contains("\"code\":\"headers_too_large\""),
+            "{answer}"
+        );
+        assert!(answer.contains("\"requestId\":"), "{answer}");
+    }
+    // Below the limits the request is read as usual (here: no token, 401).
+    let fine = format!("X-Padding: {}\r\n", "a".repeat(16 * 1024));
+    let answer = raw_exchange(&app, request_with_headers(&fine), Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+}
+
+/// What docs/api-guide.md says of the answers actix-http gives before any of the service's
+/// code runs: the status, no body, no `X-Request-Id`.
+#[actix_rt::test]
+async fn what_actix_http_refuses_itself_is_answered_as_the_api_guide_says() {
+    let app = spawn_app().await;
+    let control = request_with_headers("X-Note: a\u{1}b\r\n");
+    let huge = request_with_headers(&format!("X-Padding: {}\r\n", "a".repeat(200 * 1024)));
+    for (request, status) in [(control, "400"), (huge, "431")] {
+        let answer = raw_exchange(&app, request, Duration::from_secs(10)).await;
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{answer}"
+        );
+        assert!(
+            !answer.to_ascii_lowercase().contains("x-request-id"),
+            "{answer}"
+        );
+        assert!(answer.ends_with("\r\n\r\n"), "no body: {answer}");
+    }
+    // A head that stops halfway: actix-http's first-request timeout (5 s) answers it.
+    let stalled = b"GET /api/v1/districts HTTP/1.1\r\nHost: localhost\r\n".to_vec();
+    let answer = raw_exchange(&app, stalled, Duration::from_secs(20)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        !answer.to_ascii_lowercase().contains("x-request-id"),
+        "{answer}"
+    );
+}
