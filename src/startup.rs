@@ -120,6 +120,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .app_data(response_days)
             .app_data(policy_response_days)
             .wrap(from_fn(hostile_input::refuse_control_characters_in_paths))
+            .wrap(from_fn(hostile_input::refuse_oversized_headers))
             .app_data(idempotency_hours)
             .app_data(webhook_settings.clone())
             .app_data(public_rate_limit.clone())
