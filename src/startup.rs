@@ -72,6 +72,7 @@ impl Application {
 }
 
 /// Waits for SIGTERM or SIGINT (the server itself also stops on them).
+#[cfg(unix)]
 async fn termination() {
     use tokio::signal::unix::{SignalKind, signal};
     match (
@@ -90,6 +91,14 @@ async fn termination() {
             );
             std::future::pending::<()>().await;
         }
+    }
+}
+
+/// Waits for Ctrl-C (the server itself also stops on it).
+#[cfg(not(unix))]
+async fn termination() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 
