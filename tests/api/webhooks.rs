@@ -671,20 +671,32 @@ async fn a_redelivery_asked_during_a_delivery_is_kept_and_no_delivery_record_dis
         "the held event, then the replay from the first dead letter on, in order"
     );
 
-    // Every delivery record is there, the former dead letters delivered now.
-    let all = app
-        .get(&format!("/api/v1/subscriptions/{id}/deliveries"), &token)
-        .await;
-    let records: Vec<(i64, String)> = all.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            let status = d["status"].as_str().unwrap().to_owned();
-            (d["eventId"].as_i64().unwrap(), status)
-        })
-        .collect();
-    for event in [first, second, in_flight, last, ping_id] {
+    // Every delivery record is there, the former dead letters delivered now (the last outcome
+    // is written just after the receiver has answered).
+    let wanted = [first, second, in_flight, last, ping_id];
+    let mut records: Vec<(i64, String)> = Vec::new();
+    for _ in 0..200 {
+        let all = app
+            .get(&format!("/api/v1/subscriptions/{id}/deliveries"), &token)
+            .await;
+        records = all.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let status = d["status"].as_str().unwrap().to_owned();
+                (d["eventId"].as_i64().unwrap(), status)
+            })
+            .collect();
+        if wanted
+            .iter()
+            .all(|e| records.contains(&(*e, "delivered".to_owned())))
+        {
+            break;
+        }
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    for event in wanted {
         assert!(
             records.contains(&(event, "delivered".to_owned())),
             "event {event} has its delivery record, delivered: {records:?}"
