@@ -703,3 +703,54 @@ async fn a_redelivery_asked_during_a_delivery_is_kept_and_no_delivery_record_dis
         );
     }
 }
+
+#[actix_rt::test]
+async fn an_unfinished_delivery_passed_over_keeps_its_record_as_skipped() {
+    let app = app().await;
+    let receiver = Receiver::start().await;
+    receiver.answer(500);
+    let dsb = vakdienst("dsb");
+    let sub = subscribe(&app, &dsb, &receiver.url("/dsb"), json!(["signal.*"])).await;
+    let id = sub["id"].as_str().unwrap();
+    create_signal(&app, "transvaal", "public_space").await;
+    receiver
+        .wait_until(Duration::from_secs(20), "a failed attempt", |r| {
+            !r.is_empty()
+        })
+        .await;
+    // The owner narrows the filter to another theme: the retrying event is passed over.
+    let path = format!("/api/v1/subscriptions/{id}");
+    let version = app
+        .get(&path, &app.token(&dsb))
+        .await
+        .header("etag")
+        .unwrap();
+    let narrowed = app
+        .patch(
+            &path,
+            &app.token(&dsb),
+            Some(&version),
+            &json!({"filter": {"themeId": "youth_education"}}),
+        )
+        .await;
+    assert_eq!(narrowed.status, 200, "{}", narrowed.text);
+    receiver.answer(200);
+    ping(&app, &dsb, id).await;
+    receiver.wait_for_type("/dsb", "nl.wijkregie.ping").await;
+
+    let tried = event_id(&receiver.received()[0]);
+    let all = app
+        .get(
+            &format!("/api/v1/subscriptions/{id}/deliveries?status=skipped"),
+            &app.token(&dsb),
+        )
+        .await;
+    let skipped = all.body["items"].as_array().unwrap();
+    let record = skipped
+        .iter()
+        .find(|d| d["eventId"] == tried)
+        .unwrap_or_else(|| panic!("the tried event keeps its record: {}", all.text));
+    assert!(record["attempts"].as_i64().unwrap() >= 1, "{record}");
+    assert_eq!(record["lastStatus"], 500, "{record}");
+    assert_eq!(record["nextAttemptAt"], Value::Null, "{record}");
+}
