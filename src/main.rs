@@ -422,9 +422,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
             partner_id,
         );
     }
-    app.server
-        .await
-        .map_err(|e| format!("the server stopped: {e}"))
+    app.run_until_stopped().await
 }
 
 fn print_development_tokens(

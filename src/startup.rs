@@ -41,6 +41,66 @@ pub struct Application {
     /// Where `GET /metrics` answers (already serving), when `WIJKREGIE_METRICS_BIND` is set.
     pub metrics_address: Option<SocketAddr>,
     pub db: Db,
+    /// Stops the webhook (and mail) worker, when this instance runs one.
+    pub webhooks: Option<crate::jobs::webhooks::Stopper>,
+    /// How long the worker may take to finish its deliveries in flight at a stop.
+    pub drain: Duration,
+}
+
+/// How long a graceful stop waits for the requests in hand and for the deliveries in flight
+/// (both at once); actix-web's default, stated.
+pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Application {
+    /// Serves until SIGTERM or SIGINT (or a stop through the server's handle), then stops
+    /// gracefully: the HTTP server finishes the requests in hand while the webhook worker
+    /// finishes or gives back its deliveries in flight (outcome written, lease released), both
+    /// within [`SHUTDOWN_TIMEOUT`]; returns when both are done.
+    pub async fn run_until_stopped(self) -> Result<(), String> {
+        if let Some(worker) = self.webhooks.clone() {
+            let drain = self.drain;
+            actix_web::rt::spawn(async move {
+                termination().await;
+                worker.stop(drain).await;
+            });
+        }
+        let served = self.server.await;
+        if let Some(worker) = &self.webhooks {
+            worker.stop(self.drain).await;
+        }
+        served.map_err(|e| format!("the server stopped: {e}"))
+    }
+}
+
+/// Waits for SIGTERM or SIGINT (the server itself also stops on them).
+#[cfg(unix)]
+async fn termination() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut terminate), Ok(mut interrupt)) => {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            log::warn!(
+                "webhooks: cannot listen for SIGTERM ({e}); the worker stops after the server"
+            );
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Waits for Ctrl-C (the server itself also stops on it).
+#[cfg(not(unix))]
+async fn termination() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Opens the database (creating an SQLite file's folder), and runs pending migrations.
@@ -175,6 +235,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .default_service(web::to(routes::not_found))
     })
     .workers(settings.workers)
+    .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
     .worker_max_blocking_threads(blocking_threads(settings.pool_size, settings.workers))
     .listen(listener)
     .map_err(|e| format!("cannot serve on {address}: {e}"))?
@@ -189,13 +250,19 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
+    let mut webhooks = None;
     if settings.webhooks.worker {
         let mailer = mailer(settings, &db, public_url.clone())?;
         let origin = crate::jobs::webhooks::cloudevent::Origin {
             source: settings.webhooks.event_source.clone(),
             public_url,
         };
-        crate::jobs::webhooks::spawn(db.clone(), &settings.webhooks, origin, mailer)?;
+        webhooks = Some(crate::jobs::webhooks::spawn(
+            db.clone(),
+            &settings.webhooks,
+            origin,
+            mailer,
+        )?);
     }
     if settings.overdue_sweep_seconds > 0 {
         spawn_job(
@@ -228,11 +295,15 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
         "expired idempotency key(s) removed",
         crate::jobs::idempotency::remove_expired_keys,
     );
+    // A delivery in flight ends within the request timeout; its outcome is written after it.
+    let drain = SHUTDOWN_TIMEOUT.min(settings.webhooks.request_timeout + Duration::from_secs(5));
     Ok(Application {
         server,
         address,
         metrics_address,
         db,
+        webhooks,
+        drain,
     })
 }
 

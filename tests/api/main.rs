@@ -31,6 +31,7 @@ mod metrics;
 mod oidc;
 mod openapi;
 mod operations;
+mod outbound;
 mod partners;
 mod personal_data;
 mod policy_issues;
