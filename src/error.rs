@@ -125,6 +125,9 @@ pub enum ApiError {
     /// A public page asked for too often from one address; try again after `retry_after` s.
     #[error("too many requests")]
     TooManyRequests { retry_after: u64 },
+    /// A principal already holds as many live event streams as one may (DESIGN §16).
+    #[error("too many event streams (limit {limit})")]
+    TooManyStreams { limit: usize },
     #[error("internal error: {0}")]
     Internal(String),
     /// An error response that did not come from wijkregie's own code (actix, a middleware).
@@ -168,6 +171,7 @@ impl ApiError {
             Self::PoolExhausted => "pool_exhausted",
             Self::IdentityProviderUnavailable(_) => "identity_provider_unavailable",
             Self::TooManyRequests { .. } => "too_many_requests",
+            Self::TooManyStreams { .. } => "too_many_streams",
             Self::Internal(_) => "internal_error",
             Self::Other(status) => match status.as_u16() {
                 400 => "bad_request",
@@ -224,7 +228,9 @@ impl ApiError {
             Self::DatabaseUnavailable(_)
             | Self::PoolExhausted
             | Self::IdentityProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } | Self::TooManyStreams { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Other(status) => *status,
         }
@@ -286,6 +292,10 @@ impl ApiError {
             Self::TooManyRequests { retry_after } => {
                 format!("Too many requests from your address; try again in {retry_after} s.")
             }
+            Self::TooManyStreams { limit } => format!(
+                "You hold {limit} open event streams, the most one principal may have; close \
+                 one before opening another."
+            ),
             Self::Internal(_) => "Something went wrong on our side; it has been logged.".to_owned(),
             Self::Other(status) => format!(
                 "The request could not be handled ({}).",

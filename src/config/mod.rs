@@ -9,11 +9,13 @@ mod log_format;
 mod mail;
 mod metrics;
 mod public_url;
+mod streams;
 
 pub use log_format::LogFormat;
 use mail::mail_settings;
 pub use mail::{MailSettings, SmtpSecurity, SmtpSettings};
 pub use public_url::public_url;
+pub use streams::StreamSettings;
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/wijkregie.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -129,6 +131,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// Where Prometheus scrapes the metrics (`WIJKREGIE_METRICS_BIND`; `None`: no metrics).
     pub metrics_bind: Option<String>,
+    /// Live updates for browsers: streams per principal, heartbeat, poll (DESIGN §16).
+    pub streams: StreamSettings,
 }
 
 /// How webhooks are delivered. The durations are settings rather than constants so that tests
@@ -323,6 +327,7 @@ impl Settings {
         let webhooks = webhook_settings(&var, &mut problems);
         let mail = mail_settings(&var, &mut problems);
         let metrics_bind = metrics::metrics_bind(&var, &bind, &mut problems);
+        let streams = streams::stream_settings(&var, &mut problems);
 
         match database {
             Some(database) if problems.is_empty() => Ok(Self {
@@ -343,6 +348,7 @@ impl Settings {
                 webhooks,
                 mail,
                 metrics_bind,
+                streams,
             }),
             _ => Err(problems),
         }

@@ -45,6 +45,7 @@ mod scopes;
 mod signals;
 mod smtp_sink;
 mod storage;
+mod stream;
 mod telemetry;
 mod token_attacks;
 mod tracking;
