@@ -14,7 +14,7 @@ use actix_web::middleware::{
     Condition, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, from_fn,
 };
 use actix_web::{App, HttpServer, web};
-use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi, Url};
 
 use crate::api::event_stream::LiveEvents;
 use crate::api::hostile_input;
@@ -29,7 +29,7 @@ use crate::config::Settings;
 use crate::db::{self, DatabaseTarget, Db};
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::jobs::mail::Mailer;
-use crate::openapi::{self, API_VERSION, BASE_PATH, ServedAt};
+use crate::openapi::{self, API_VERSION, BASE_PATH, PUBLIC_DOCUMENT_PATH, ServedAt};
 use crate::routes;
 use crate::telemetry;
 use crate::telemetry::metrics::Metrics;
@@ -160,10 +160,11 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
         Some(url) => ServedAt::Public(url),
         None => ServedAt::Relative,
     };
-    let document = web::Data::new(routes::ServedDocument(
-        openapi::document_json(served_at)
-            .map_err(|e| format!("cannot render the OpenAPI document: {e}"))?,
-    ));
+    let render = |e: serde_json::Error| format!("cannot render the OpenAPI documents: {e}");
+    let document = web::Data::new(routes::ServedDocuments {
+        api: openapi::document_json(served_at).map_err(render)?,
+        public_pages: openapi::public_document_json(served_at).map_err(render)?,
+    });
     let public_rate_limit = web::Data::new(PublicRateLimit::per_minute(
         settings.mail.track_rate_per_minute,
     ));
@@ -196,20 +197,23 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .wrap(from_fn(telemetry::observe))
             .wrap(ErrorHandlers::new().default_handler(problem_backstop))
             .wrap(DefaultHeaders::new().add(("API-Version", API_VERSION)))
-            // The document is public and readable from any origin; registered before the scope
-            // so that the scope does not take its path.
+            // The documents are public and readable from any origin; the API's is registered
+            // before the scope so that the scope does not take its path.
             .service(
                 routes::resource(
                     &format!("{BASE_PATH}/openapi.json"),
                     "GET",
                     [web::get().to(routes::openapi_document)],
                 )
-                .wrap(
-                    Cors::default()
-                        .allow_any_origin()
-                        .send_wildcard()
-                        .allowed_methods(["GET"]),
-                ),
+                .wrap(document_cors()),
+            )
+            .service(
+                routes::resource(
+                    PUBLIC_DOCUMENT_PATH,
+                    "GET",
+                    [web::get().to(routes::public_openapi_document)],
+                )
+                .wrap(document_cors()),
             )
             .service(
                 web::scope(BASE_PATH)
@@ -228,8 +232,11 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
                     // No badge from the public validator: it fails (and shows a broken image) on
                     // a closed network, and it would send the document outside.
                     .config(
-                        SwaggerConfig::new([format!("{BASE_PATH}/openapi.json")])
-                            .validator_url("none"),
+                        SwaggerConfig::new([
+                            Url::with_primary("wijkregie API", "/api/v1/openapi.json", true),
+                            Url::new("wijkregie public pages", PUBLIC_DOCUMENT_PATH),
+                        ])
+                        .validator_url("none"),
                     ),
             )
             .default_service(web::to(routes::not_found))
@@ -381,6 +388,14 @@ where
             }
         }
     });
+}
+
+/// CORS for the OpenAPI documents: readable from any origin, without credentials.
+fn document_cors() -> Cors {
+    Cors::default()
+        .allow_any_origin()
+        .send_wildcard()
+        .allowed_methods(["GET"])
 }
 
 /// Ends the live event streams when the service is asked to stop (SIGTERM, SIGINT or SIGQUIT,
