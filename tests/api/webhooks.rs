@@ -283,15 +283,21 @@ async fn deliveries_are_signed_cloud_events_in_order_without_personal_data() {
             assert!(!text.contains(personal), "{personal} leaked: {text}");
         }
     }
-    let deliveries = app
-        .get(
-            &format!(
-                "/api/v1/subscriptions/{}/deliveries?status=delivered",
-                created["id"].as_str().unwrap()
-            ),
-            &app.token(&dsb),
-        )
-        .await;
+    // The receiver has the request before the worker writes its outcome: wait for the records.
+    let path = format!(
+        "/api/v1/subscriptions/{}/deliveries?status=delivered",
+        created["id"].as_str().unwrap()
+    );
+    let started = std::time::Instant::now();
+    let deliveries = loop {
+        let deliveries = app.get(&path, &app.token(&dsb)).await;
+        if deliveries.body["items"].as_array().map(Vec::len) == Some(2)
+            || started.elapsed() > Duration::from_secs(10)
+        {
+            break deliveries;
+        }
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    };
     let items = deliveries.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "{}", deliveries.text);
     assert_eq!(items[0]["type"], "signal.routed", "newest first");
