@@ -16,8 +16,8 @@ use crate::api::projects::{
 };
 use crate::api::subscriptions::{deliveries, dto as subscription_dto};
 use crate::api::{
-    assessments, departments, districts, events, health, neighbourhoods, partners, personal_data,
-    policy_issues, projects, reports, signals, subscriptions, themes, track,
+    advice_requests, assessments, departments, districts, events, health, neighbourhoods, partners,
+    personal_data, policy_issues, projects, reports, signals, subscriptions, themes, track,
 };
 use crate::authz::{self, Access, Callers};
 use crate::domain::principal::RoleKind;
@@ -71,6 +71,9 @@ pub const ROOT_PREFIXES: [&str; 3] = ["/health/", "/track/", "/unsubscribe/"];
         policy_issues::create_policy_issue, policy_issues::update_policy_issue,
         policy_issues::transition_policy_issue, policy_issues::respond_to_policy_issue,
         policy_issues::policy_issue_history,
+        advice_requests::list_project_advice_requests, advice_requests::create_advice_request,
+        advice_requests::list_advice_requests, advice_requests::get_advice_request,
+        advice_requests::transition_advice_request, advice_requests::advice_request_history,
         reports::get_progress_report,
         events::list_events,
         personal_data::list_personal_data_access,
@@ -87,6 +90,7 @@ pub const ROOT_PREFIXES: [&str; 3] = ["/health/", "/track/", "/unsubscribe/"];
         districts::District, districts::DistrictCreate, districts::DistrictUpdate,
         neighbourhoods::Neighbourhood, neighbourhoods::NeighbourhoodCreate, neighbourhoods::NeighbourhoodUpdate,
         departments::Department, departments::DepartmentCreate, departments::DepartmentUpdate,
+        departments::DepartmentContact, departments::DepartmentContactInput,
         themes::Theme, themes::ThemeCreate, themes::ThemeUpdate,
         events::Event, events::EventActor,
         personal_data::PersonalDataAccess, personal_data::Reader,
@@ -107,6 +111,8 @@ pub const ROOT_PREFIXES: [&str; 3] = ["/health/", "/track/", "/unsubscribe/"];
         (name = "Assessments", description = "Assessments against the six effects and sustainability; the latest final programme assessment decides approval."),
         (name = "Signals", description = "Signals from the neighbourhood, routed by theme to the department that owns the policy, answered on time."),
         (name = "Policy issues", description = "Signals bundled for the department that owns the policy, which owes a response: policy feedback to the political level."),
+        (name = "Advice requests", description = "The programme bureau asks departments for advice on an idea by a date; the department's final advisory assessment gives it."),
+        (name = "Worklist", description = "What the caller owes and is owed: every open obligation of the programme it is party to and may see, by due date."),
         (name = "Reports", description = "The progress report for the council: per neighbourhood and in total, as JSON, CSV or a printable HTML page."),
         (name = "Events", description = "The audit trail of every change, in commit order."),
         (name = "Personal data", description = "Who was shown residents' personal data (signal reporters): the access log the AVG asks for."),

@@ -2,6 +2,7 @@
 //! handlers (extract → read input → authorize → one database call → response).
 
 mod access;
+pub mod advice_requests;
 pub mod assessments;
 pub mod departments;
 pub mod districts;

@@ -8,8 +8,9 @@
 pub mod operations;
 
 pub use crate::domain::access::{
-    AssessmentFacts, OutcomeScope, PolicyIssueFacts, PolicyIssueScope, ProjectFacts, ProjectScope,
-    SignalFacts, SignalScope, SubscriptionOwner, SubscriptionScope,
+    AdviceRequestFacts, AdviceRequestScope, AssessmentFacts, OutcomeScope, PolicyIssueFacts,
+    PolicyIssueScope, ProjectFacts, ProjectScope, SignalFacts, SignalScope, SubscriptionOwner,
+    SubscriptionScope,
 };
 use crate::domain::principal::{Principal, Role};
 use crate::domain::projects::{Mover, Status};
@@ -355,6 +356,52 @@ pub fn require_policy_issue(
         policy_issue_scope(principal).admits(issue),
         allowed,
         ("policy issue", &issue.id),
+        what,
+    )
+}
+
+/// Reading advice requests (DESIGN §16): the bureau and administration all; a vakdienst those
+/// asked of it; a stadsdeel those about its district's projects; a partner those about the
+/// projects it initiated or takes part in (the projects it may read).
+pub fn advice_request_scope(principal: &Principal) -> AdviceRequestScope {
+    match &principal.role {
+        Role::Programmabureau | Role::Admin => AdviceRequestScope::All,
+        Role::Vakdienst { department_id } => AdviceRequestScope::ToDepartment {
+            department_id: department_id.clone(),
+        },
+        Role::Stadsdeel { district_id } => AdviceRequestScope::AboutDistrict {
+            district_id: district_id.clone(),
+        },
+        Role::Partner { partner_id } => AdviceRequestScope::AboutProjectsOf {
+            partner_id: partner_id.clone(),
+        },
+    }
+}
+
+/// Asking a department for advice and withdrawing the request: the programme bureau, which
+/// organises the departments around an idea.
+pub fn can_steer_advice(principal: &Principal) -> bool {
+    match &principal.role {
+        Role::Programmabureau => true,
+        Role::Stadsdeel { .. } | Role::Vakdienst { .. } | Role::Partner { .. } | Role::Admin => {
+            false
+        }
+    }
+}
+
+/// 404 when the principal may not read the advice request, 403 when it may read but not do
+/// this.
+pub fn require_advice_request(
+    principal: &Principal,
+    request: &AdviceRequestFacts,
+    allowed: bool,
+    what: &str,
+) -> Result<(), ApiError> {
+    refuse(
+        principal,
+        advice_request_scope(principal).admits(request),
+        allowed,
+        ("advice request", &request.id),
         what,
     )
 }

@@ -5,6 +5,7 @@
 //! Anything that differs between the two backends sits in a visible `match` in this module.
 
 mod access_log;
+pub mod advice_requests;
 pub mod assessments;
 pub mod deliveries;
 pub mod evaluations;

@@ -4,6 +4,7 @@
 //! A failed check is a [`Rejection`]: a stable code and a sentence for the client.
 
 pub mod access;
+pub mod advice_requests;
 pub mod assessments;
 pub mod evaluations;
 pub mod events;

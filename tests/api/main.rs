@@ -10,6 +10,7 @@
 )]
 
 mod access;
+mod advice_requests;
 mod architecture;
 mod assessments;
 mod auth;
