@@ -18,6 +18,7 @@ use crate::api::subscriptions::{deliveries, dto as subscription_dto};
 use crate::api::{
     advice_requests, assessments, departments, districts, events, health, neighbourhoods, partners,
     personal_data, policy_issues, projects, reports, signals, subscriptions, themes, track,
+    webhook_payloads, worklist,
 };
 use crate::authz::{self, Access, Callers};
 use crate::domain::principal::RoleKind;
@@ -74,6 +75,7 @@ pub const ROOT_PREFIXES: [&str; 3] = ["/health/", "/track/", "/unsubscribe/"];
         advice_requests::list_project_advice_requests, advice_requests::create_advice_request,
         advice_requests::list_advice_requests, advice_requests::get_advice_request,
         advice_requests::transition_advice_request, advice_requests::advice_request_history,
+        worklist::get_worklist,
         reports::get_progress_report,
         events::list_events,
         personal_data::list_personal_data_access,
@@ -100,6 +102,8 @@ pub const ROOT_PREFIXES: [&str; 3] = ["/health/", "/track/", "/unsubscribe/"];
         subscription_dto::SubscriptionOwnerView,
         deliveries::Delivery, deliveries::RedeliveryCreate, deliveries::Queued,
         health::Health,
+        webhook_payloads::CloudEvent, webhook_payloads::CloudEventData,
+        worklist::WorklistSide, worklist::WorklistKind,
         track::Tracking, track::TrackingStep,
     )),
     modifiers(&Conventions),
@@ -207,6 +211,7 @@ impl Modify for Conventions {
                     .build(),
             ),
         );
+        doc.webhooks = Some(webhook_payloads::webhooks());
         for item in doc.paths.paths.values_mut() {
             if let Some(post) = item.post.as_mut() {
                 idempotent_post(post);

@@ -13,6 +13,7 @@ use crate::api::subscriptions::deliveries;
 use crate::api::{
     advice_requests, assessments, departments, districts, events, health, neighbourhoods, partners,
     personal_data, policy_issues, projects, reports, signals, subscriptions, themes, track,
+    worklist,
 };
 use crate::error::ApiError;
 
@@ -86,6 +87,7 @@ route_table! {
     "/advice-requests/{adviceRequestId}" => { GET advice_requests::get_advice_request },
     "/advice-requests/{adviceRequestId}/transitions" => { POST advice_requests::transition_advice_request },
     "/advice-requests/{adviceRequestId}/history" => { GET advice_requests::advice_request_history },
+    "/worklist" => { GET worklist::get_worklist },
     "/reports/progress" => { GET reports::get_progress_report },
     "/events" => { GET events::list_events },
     "/personal-data-access" => { GET personal_data::list_personal_data_access },

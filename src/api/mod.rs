@@ -26,3 +26,5 @@ pub mod subscriptions;
 pub mod themes;
 pub mod track;
 pub mod vocabulary;
+pub mod webhook_payloads;
+pub mod worklist;

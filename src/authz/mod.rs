@@ -14,6 +14,7 @@ pub use crate::domain::access::{
 };
 use crate::domain::principal::{Principal, Role};
 use crate::domain::projects::{Mover, Status};
+use crate::domain::worklist::{Kind, Party, Side};
 use crate::error::ApiError;
 pub use operations::{Access, Callers, Guarded, OPERATIONS, Operation, ops};
 
@@ -404,6 +405,55 @@ pub fn require_advice_request(
         ("advice request", &request.id),
         what,
     )
+}
+
+/// Which items of `kind` on the worklist the principal is party to on `side` (DESIGN §16);
+/// `None`: none. The worklist also keeps only items whose resource the principal may read.
+pub fn worklist_party(principal: &Principal, kind: Kind, side: Side) -> Option<Party> {
+    match side {
+        Side::Owe => owing(principal, kind),
+        Side::Owed => owed_to(principal, kind),
+    }
+}
+
+/// What the principal must do: the bureau answers ideas, decides and evaluates; a stadsdeel
+/// evaluates its district's projects with it; a vakdienst gives advice, answers signals and
+/// responds to policy issues; everyone repairs its own subscriptions' dead deliveries.
+fn owing(principal: &Principal, kind: Kind) -> Option<Party> {
+    if kind == Kind::Delivery {
+        return Some(Party::Subscriber(SubscriptionOwner::of(principal)));
+    }
+    match &principal.role {
+        Role::Programmabureau => {
+            matches!(kind, Kind::IdeaAnswer | Kind::Decision | Kind::Evaluation)
+                .then_some(Party::Everyone)
+        }
+        Role::Stadsdeel { district_id } => {
+            (kind == Kind::Evaluation).then(|| Party::District(district_id.clone()))
+        }
+        Role::Vakdienst { department_id } => matches!(
+            kind,
+            Kind::Advice | Kind::SignalAnswer | Kind::PolicyResponse
+        )
+        .then(|| Party::Department(department_id.clone())),
+        Role::Partner { .. } | Role::Admin => None,
+    }
+}
+
+/// What others owe the principal: the bureau advice and policy responses; a stadsdeel and a
+/// partner the answers to their district's or their own ideas and signals, and the decisions.
+fn owed_to(principal: &Principal, kind: Kind) -> Option<Party> {
+    let to_initiators = matches!(kind, Kind::IdeaAnswer | Kind::Decision | Kind::SignalAnswer);
+    match &principal.role {
+        Role::Programmabureau => {
+            matches!(kind, Kind::Advice | Kind::PolicyResponse).then_some(Party::Everyone)
+        }
+        Role::Stadsdeel { district_id } => {
+            to_initiators.then(|| Party::District(district_id.clone()))
+        }
+        Role::Partner { partner_id } => to_initiators.then(|| Party::Partner(partner_id.clone())),
+        Role::Vakdienst { .. } | Role::Admin => None,
+    }
 }
 
 /// Writing a project's evaluation: the bureau and the stadsdeel of the project's district.

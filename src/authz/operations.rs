@@ -346,6 +346,13 @@ operations! {
     GetAdviceRequest "get_advice_request" ADVICE_REQUEST_READERS;
     TransitionAdviceRequest "transition_advice_request" ADVICE_STEERING;
     AdviceRequestHistory "advice_request_history" ADVICE_REQUEST_READERS;
+    GetWorklist "get_worklist" roles([
+        Only("what it owes and is owed"),
+        Only("what it owes and is owed"),
+        Only("what it owes and is owed"),
+        Only("what it owes and is owed"),
+        Only("what it owes and is owed"),
+    ]);
     GetProgressReport "get_progress_report" roles([Yes, Only("its own district"), Yes, Denied, Yes]);
     ListEvents "list_events" roles([
         Yes,

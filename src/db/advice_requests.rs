@@ -4,14 +4,13 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::exists;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
 
 use super::schema::{advice_requests, project_partners, projects};
-use super::{After, DbConnection, list_order, new_id, projects as project_repo, version_checked};
+use super::{
+    After, Condition, DbConnection, list_order, new_id, projects as project_repo, version_checked,
+};
 use crate::domain::access::{AdviceRequestFacts, AdviceRequestScope};
 use crate::error::ApiError;
-
-pub(crate) type Backend = <DbConnection as diesel::Connection>::Backend;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = advice_requests)]
@@ -61,13 +60,11 @@ impl AdviceRequestRow {
     }
 }
 
-/// The requests `scope` admits, as a filter on `advice_requests` (`AdviceRequestScope::admits`
-/// in SQL).
-pub(crate) fn admitted(
-    scope: &AdviceRequestScope,
-) -> Box<dyn BoxableExpression<advice_requests::table, Backend, SqlType = Bool>> {
-    match scope {
-        AdviceRequestScope::All => Box::new(diesel::dsl::sql::<Bool>("1 = 1")),
+/// The requests `scope` admits, as a condition on `advice_requests`
+/// (`AdviceRequestScope::admits` in SQL); `None` for every request.
+pub(crate) fn admitted(scope: &AdviceRequestScope) -> Option<Condition<advice_requests::table>> {
+    Some(match scope {
+        AdviceRequestScope::All => return None,
         AdviceRequestScope::ToDepartment { department_id } => {
             Box::new(advice_requests::department_id.eq(department_id.clone()))
         }
@@ -88,7 +85,7 @@ pub(crate) fn admitted(
                     .filter(project_partners::partner_id.eq(partner_id.clone())),
             )),
         ),
-    }
+    })
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<AdviceRequestRow>, ApiError> {
@@ -229,8 +226,8 @@ pub fn list(
         .select(AdviceRequestRow::as_select())
         .into_boxed();
     // Visibility lives in the query: the scope authz gave, as SQL.
-    if *scope != AdviceRequestScope::All {
-        query = query.filter(admitted(scope));
+    if let Some(admitted) = admitted(scope) {
+        query = query.filter(admitted);
     }
     if let Some(project_id) = &filter.project_id {
         query = query.filter(advice_requests::project_id.eq(project_id.clone()));
@@ -245,13 +242,13 @@ pub fn list(
         Some((true, now)) => {
             query = query
                 .filter(advice_requests::status.eq("open"))
-                .filter(advice_requests::due_at.le(now));
+                .filter(advice_requests::due_at.lt(now));
         }
         Some((false, now)) => {
             query = query.filter(
                 advice_requests::status
                     .ne("open")
-                    .or(advice_requests::due_at.gt(now)),
+                    .or(advice_requests::due_at.ge(now)),
             );
         }
         None => {}

@@ -34,7 +34,7 @@ pub fn due_on(value: &str, today: NaiveDate) -> Result<NaiveDate, Rejection> {
     Ok(day)
 }
 
-/// The moment a request due on `day` becomes late: the end of that day (UTC).
+/// The end of the day a request is due on (UTC): after it, the request is late.
 pub fn due_at(day: NaiveDate) -> NaiveDateTime {
     day.and_time(chrono::NaiveTime::MIN) + Duration::days(1)
 }
@@ -46,7 +46,7 @@ pub fn may_withdraw(status: &str) -> bool {
 
 /// Open and past its deadline at `now`.
 pub fn is_overdue(status: &str, due_at: NaiveDateTime, now: NaiveDateTime) -> bool {
-    status == "open" && now >= due_at
+    status == "open" && now > due_at
 }
 
 #[cfg(test)]
@@ -57,8 +57,8 @@ mod tests {
     fn a_request_due_today_is_late_from_midnight_on() {
         let day = NaiveDate::from_ymd_opt(2026, 12, 8).unwrap_or_default();
         let due = due_at(day);
-        assert!(!is_overdue("open", due, due - Duration::seconds(1)));
-        assert!(is_overdue("open", due, due));
+        assert!(!is_overdue("open", due, due));
+        assert!(is_overdue("open", due, due + Duration::seconds(1)));
         assert!(!is_overdue("given", due, due + Duration::days(3)));
         assert!(due_on("2026-12-07", day).is_err());
         assert_eq!(due_on("2026-12-08", day), Ok(day));

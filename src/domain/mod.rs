@@ -18,6 +18,7 @@ pub mod signals;
 pub mod time;
 pub mod tracking;
 pub mod webhooks;
+pub mod worklist;
 
 /// Why one input value was refused: a stable snake_case code and a human-readable reason.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -158,6 +158,26 @@ async fn the_asked_departments_final_advisory_assessment_gives_the_advice_on_tim
     assert_eq!(given_event["data"]["projectId"], id.as_str());
     assert_eq!(given_event["data"]["departmentId"], "ocw");
     assert_eq!(given_event["data"]["onTime"], true);
+
+    // Every event written on the way has its delivery described in the document's webhooks.
+    let document = app.get("/api/v1/openapi.json", "").await.body;
+    let feed = app
+        .get("/api/v1/events?limit=200", &app.token(&Role::Admin))
+        .await;
+    for action in listed_actions(&feed.body) {
+        let described = &document["webhooks"][format!("nl.wijkregie.{action}")]["post"];
+        assert!(
+            described["requestBody"].is_object(),
+            "{action} is not in the webhooks"
+        );
+    }
+    let payload = &document["webhooks"]["nl.wijkregie.advice_request.given"]["post"]["requestBody"]
+        ["content"]["application/cloudevents+json"]["schema"]["allOf"];
+    assert_eq!(payload[0]["$ref"], "#/components/schemas/CloudEvent");
+    assert_eq!(
+        payload[1]["properties"]["data"]["properties"]["resourceType"]["enum"],
+        json!(["advice_request"])
+    );
 }
 
 #[actix_rt::test]

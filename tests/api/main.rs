@@ -48,3 +48,4 @@ mod token_attacks;
 mod tracking;
 mod visibility;
 mod webhooks;
+mod worklist;
