@@ -44,6 +44,11 @@ pub fn may_withdraw(status: &str) -> bool {
     status == "open"
 }
 
+/// Given by its deadline: settled before the end of the day it was due.
+pub fn given_on_time(settled_at: NaiveDateTime, due_at: NaiveDateTime) -> bool {
+    settled_at < due_at
+}
+
 /// Open and past its deadline at `now`.
 pub fn is_overdue(status: &str, due_at: NaiveDateTime, now: NaiveDateTime) -> bool {
     status == "open" && now > due_at

@@ -16,6 +16,7 @@ pub enum Section {
     PolicyFeedback,
     Quarters,
     Lessons,
+    Advice,
 }
 
 impl Section {
@@ -25,9 +26,10 @@ impl Section {
             "policy_feedback" => Ok(Self::PolicyFeedback),
             "quarters" => Ok(Self::Quarters),
             "lessons" => Ok(Self::Lessons),
+            "advice" => Ok(Self::Advice),
             _ => Err(Rejection::new(
                 "not_allowed",
-                "must be one of neighbourhoods, policy_feedback, quarters, lessons",
+                "must be one of neighbourhoods, policy_feedback, quarters, lessons, advice",
             )),
         }
     }
@@ -39,7 +41,39 @@ pub fn render(report: &ProgressReport, section: Section) -> String {
         Section::PolicyFeedback => policy_feedback(report),
         Section::Quarters => quarters(report),
         Section::Lessons => lessons(report),
+        Section::Advice => advice(report),
     }
+}
+
+/// One row per department: the advice asked of it in the period and how it was given.
+fn advice(report: &ProgressReport) -> String {
+    let header = [
+        "department_id",
+        "name",
+        "requested",
+        "given_on_time",
+        "given_late",
+        "withdrawn",
+        "open",
+        "overdue_now",
+    ]
+    .map(str::to_owned);
+    let mut out = String::new();
+    line(&mut out, &header);
+    for a in &report.advice_by_department {
+        let figures = [
+            a.requested,
+            a.given_on_time,
+            a.given_late,
+            a.withdrawn,
+            a.open,
+            a.overdue_now,
+        ];
+        let mut row = vec![a.department_id.clone(), a.name.clone()];
+        row.extend(figures.iter().map(i64::to_string));
+        line(&mut out, &row);
+    }
+    out
 }
 
 /// One row per theme, per department and the total: `dimension` says which.

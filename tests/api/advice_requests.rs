@@ -337,3 +337,87 @@ async fn the_bureau_withdraws_an_open_request_with_a_reason_and_if_match() {
         ["advice_request.requested", "advice_request.withdrawn"]
     );
 }
+
+#[actix_rt::test]
+async fn the_report_counts_advice_asked_given_on_time_and_late_per_department() {
+    let app = spawn_app().await;
+    let id = project(&app, &["submitted"]).await;
+    ask(&app, &pb(), &id, "ocw").await;
+    advise(&app, "ocw", &id).await;
+    let late = project(&app, &["submitted"]).await;
+    let asked = ask(&app, &pb(), &late, "ocw").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.database.execute(&format!(
+        "UPDATE advice_requests SET due_at = '2026-01-02 00:00:00' WHERE id = '{asked}'"
+    ));
+    advise(&app, "ocw", &late).await;
+    let open = project(&app, &["submitted"]).await;
+    let overdue = ask(&app, &pb(), &open, "szw").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.database.execute(&format!(
+        "UPDATE advice_requests SET due_at = '2026-01-02 00:00:00' WHERE id = '{overdue}'"
+    ));
+
+    let report = app.get("/api/v1/reports/progress", &app.token(&pb())).await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    let of = |department: &str| {
+        report.body["adviceByDepartment"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["departmentId"] == department)
+            .cloned()
+            .unwrap()
+    };
+    let ocw = of("ocw");
+    assert_eq!(
+        (
+            ocw["requested"].clone(),
+            ocw["givenOnTime"].clone(),
+            ocw["givenLate"].clone()
+        ),
+        (json!(2), json!(1), json!(1))
+    );
+    let szw = of("szw");
+    assert_eq!(
+        (szw["open"].clone(), szw["overdueNow"].clone()),
+        (json!(1), json!(1))
+    );
+
+    let csv = app
+        .request(
+            Method::GET,
+            "/api/v1/reports/progress?section=advice",
+            Some(&app.token(&pb())),
+            None,
+            &[("Accept", "text/csv")],
+        )
+        .await;
+    assert_eq!(csv.status, 200, "{}", csv.text);
+    assert!(
+        csv.text.starts_with(
+            "department_id,name,requested,given_on_time,given_late,withdrawn,open,overdue_now\r\n"
+        ),
+        "{}",
+        csv.text
+    );
+    assert!(csv.text.contains(",2,1,1,0,0,0\r\n"), "{}", csv.text);
+    let page = app
+        .request(
+            Method::GET,
+            "/api/v1/reports/progress",
+            Some(&app.token(&pb())),
+            None,
+            &[("Accept", "text/html")],
+        )
+        .await;
+    assert!(
+        page.text.contains("Adviesaanvragen per vakdienst"),
+        "{}",
+        page.text
+    );
+}
