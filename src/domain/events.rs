@@ -8,7 +8,7 @@ use serde_json::Value;
 pub const EVENT_TYPES: &[(&str, &[&str])] = &[
     ("district", &["created", "updated"]),
     ("neighbourhood", &["created", "updated"]),
-    ("department", &["created", "updated"]),
+    ("department", &["created", "updated", "mail_stopped"]),
     ("theme", &["created", "updated"]),
     ("partner", &["created", "updated", "mail_stopped"]),
     (
