@@ -19,8 +19,9 @@ use crate::api::projects::{
 };
 use crate::api::subscriptions::{deliveries, dto as subscription_dto};
 use crate::api::{
-    assessments, departments, districts, events, health, neighbourhoods, partners, personal_data,
-    policy_issues, projects, reports, signals, subscriptions, themes, track,
+    advice_requests, assessments, departments, districts, events, health, neighbourhoods, partners,
+    personal_data, policy_issues, projects, reports, signals, subscriptions, themes, track,
+    webhook_payloads, worklist,
 };
 use crate::authz::{self, Access, Callers};
 use crate::domain::principal::RoleKind;
@@ -77,6 +78,10 @@ pub const PUBLIC_DOCUMENT_PATH: &str = "/openapi-public.json";
         policy_issues::create_policy_issue, policy_issues::update_policy_issue,
         policy_issues::transition_policy_issue, policy_issues::respond_to_policy_issue,
         policy_issues::policy_issue_history,
+        advice_requests::list_project_advice_requests, advice_requests::create_advice_request,
+        advice_requests::list_advice_requests, advice_requests::get_advice_request,
+        advice_requests::transition_advice_request, advice_requests::advice_request_history,
+        worklist::get_worklist,
         reports::get_progress_report,
         events::list_events,
         personal_data::list_personal_data_access,
@@ -91,6 +96,7 @@ pub const PUBLIC_DOCUMENT_PATH: &str = "/openapi-public.json";
         districts::District, districts::DistrictCreate, districts::DistrictUpdate,
         neighbourhoods::Neighbourhood, neighbourhoods::NeighbourhoodCreate, neighbourhoods::NeighbourhoodUpdate,
         departments::Department, departments::DepartmentCreate, departments::DepartmentUpdate,
+        departments::DepartmentContact, departments::DepartmentContactInput,
         themes::Theme, themes::ThemeCreate, themes::ThemeUpdate,
         events::Event, events::EventActor,
         personal_data::PersonalDataAccess, personal_data::Reader,
@@ -99,6 +105,8 @@ pub const PUBLIC_DOCUMENT_PATH: &str = "/openapi-public.json";
         subscription_dto::SubscriptionFilter, subscription_dto::SubscriptionFilterInput, subscription_dto::EventTypeInput,
         subscription_dto::SubscriptionOwnerView,
         deliveries::Delivery, deliveries::RedeliveryCreate, deliveries::Queued,
+        webhook_payloads::CloudEvent, webhook_payloads::CloudEventData,
+        worklist::WorklistSide, worklist::WorklistKind,
     )),
     modifiers(&Conventions),
     tags(
@@ -109,6 +117,8 @@ pub const PUBLIC_DOCUMENT_PATH: &str = "/openapi-public.json";
         (name = "Assessments", description = "Assessments against the six effects and sustainability; the latest final programme assessment decides approval."),
         (name = "Signals", description = "Signals from the neighbourhood, routed by theme to the department that owns the policy, answered on time."),
         (name = "Policy issues", description = "Signals bundled for the department that owns the policy, which owes a response: policy feedback to the political level."),
+        (name = "Advice requests", description = "The programme bureau asks departments for advice on an idea by a date; the department's final advisory assessment gives it."),
+        (name = "Worklist", description = "What the caller owes and is owed: every open obligation of the programme it is party to and may see, by due date."),
         (name = "Reports", description = "The progress report for the council: per neighbourhood and in total, as JSON, CSV or a printable HTML page."),
         (name = "Events", description = "The audit trail of every change, in commit order."),
         (name = "Personal data", description = "Who was shown residents' personal data (signal reporters): the access log the AVG asks for."),
@@ -250,6 +260,7 @@ impl Modify for Conventions {
                     .build(),
             ),
         );
+        doc.webhooks = Some(webhook_payloads::webhooks());
         for item in doc.paths.paths.values_mut() {
             if let Some(post) = item.post.as_mut() {
                 idempotent_post(post);

@@ -11,8 +11,9 @@ use crate::api::projects::{
 };
 use crate::api::subscriptions::deliveries;
 use crate::api::{
-    assessments, departments, districts, events, health, neighbourhoods, partners, personal_data,
-    policy_issues, projects, reports, signals, subscriptions, themes, track,
+    advice_requests, assessments, departments, districts, events, health, neighbourhoods, partners,
+    personal_data, policy_issues, projects, reports, signals, subscriptions, themes, track,
+    worklist,
 };
 use crate::error::ApiError;
 
@@ -71,6 +72,7 @@ route_table! {
     "/projects/{projectId}/notes" => { GET notes::list_notes, POST notes::create_note },
     "/projects/{projectId}/assessments" => { GET assessments::list_assessments, POST assessments::create_assessment },
     "/projects/{projectId}/assessments/{assessmentId}" => { GET assessments::get_assessment, PATCH assessments::update_assessment },
+    "/projects/{projectId}/advice-requests" => { GET advice_requests::list_project_advice_requests, POST advice_requests::create_advice_request },
     "/signals" => { GET signals::list_signals, POST signals::create_signal },
     "/signals/{signalId}" => { GET signals::get_signal, PATCH signals::update_signal },
     "/signals/{signalId}/transitions" => { POST signals::transition_signal },
@@ -81,6 +83,11 @@ route_table! {
     "/policy-issues/{policyIssueId}/transitions" => { POST policy_issues::transition_policy_issue },
     "/policy-issues/{policyIssueId}/response" => { PUT policy_issues::respond_to_policy_issue },
     "/policy-issues/{policyIssueId}/history" => { GET policy_issues::policy_issue_history },
+    "/advice-requests" => { GET advice_requests::list_advice_requests },
+    "/advice-requests/{adviceRequestId}" => { GET advice_requests::get_advice_request },
+    "/advice-requests/{adviceRequestId}/transitions" => { POST advice_requests::transition_advice_request },
+    "/advice-requests/{adviceRequestId}/history" => { GET advice_requests::advice_request_history },
+    "/worklist" => { GET worklist::get_worklist },
     "/reports/progress" => { GET reports::get_progress_report },
     "/events" => { GET events::list_events },
     "/personal-data-access" => { GET personal_data::list_personal_data_access },

@@ -8,9 +8,11 @@
 use std::collections::HashSet;
 
 use crate::authz::{
-    self, PolicyIssueScope, ProjectScope, SignalFacts, SignalScope, SubscriptionScope,
+    self, AdviceRequestScope, PolicyIssueScope, ProjectScope, SignalFacts, SignalScope,
+    SubscriptionScope,
 };
 use crate::db::DbConnection;
+use crate::db::advice_requests as advice_repo;
 use crate::db::assessments as assessment_repo;
 use crate::db::evaluations::Evaluation;
 use crate::db::events::EventRow;
@@ -317,9 +319,11 @@ pub fn events_as_seen_by(
     let scope = authz::project_scope(principal);
     let signal_scope = authz::signal_scope(principal);
     let issue_scope = authz::policy_issue_scope(principal);
+    let advice_scope = authz::advice_request_scope(principal);
     if scope == ProjectScope::All
         && signal_scope == SignalScope::All
         && issue_scope == PolicyIssueScope::All
+        && advice_scope == AdviceRequestScope::All
     {
         // Reads everything, every assessment included (`authz::outcome_scope` is `All` too).
         return Ok(events);
@@ -335,11 +339,13 @@ pub fn events_as_seen_by(
     let mut assessment_ids = Vec::new();
     let mut signal_ids = Vec::new();
     let mut issue_ids = Vec::new();
+    let mut advice_ids = Vec::new();
     for (event, data) in &parsed {
         match event.resource_type.as_str() {
             "project" => project_ids.push(event.resource_id.clone()),
             "signal" => signal_ids.push(event.resource_id.clone()),
             "policy_issue" => issue_ids.push(event.resource_id.clone()),
+            "advice_request" => advice_ids.push(event.resource_id.clone()),
             _ => {}
         }
         signal_ids.extend(listed(data, "signalIds"));
@@ -353,6 +359,11 @@ pub fn events_as_seen_by(
     let project_facts = repo::facts_of(conn, &project_ids)?;
     let open_signals = admitted_signals(conn, &signal_scope, signal_ids)?;
     let open_issues = admitted_policy_issues(conn, &issue_scope, issue_ids)?;
+    let open_advice: HashSet<String> = advice_repo::facts_of(conn, &advice_ids)?
+        .into_iter()
+        .filter(|facts| advice_scope.admits(facts))
+        .map(|facts| facts.id)
+        .collect();
     let open_signal_ids: HashSet<&str> = open_signals.iter().map(String::as_str).collect();
     let open: HashSet<&str> = project_facts
         .iter()
@@ -389,6 +400,7 @@ pub fn events_as_seen_by(
             "project" => open.contains(event.resource_id.as_str()),
             "signal" => open_signals.contains(&event.resource_id),
             "policy_issue" => open_issues.contains(&event.resource_id),
+            "advice_request" => open_advice.contains(&event.resource_id),
             _ => true,
         };
         if !resource_open {

@@ -126,6 +126,16 @@ pub(crate) fn workloads() -> Vec<Workload> {
             connections: None,
         },
         Workload {
+            name: "worklist (vakdienst)",
+            method: "GET",
+            path: "/worklist?limit=50",
+            caller: Caller::Vakdienst("ocw"),
+            body: None,
+            ids: Ids::None,
+            idempotency_key: false,
+            connections: None,
+        },
+        Workload {
             name: "progress report",
             method: "GET",
             path: "/reports/progress",

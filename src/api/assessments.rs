@@ -548,6 +548,16 @@ pub async fn update_assessment(
             if finalizing && after.kind == "programme" {
                 repo::set_project_outcome(conn, &project_id, &id, after.eligible, now)?;
             }
+            if let (true, Some(department)) = (finalizing, after.department_id.as_deref()) {
+                super::advice_requests::settle_by_assessment(
+                    conn,
+                    &principal,
+                    &project_id,
+                    department,
+                    &id,
+                    now,
+                )?;
+            }
             let action = if finalizing {
                 "assessment_finalized"
             } else {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::http::{self, PageParams, PageRequest};
-use super::input::{Fields, JsonObject, QueryParams, string};
+use super::input::{Field, Fields, JsonObject, QueryParams, string};
 use super::records::{self, Versioned};
 use crate::auth::Authorized;
 use crate::authz::ops;
@@ -25,6 +25,8 @@ pub struct Department {
     pub id: String,
     #[schema(example = "Onderwijs, Cultuur en Welzijn")]
     pub name: String,
+    /// How to reach the department; null when no address is known.
+    pub contact: Option<DepartmentContact>,
     /// Increases with every change; the `ETag`.
     #[schema(example = 1)]
     pub version: i64,
@@ -36,11 +38,29 @@ pub struct Department {
     pub updated_at: NaiveDateTime,
 }
 
+/// A department's contact: the address that receives the e-mails about advice asked of it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DepartmentContact {
+    #[schema(example = "advies.ocw@denhaag.nl", format = Email, max_length = 254)]
+    pub email: String,
+}
+
+/// A department's contact as given in a body.
+#[derive(Debug, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code, reason = "documents the body read by Fields")]
+pub struct DepartmentContactInput {
+    #[schema(example = "advies.ocw@denhaag.nl", format = Email, max_length = 254)]
+    email: String,
+}
+
 impl From<DepartmentRow> for Department {
     fn from(row: DepartmentRow) -> Self {
         Self {
             id: row.id,
             name: row.name,
+            contact: row.contact_email.map(|email| DepartmentContact { email }),
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -79,9 +99,11 @@ pub struct DepartmentCreate {
         pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
     )]
     name: String,
+    /// Where the e-mails about advice asked of the department go.
+    contact: Option<DepartmentContactInput>,
 }
 
-/// Changes to a department (JSON merge patch).
+/// Changes to a department (JSON merge patch; `contact: null` clears the address).
 #[derive(Debug, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code, reason = "documents the body read by Fields")]
@@ -94,6 +116,7 @@ pub struct DepartmentUpdate {
     )]
     #[schema(nullable = false)]
     name: Option<String>,
+    contact: Option<DepartmentContactInput>,
 }
 
 http::page_schema!(DepartmentPage, Department);
@@ -133,6 +156,13 @@ pub async fn get_department(
     records::read_one::<_, Department>(&db, path.into_inner(), repo::department::find).await
 }
 
+/// The `contact` member: an object with the `email` address.
+fn contact_email(fields: &mut Fields) -> Field<Option<String>> {
+    fields.nested("contact", |contact| {
+        contact.required("email", string(crate::domain::partners::email))
+    })
+}
+
 /// Create a department.
 #[utoipa::path(
     post, path = "/departments", tag = "Reference data", operation_id = "create_department",
@@ -151,6 +181,7 @@ pub async fn create_department(
     let mut fields = Fields::new(body);
     let id = fields.required("id", string(reference::slug));
     let name = fields.required("name", string(reference::name));
+    let contact_email = contact_email(&mut fields).into_option().flatten();
     let (id, name) = fields.finish((id, name))?;
     let now = time::now();
     let row = DepartmentRow {
@@ -159,6 +190,7 @@ pub async fn create_department(
         version: 1,
         created_at: now,
         updated_at: now,
+        contact_email,
     };
     records::create::<_, _, Department>(&db, caller.principal, row, repo::department::insert).await
 }
@@ -190,8 +222,12 @@ pub async fn update_department(
     let version = http::if_match(&req)?;
     let mut fields = Fields::new(body);
     let name = fields.not_null("name", string(reference::name));
+    let contact_email = contact_email(&mut fields).into_patch().map(Option::flatten);
     fields.finish(())?;
-    let change = DepartmentChange { name };
+    let change = DepartmentChange {
+        name,
+        contact_email,
+    };
     records::update::<_, _, Department>(
         &db,
         caller.principal,

@@ -225,19 +225,29 @@ impl<T> Page<T> {
 
 /// `200 OK` with the page and, when there is a next page, `Link: <…>; rel="next"`.
 pub fn page_response<T: Serialize>(req: &HttpRequest, page: Page<T>) -> HttpResponse {
+    let next = page.next_cursor.clone();
+    paged_response(req, next.as_deref(), &page)
+}
+
+/// `200 OK` with `body`, a page whose next page starts at `next_cursor`, and the `Link` to it.
+pub fn paged_response<B: Serialize>(
+    req: &HttpRequest,
+    next_cursor: Option<&str>,
+    body: &B,
+) -> HttpResponse {
     let mut response = HttpResponse::Ok();
-    if let Some(cursor) = &page.next_cursor {
+    if let Some(cursor) = next_cursor {
         let mut pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
         pairs.retain(|(key, _)| key != "cursor");
-        pairs.push(("cursor".to_owned(), cursor.clone()));
+        pairs.push(("cursor".to_owned(), cursor.to_owned()));
         let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
         response.insert_header((
             header::LINK,
             format!("<{}?{query}>; rel=\"next\"", req.path()),
         ));
     }
-    response.json(page)
+    response.json(body)
 }
 
 /// The `ETag` of a version.

@@ -2,6 +2,7 @@
 //! handlers (extract → read input → authorize → one database call → response).
 
 mod access;
+pub mod advice_requests;
 pub mod assessments;
 pub mod departments;
 pub mod districts;
@@ -26,3 +27,5 @@ pub mod subscriptions;
 pub mod themes;
 pub mod track;
 pub mod vocabulary;
+pub mod webhook_payloads;
+pub mod worklist;

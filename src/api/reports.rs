@@ -37,9 +37,9 @@ pub struct ProgressParams {
     )]
     district_id: Option<String>,
     /// With `text/csv`, the table to give: `neighbourhoods` (default), `policy_feedback` (per
-    /// theme and department), `quarters` or `lessons` (one row per voice, or per lesson without
-    /// voices). JSON and the page always hold every section.
-    #[param(value_type = Option<String>, pattern = "^(neighbourhoods|policy_feedback|quarters|lessons)$")]
+    /// theme and department), `quarters`, `lessons` (one row per voice, or per lesson without
+    /// voices) or `advice` (per department). JSON and the page always hold every section.
+    #[param(value_type = Option<String>, pattern = "^(neighbourhoods|policy_feedback|quarters|lessons|advice)$")]
     section: Option<String>,
 }
 

@@ -558,7 +558,7 @@ pub async fn create_signal(
             }
             let signal = repo::insert(conn, &row)?;
             record(conn, &principal, &row.id, "received", json!({ "themeId": row.theme_id, "neighbourhoodId": row.neighbourhood_id, "source": row.source, "policyFeedback": row.policy_feedback }))?;
-            record(conn, &principal, &row.id, "routed", json!({ "departmentId": row.assigned_department_id, "dueAt": time::format(&row.due_at), "themeId": row.theme_id }))?;
+            record(conn, &principal, &row.id, "routed", json!({ "assignedDepartmentId": row.assigned_department_id, "dueAt": time::format(&row.due_at), "themeId": row.theme_id }))?;
             // Its creator always gets the tracking code, to hand on to the reporter.
             shown_in_write(conn, &principal, signal, Reported, now)
         })
@@ -762,7 +762,7 @@ pub async fn reassign_signal(
             };
             let now = time::now();
             let after = repo::update(conn, &id, version, &change, now)?;
-            record(conn, &principal, &id, "reassigned", json!({ "before": { "departmentId": signal.row.assigned_department_id }, "after": { "departmentId": department_id }, "reason": reason }))?;
+            record(conn, &principal, &id, "reassigned", json!({ "before": { "assignedDepartmentId": signal.row.assigned_department_id }, "after": { "assignedDepartmentId": department_id }, "reason": reason }))?;
             shown_in_write(conn, &principal, after, Later, now)
         })
         .await?;

@@ -268,6 +268,7 @@ fn about(recipient: Option<Recipient>) -> &'static str {
     match recipient {
         Some(Recipient::Reporter) => "deze melding",
         Some(Recipient::Partner) | None => "de meldingen en projecten van uw organisatie",
+        Some(Recipient::Department) => "de adviesaanvragen aan uw dienst",
     }
 }
 
@@ -336,6 +337,7 @@ pub async fn unsubscribe(
                 let (resource_type, action) = match row.recipient() {
                     Some(Recipient::Reporter) => ("signal", "updates_declined"),
                     Some(Recipient::Partner) | None => ("partner", "mail_stopped"),
+                    Some(Recipient::Department) => ("department", "mail_stopped"),
                 };
                 record_event(
                     conn,

@@ -14,11 +14,13 @@ pub mod operations;
 mod tests;
 
 pub use crate::domain::access::{
-    AssessmentFacts, OutcomeScope, PolicyIssueFacts, PolicyIssueScope, ProjectFacts, ProjectScope,
-    SignalFacts, SignalScope, SubscriptionOwner, SubscriptionScope,
+    AdviceRequestFacts, AdviceRequestScope, AssessmentFacts, OutcomeScope, PolicyIssueFacts,
+    PolicyIssueScope, ProjectFacts, ProjectScope, SignalFacts, SignalScope, SubscriptionOwner,
+    SubscriptionScope,
 };
 use crate::domain::principal::{Principal, Role};
 use crate::domain::projects::{Mover, Status};
+use crate::domain::worklist::{Kind, Party, Side};
 use crate::error::ApiError;
 pub use operations::{Access, Callers, Guarded, OPERATIONS, Operation, ops};
 
@@ -374,6 +376,101 @@ pub fn require_policy_issue(
         ("policy issue", &issue.id),
         what,
     )
+}
+
+/// Reading advice requests (DESIGN §16): the bureau and administration all; a vakdienst those
+/// asked of it; a stadsdeel those about its district's projects; a partner those about the
+/// projects it initiated or takes part in (the projects it may read).
+pub fn advice_request_scope(principal: &Principal) -> AdviceRequestScope {
+    match &principal.role {
+        Role::Programmabureau | Role::Admin => AdviceRequestScope::All,
+        Role::Vakdienst { department_id } => AdviceRequestScope::ToDepartment {
+            department_id: department_id.clone(),
+        },
+        Role::Stadsdeel { district_id } => AdviceRequestScope::AboutDistrict {
+            district_id: district_id.clone(),
+        },
+        Role::Partner { partner_id } => AdviceRequestScope::AboutProjectsOf {
+            partner_id: partner_id.clone(),
+        },
+    }
+}
+
+/// Asking a department for advice and withdrawing the request: the programme bureau, which
+/// organises the departments around an idea.
+pub fn can_steer_advice(principal: &Principal) -> bool {
+    match &principal.role {
+        Role::Programmabureau => true,
+        Role::Stadsdeel { .. } | Role::Vakdienst { .. } | Role::Partner { .. } | Role::Admin => {
+            false
+        }
+    }
+}
+
+/// 404 when the principal may not read the advice request, 403 when it may read but not do
+/// this.
+pub fn require_advice_request(
+    principal: &Principal,
+    request: &AdviceRequestFacts,
+    allowed: bool,
+    what: &str,
+) -> Result<(), ApiError> {
+    refuse(
+        principal,
+        advice_request_scope(principal).admits(request),
+        allowed,
+        ("advice request", &request.id),
+        what,
+    )
+}
+
+/// Which items of `kind` on the worklist the principal is party to on `side` (DESIGN §16);
+/// `None`: none. The worklist also keeps only items whose resource the principal may read.
+pub fn worklist_party(principal: &Principal, kind: Kind, side: Side) -> Option<Party> {
+    match side {
+        Side::Owe => owing(principal, kind),
+        Side::Owed => owed_to(principal, kind),
+    }
+}
+
+/// What the principal must do: the bureau answers ideas, decides and evaluates; a stadsdeel
+/// evaluates its district's projects with it; a vakdienst gives advice, answers signals and
+/// responds to policy issues; everyone repairs its own subscriptions' dead deliveries.
+fn owing(principal: &Principal, kind: Kind) -> Option<Party> {
+    if kind == Kind::Delivery {
+        return Some(Party::Subscriber(SubscriptionOwner::of(principal)));
+    }
+    match &principal.role {
+        Role::Programmabureau => {
+            matches!(kind, Kind::IdeaAnswer | Kind::Decision | Kind::Evaluation)
+                .then_some(Party::Everyone)
+        }
+        Role::Stadsdeel { district_id } => {
+            (kind == Kind::Evaluation).then(|| Party::District(district_id.clone()))
+        }
+        Role::Vakdienst { department_id } => matches!(
+            kind,
+            Kind::Advice | Kind::SignalAnswer | Kind::PolicyResponse
+        )
+        .then(|| Party::Department(department_id.clone())),
+        Role::Partner { .. } | Role::Admin => None,
+    }
+}
+
+/// What others owe the principal: the bureau advice and policy responses; a stadsdeel and a
+/// partner the answers to their district's or their own ideas and signals, and the decisions.
+fn owed_to(principal: &Principal, kind: Kind) -> Option<Party> {
+    let to_initiators = matches!(kind, Kind::IdeaAnswer | Kind::Decision | Kind::SignalAnswer);
+    match &principal.role {
+        Role::Programmabureau => {
+            matches!(kind, Kind::Advice | Kind::PolicyResponse).then_some(Party::Everyone)
+        }
+        Role::Stadsdeel { district_id } => {
+            to_initiators.then(|| Party::District(district_id.clone()))
+        }
+        Role::Partner { partner_id } => to_initiators.then(|| Party::Partner(partner_id.clone())),
+        Role::Vakdienst { .. } | Role::Admin => None,
+    }
 }
 
 /// Writing a project's evaluation: the bureau and the stadsdeel of the project's district.

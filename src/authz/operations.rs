@@ -215,6 +215,22 @@ const POLICY_ISSUE_STEERING: Callers = roles([
     Denied,
 ]);
 
+/// Advice requests (DESIGN §16).
+const ADVICE_REQUEST_READERS: Callers = roles([
+    Yes,
+    Only("those about its district's projects"),
+    Only("those asked of it"),
+    Only("those about projects it initiated or takes part in"),
+    Yes,
+]);
+const ADVICE_STEERING: Callers = roles([
+    Yes,
+    DeniedPerObject,
+    DeniedPerObject,
+    DeniedPerObject,
+    Denied,
+]);
+
 /// Subscriptions (DESIGN §10): each role its own; administration all.
 const OWN_SUBSCRIPTIONS: Callers = roles([
     Only("its own"),
@@ -345,6 +361,19 @@ operations! {
         Denied,
     ]);
     PolicyIssueHistory "policy_issue_history" POLICY_ISSUE_READERS;
+    ListProjectAdviceRequests "list_project_advice_requests" ADVICE_REQUEST_READERS;
+    CreateAdviceRequest "create_advice_request" ADVICE_STEERING;
+    ListAdviceRequests "list_advice_requests" ADVICE_REQUEST_READERS;
+    GetAdviceRequest "get_advice_request" ADVICE_REQUEST_READERS;
+    TransitionAdviceRequest "transition_advice_request" ADVICE_STEERING;
+    AdviceRequestHistory "advice_request_history" ADVICE_REQUEST_READERS;
+    GetWorklist "get_worklist" roles([
+        Only("what it owes and is owed"),
+        Only("what it owes and is owed"),
+        Only("what it owes and is owed"),
+        Only("what it owes and is owed"),
+        Only("what it owes and is owed"),
+    ]);
     GetProgressReport "get_progress_report" roles([Yes, Only("its own district"), Yes, Denied, Yes]);
     ListEvents "list_events" roles([
         Yes,

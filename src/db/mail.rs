@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{departments, mail_recipients, partners, projects, signals};
+use super::schema::{advice_requests, departments, mail_recipients, partners, projects, signals};
 use crate::domain::mail::{Recipient, Subject};
 use crate::domain::tracking;
 use crate::error::ApiError;
@@ -59,7 +59,61 @@ pub fn letters(
     match subject {
         Subject::Signal => signal_letters(conn, resource_id, now),
         Subject::Project => project_letters(conn, resource_id, now),
+        Subject::AdviceRequest => advice_letters(conn, resource_id, now),
     }
+}
+
+/// The asked department's contact address (unless it has none or unsubscribed), told the
+/// project, the question and the date the advice is due.
+fn advice_letters(
+    conn: &mut DbConnection,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(Particulars, Vec<Addressee>)>, ApiError> {
+    let row: Option<(
+        String,
+        String,
+        NaiveDateTime,
+        String,
+        String,
+        Option<String>,
+    )> = advice_requests::table
+        .inner_join(projects::table.on(projects::id.eq(advice_requests::project_id)))
+        .inner_join(departments::table.on(departments::id.eq(advice_requests::department_id)))
+        .filter(advice_requests::id.eq(id))
+        .select((
+            projects::title,
+            advice_requests::question,
+            advice_requests::due_at,
+            departments::id,
+            departments::name,
+            departments::contact_email,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((title, question, due_at, department_id, name, email)) = row else {
+        return Ok(None);
+    };
+    let mut addressees = Vec::new();
+    if let Some(email) = email {
+        if let Some(token) = token(conn, Recipient::Department, &department_id, now)? {
+            addressees.push(Addressee {
+                email,
+                recipient: Recipient::Department,
+                organisation: Some(name.clone()),
+                token,
+            });
+        }
+    }
+    let particulars = Particulars {
+        title,
+        // The last moment to give it: the day it is due.
+        due_at: Some(due_at - chrono::Duration::days(1)),
+        department: Some(name),
+        response: Some(question),
+        ..Particulars::default()
+    };
+    Ok(Some((particulars, addressees)))
 }
 
 type SignalMailRow = (

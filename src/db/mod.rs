@@ -5,6 +5,7 @@
 //! Anything that differs between the two backends sits in a visible `match` in this module.
 
 mod access_log;
+pub mod advice_requests;
 pub mod assessments;
 pub mod deliveries;
 pub mod evaluations;
@@ -23,6 +24,7 @@ pub mod schema;
 pub mod signals;
 pub mod subscriptions;
 pub mod tracking;
+pub mod worklist;
 
 use std::time::{Duration, Instant};
 
@@ -163,6 +165,14 @@ where
         }
     }
 }
+
+/// The backend of [`DbConnection`], for boxed query fragments.
+pub(crate) type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// A boolean condition on rows of `T`, boxed: a reading scope turned into SQL, shared by a
+/// list and the worklist.
+pub(crate) type Condition<T> =
+    Box<dyn BoxableExpression<T, Backend, SqlType = diesel::sql_types::Bool>>;
 
 /// A fresh id for a new row: a UUIDv7 (ordered by creation time) as text.
 pub fn new_id() -> String {

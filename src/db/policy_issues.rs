@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{policy_issue_signals, policy_issues, signals};
-use super::{After, DbConnection, list_order, new_id, version_checked};
+use super::{After, Condition, DbConnection, list_order, new_id, version_checked};
 use crate::domain::access::{PolicyIssueFacts, PolicyIssueScope};
 use crate::error::ApiError;
 
@@ -318,6 +318,42 @@ pub struct PolicyIssueFilter {
     pub signal_id: Option<String>,
 }
 
+/// The issues `scope` admits, as a condition on `policy_issues` (`PolicyIssueScope::admits`
+/// in SQL); `None` for every issue.
+pub(crate) fn admitted(scope: &PolicyIssueScope) -> Option<Condition<policy_issues::table>> {
+    let past_draft = policy_issues::status.ne("draft");
+    match scope {
+        PolicyIssueScope::All => None,
+        PolicyIssueScope::OwnedBy { department_id } => Some(Box::new(
+            past_draft.and(policy_issues::department_id.eq(department_id.clone())),
+        )),
+        PolicyIssueScope::TouchingDistrict { district_id } => Some(Box::new(
+            past_draft.and(
+                policy_issues::id.eq_any(
+                    policy_issue_signals::table
+                        .inner_join(
+                            signals::table.on(signals::id.eq(policy_issue_signals::signal_id)),
+                        )
+                        .filter(signals::district_id.eq(district_id.clone()))
+                        .select(policy_issue_signals::policy_issue_id),
+                ),
+            ),
+        )),
+        PolicyIssueScope::HoldingSignalsOf { partner_id } => Some(Box::new(
+            past_draft.and(
+                policy_issues::id.eq_any(
+                    policy_issue_signals::table
+                        .inner_join(
+                            signals::table.on(signals::id.eq(policy_issue_signals::signal_id)),
+                        )
+                        .filter(signals::reported_by_partner_id.eq(partner_id.clone()))
+                        .select(policy_issue_signals::policy_issue_id),
+                ),
+            ),
+        )),
+    }
+}
+
 /// Newest first, only what `scope` admits; `limit + 1` issues after the cursor.
 pub fn list(
     conn: &mut DbConnection,
@@ -330,36 +366,9 @@ pub fn list(
         .select(PolicyIssueRow::as_select())
         .into_boxed();
     // Visibility lives in the query: the scope authz gave, as SQL (`PolicyIssueScope::admits`).
-    query = match scope {
-        PolicyIssueScope::All => query,
-        PolicyIssueScope::OwnedBy { department_id } => query
-            .filter(policy_issues::status.ne("draft"))
-            .filter(policy_issues::department_id.eq(department_id.clone())),
-        PolicyIssueScope::TouchingDistrict { district_id } => {
-            query.filter(policy_issues::status.ne("draft")).filter(
-                policy_issues::id.eq_any(
-                    policy_issue_signals::table
-                        .inner_join(
-                            signals::table.on(signals::id.eq(policy_issue_signals::signal_id)),
-                        )
-                        .filter(signals::district_id.eq(district_id.clone()))
-                        .select(policy_issue_signals::policy_issue_id),
-                ),
-            )
-        }
-        PolicyIssueScope::HoldingSignalsOf { partner_id } => {
-            query.filter(policy_issues::status.ne("draft")).filter(
-                policy_issues::id.eq_any(
-                    policy_issue_signals::table
-                        .inner_join(
-                            signals::table.on(signals::id.eq(policy_issue_signals::signal_id)),
-                        )
-                        .filter(signals::reported_by_partner_id.eq(partner_id.clone()))
-                        .select(policy_issue_signals::policy_issue_id),
-                ),
-            )
-        }
-    };
+    if let Some(admitted) = admitted(scope) {
+        query = query.filter(admitted);
+    }
     if !filter.statuses.is_empty() {
         query = query.filter(policy_issues::status.eq_any(filter.statuses.clone()));
     }

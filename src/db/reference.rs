@@ -58,12 +58,16 @@ pub struct DepartmentRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Where the e-mails about the advice asked of the department go.
+    pub contact_email: Option<String>,
 }
 
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = departments)]
 pub struct DepartmentChange {
     pub name: Option<String>,
+    /// `Some(None)` clears the address.
+    pub contact_email: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

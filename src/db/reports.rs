@@ -19,7 +19,7 @@ use diesel::sqlite::Sqlite;
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 
 use super::evaluations::Lesson;
-use super::schema::{policy_issue_signals, policy_issues, signals};
+use super::schema::{advice_requests, policy_issue_signals, policy_issues, projects, signals};
 use super::{DbConnection, evaluations};
 use crate::domain::projects::EFFECTS;
 use crate::error::ApiError;
@@ -160,6 +160,16 @@ pub struct LaterFigures {
     pub quarter_signals: Vec<QuarterFigures>,
     pub issues: Vec<IssueFigure>,
     pub lessons: Vec<Lesson>,
+    pub advice: Vec<AdviceFigure>,
+}
+
+/// One advice request asked in the period (DESIGN §16): whom, how it stands, by when.
+#[derive(Debug, Clone, Queryable)]
+pub struct AdviceFigure {
+    pub department_id: String,
+    pub status: String,
+    pub due_at: NaiveDateTime,
+    pub settled_at: Option<NaiveDateTime>,
 }
 
 /// Statuses of the projects that deliver: approved and everything after it but `stopped`.
@@ -201,10 +211,13 @@ pub fn figures(
                     // The projects, then the small tables, while the signals are counted.
                     let project_rows = load(conn, projects_sql)?;
                     let (issues, lessons) = feedback_figures(conn, scope)?;
+                    let advice = advice_figures(conn, scope)?;
                     let signal_rows = signal_rows.join().map_err(|_| {
                         ApiError::Internal("the signal figures' query thread failed".to_owned())
                     })??;
-                    Ok(Figures::new(project_rows, signal_rows, issues, lessons))
+                    let mut figures = Figures::new(project_rows, signal_rows, issues, lessons);
+                    figures.later.advice = advice;
+                    Ok(figures)
                 })
             })
         }
@@ -221,7 +234,9 @@ pub fn figures(
                 let project_rows = load(conn, projects_sql)?;
                 let signal_rows = load(conn, signals(scope, dialect))?;
                 let (issues, lessons) = feedback_figures(conn, scope)?;
-                Ok(Figures::new(project_rows, signal_rows, issues, lessons))
+                let mut figures = Figures::new(project_rows, signal_rows, issues, lessons);
+                figures.later.advice = advice_figures(conn, scope)?;
+                Ok(figures)
             })
         }
     }
@@ -271,9 +286,41 @@ impl Figures {
                 quarter_signals,
                 issues,
                 lessons,
+                advice: Vec::new(),
             },
         }
     }
+}
+
+/// The advice requests asked in the period, about projects in the scope's district.
+fn advice_figures(
+    conn: &mut DbConnection,
+    scope: &ReportScope,
+) -> Result<Vec<AdviceFigure>, ApiError> {
+    let mut query = advice_requests::table
+        .select((
+            advice_requests::department_id,
+            advice_requests::status,
+            advice_requests::due_at,
+            advice_requests::settled_at,
+        ))
+        .into_boxed();
+    if let Some(from) = scope.from {
+        query = query.filter(advice_requests::requested_at.ge(from));
+    }
+    if let Some(until) = scope.until {
+        query = query.filter(advice_requests::requested_at.lt(until));
+    }
+    if let Some(district) = &scope.district_id {
+        query = query.filter(
+            advice_requests::project_id.eq_any(
+                projects::table
+                    .filter(projects::district_id.eq(district.clone()))
+                    .select(projects::id),
+            ),
+        );
+    }
+    Ok(query.order(advice_requests::id).load(conn)?)
 }
 
 /// The most lessons of a period the report shows.

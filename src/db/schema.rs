@@ -31,6 +31,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        contact_email -> Nullable<Text>,
     }
 }
 
@@ -396,7 +397,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    advice_requests (id) {
+        id -> Text,
+        project_id -> Text,
+        department_id -> Text,
+        question -> Text,
+        due_on -> Text,
+        due_at -> Timestamp,
+        status -> Text,
+        requested_at -> Timestamp,
+        settled_at -> Nullable<Timestamp>,
+        assessment_id -> Nullable<Text>,
+        withdrawal_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(advice_requests -> projects (project_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    advice_requests,
     districts,
     neighbourhoods,
     departments,

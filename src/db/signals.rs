@@ -11,7 +11,7 @@ use diesel::sql_types::Bool;
 use super::members::{SignalMembers, load_members};
 use super::reference::ThemeRow;
 use super::schema::{signal_departments, signal_projects, signals};
-use super::{After, DbConnection, list_order, new_id, on_backend, version_checked};
+use super::{After, Condition, DbConnection, list_order, new_id, on_backend, version_checked};
 use crate::domain::access::{SignalFacts, SignalScope};
 use crate::domain::partners::search_form;
 use crate::error::ApiError;
@@ -310,7 +310,30 @@ const DONE: [&str; 2] = ["answered", "closed"];
 /// Open signals (not in `DONE`), as literal SQL: the partial index `signals_open` (migration
 /// 2026-11-27-000006) has exactly this condition, and a planner uses a partial index only when
 /// the query's own condition shows it applies, which a bound parameter does not.
-const OPEN_PREDICATE: &str = "\"signals\".\"status\" NOT IN ('answered', 'closed')";
+pub(crate) const OPEN_PREDICATE: &str = "\"signals\".\"status\" NOT IN ('answered', 'closed')";
+
+/// The signals `scope` admits, as a condition on `signals` (`SignalScope::admits` in SQL);
+/// `None` for every signal.
+pub(crate) fn admitted(scope: &SignalScope) -> Option<Condition<signals::table>> {
+    match scope {
+        SignalScope::All => None,
+        SignalScope::District { district_id } => {
+            Some(Box::new(signals::district_id.eq(district_id.clone())))
+        }
+        SignalScope::AssignedEver { department_id } => Some(Box::new(
+            signals::id.eq_any(
+                signal_departments::table
+                    .filter(signal_departments::department_id.eq(department_id.clone()))
+                    .select(signal_departments::signal_id),
+            ),
+        )),
+        SignalScope::ReportedBy { partner_id } => Some(Box::new(
+            signals::reported_by_partner_id
+                .eq(partner_id.clone())
+                .assume_not_null(),
+        )),
+    }
+}
 
 /// Newest first (with `updated_after`: oldest change first), only what `scope` admits;
 /// `limit + 1` signals after the cursor.
@@ -323,22 +346,9 @@ pub fn list(
 ) -> Result<Vec<Signal>, ApiError> {
     let mut query = signals::table.select(SignalRow::as_select()).into_boxed();
     // Visibility lives in the query: the scope authz gave, as SQL (`SignalScope::admits`).
-    query = match scope {
-        SignalScope::All => query,
-        SignalScope::District { district_id } => {
-            query.filter(signals::district_id.eq(district_id.clone()))
-        }
-        SignalScope::AssignedEver { department_id } => query.filter(
-            signals::id.eq_any(
-                signal_departments::table
-                    .filter(signal_departments::department_id.eq(department_id.clone()))
-                    .select(signal_departments::signal_id),
-            ),
-        ),
-        SignalScope::ReportedBy { partner_id } => {
-            query.filter(signals::reported_by_partner_id.eq(partner_id.clone()))
-        }
-    };
+    if let Some(admitted) = admitted(scope) {
+        query = query.filter(admitted);
+    }
     query = match filter.statuses.as_slice() {
         [] => query,
         // `=` rather than `= ANY(…)` for one value: PostgreSQL then reads an index on

@@ -94,11 +94,18 @@ pub fn find(conn: &mut DbConnection, code: &str) -> Result<Option<Tracked>, ApiE
         .load(conn)?
         .into_iter()
         .collect();
-    let department_of = |data: &serde_json::Value, key: &str| {
-        data[key]["departmentId"]
+    // Events written before the signal's own name `assignedDepartmentId` was used say
+    // `departmentId`.
+    let named = |value: &serde_json::Value| {
+        value["assignedDepartmentId"]
             .as_str()
-            .or_else(|| data["departmentId"].as_str().filter(|_| key == "after"))
-            .map(|id| names.get(id).cloned().unwrap_or_else(|| id.to_owned()))
+            .or_else(|| value["departmentId"].as_str())
+            .map(str::to_owned)
+    };
+    let department_of = |data: &serde_json::Value, key: &str| {
+        named(&data[key])
+            .or_else(|| named(data).filter(|_| key == "after"))
+            .map(|id| names.get(&id).cloned().unwrap_or(id))
     };
     let steps: Vec<Step> = events
         .iter()

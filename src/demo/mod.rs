@@ -548,7 +548,7 @@ fn load_signals(
             "signal",
             &id,
             "routed",
-            json!({ "departmentId": department }),
+            json!({ "assignedDepartmentId": department }),
             received_at,
         )?;
         if handed_off {
@@ -564,7 +564,7 @@ fn load_signals(
                 "signal",
                 &id,
                 "reassigned",
-                json!({ "before": { "departmentId": department }, "after": { "departmentId": final_department }, "reason": "Beleid ligt bij een andere dienst" }),
+                json!({ "before": { "assignedDepartmentId": department }, "after": { "assignedDepartmentId": final_department }, "reason": "Beleid ligt bij een andere dienst" }),
                 received_at,
             )?;
         }

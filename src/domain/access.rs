@@ -187,6 +187,43 @@ impl PolicyIssueScope {
     }
 }
 
+/// What the rules need to know about an advice request: the department asked and the project
+/// it is about.
+#[derive(Debug, Clone)]
+pub struct AdviceRequestFacts {
+    pub id: String,
+    pub department_id: String,
+    pub project: ProjectFacts,
+}
+
+/// Which advice requests a principal may read (DESIGN §16). `db::advice_requests` turns it
+/// into the list query's filter; [`AdviceRequestScope::admits`] is the same rule in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdviceRequestScope {
+    /// Every request.
+    All,
+    /// The requests to one department.
+    ToDepartment { department_id: String },
+    /// The requests about one district's projects.
+    AboutDistrict { district_id: String },
+    /// The requests about the projects a partner initiated or takes part in.
+    AboutProjectsOf { partner_id: String },
+}
+
+impl AdviceRequestScope {
+    pub fn admits(&self, request: &AdviceRequestFacts) -> bool {
+        match self {
+            Self::All => true,
+            Self::ToDepartment { department_id } => &request.department_id == department_id,
+            Self::AboutDistrict { district_id } => &request.project.district_id == district_id,
+            Self::AboutProjectsOf { partner_id } => ProjectScope::InvolvingPartner {
+                partner_id: partner_id.clone(),
+            }
+            .admits(&request.project),
+        }
+    }
+}
+
 /// Whose a subscription is: the principal that created it, as role, scope and subject (DESIGN
 /// §10). The worker rebuilds that principal from it to decide, at delivery time, what the
 /// subscription may carry.

@@ -2,6 +2,79 @@
 
 use serde_json::Value;
 
+/// Every event type the service writes, by resource type: `<resource_type>.<action>` (the
+/// CloudEvent type is `nl.wijkregie.` + that). The OpenAPI document describes a delivery of
+/// each (its `webhooks`); a test holds the event log of the demo programme to this list.
+pub const EVENT_TYPES: &[(&str, &[&str])] = &[
+    ("district", &["created", "updated"]),
+    ("neighbourhood", &["created", "updated"]),
+    ("department", &["created", "updated", "mail_stopped"]),
+    ("theme", &["created", "updated"]),
+    ("partner", &["created", "updated", "mail_stopped"]),
+    (
+        "project",
+        &[
+            "created",
+            "updated",
+            "status_changed",
+            "evaluation_written",
+            "goal_created",
+            "goal_updated",
+            "goal_deleted",
+            "funding_line_created",
+            "funding_line_updated",
+            "funding_line_deleted",
+            "partner_added",
+            "partner_role_changed",
+            "partner_removed",
+            "link_created",
+            "link_deleted",
+            "note_added",
+            "assessment_created",
+            "assessment_updated",
+            "assessment_finalized",
+        ],
+    ),
+    (
+        "signal",
+        &[
+            "received",
+            "routed",
+            "updated",
+            "status_changed",
+            "answered",
+            "reassigned",
+            "projects_linked",
+            "overdue",
+            "reporter_erased",
+            "updates_declined",
+        ],
+    ),
+    (
+        "policy_issue",
+        &[
+            "created",
+            "updated",
+            "status_changed",
+            "responded",
+            "response_overdue",
+        ],
+    ),
+    ("advice_request", &["requested", "given", "withdrawn"]),
+    (
+        "subscription",
+        &[
+            "created",
+            "updated",
+            "deleted",
+            "secret_rotated",
+            "redelivery_requested",
+            "paused",
+            "suspended",
+        ],
+    ),
+];
+
 /// Who made a change, as recorded with the event (no personal data beyond the token's name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {

@@ -23,10 +23,12 @@ pub enum Moment {
     ProjectApproved,
     /// Rejected, with the reason.
     ProjectRejected,
+    /// The bureau asked a department for advice: the question and the date it is due.
+    AdviceRequested,
 }
 
 /// Every moment, for the templates' completeness check.
-pub const MOMENTS: [Moment; 9] = [
+pub const MOMENTS: [Moment; 10] = [
     Moment::SignalAcknowledged,
     Moment::SignalReassigned,
     Moment::SignalAnswered,
@@ -36,6 +38,7 @@ pub const MOMENTS: [Moment; 9] = [
     Moment::ProjectReturned,
     Moment::ProjectApproved,
     Moment::ProjectRejected,
+    Moment::AdviceRequested,
 ];
 
 /// Who receives mail.
@@ -45,6 +48,8 @@ pub enum Recipient {
     Reporter,
     /// A partner's contact.
     Partner,
+    /// A department's contact address.
+    Department,
 }
 
 impl Recipient {
@@ -52,11 +57,12 @@ impl Recipient {
         match self {
             Self::Reporter => "reporter",
             Self::Partner => "partner",
+            Self::Department => "department",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Reporter, Self::Partner]
+        [Self::Reporter, Self::Partner, Self::Department]
             .into_iter()
             .find(|r| r.as_str() == text)
     }
@@ -69,6 +75,8 @@ pub enum Subject {
     Signal,
     /// The initiating partner's contact.
     Project,
+    /// The asked department's contact address.
+    AdviceRequest,
 }
 
 impl Moment {
@@ -84,6 +92,7 @@ impl Moment {
             Self::ProjectReturned => "project_returned",
             Self::ProjectApproved => "project_approved",
             Self::ProjectRejected => "project_rejected",
+            Self::AdviceRequested => "advice_requested",
         }
     }
 
@@ -98,6 +107,7 @@ impl Moment {
             | Self::ProjectReturned
             | Self::ProjectApproved
             | Self::ProjectRejected => Subject::Project,
+            Self::AdviceRequested => Subject::AdviceRequest,
         }
     }
 }
@@ -108,6 +118,7 @@ pub fn moment_of(action: &str, data: &Value) -> Option<Moment> {
     let to = data["after"]["status"].as_str().unwrap_or_default();
     match action {
         "signal.answered" => Some(Moment::SignalAnswered),
+        "advice_request.requested" => Some(Moment::AdviceRequested),
         "signal.reassigned" => Some(Moment::SignalReassigned),
         "signal.status_changed" => match to {
             "acknowledged" => Some(Moment::SignalAcknowledged),

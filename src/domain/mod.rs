@@ -4,6 +4,7 @@
 //! A failed check is a [`Rejection`]: a stable code and a sentence for the client.
 
 pub mod access;
+pub mod advice_requests;
 pub mod assessments;
 pub mod evaluations;
 pub mod events;
@@ -18,6 +19,7 @@ pub mod signals;
 pub mod time;
 pub mod tracking;
 pub mod webhooks;
+pub mod worklist;
 
 /// Why one input value was refused: a stable snake_case code and a human-readable reason.
 #[derive(Debug, Clone, PartialEq, Eq)]

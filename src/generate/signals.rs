@@ -117,7 +117,7 @@ pub(super) fn signals(
             "signal",
             &id,
             "routed",
-            &serde_json::json!({ "departmentId": department, "themeId": theme }),
+            &serde_json::json!({ "assignedDepartmentId": department, "themeId": theme }),
         )?;
         if handed_off {
             tables.push(conn, Table::SignalDepartments, &[&id, &final_department])?;
@@ -128,8 +128,8 @@ pub(super) fn signals(
                 &id,
                 "reassigned",
                 &serde_json::json!({
-                    "before": { "departmentId": department },
-                    "after": { "departmentId": final_department },
+                    "before": { "assignedDepartmentId": department },
+                    "after": { "assignedDepartmentId": final_department },
                     "reason": "Beleid ligt bij een andere dienst"
                 }),
             )?;

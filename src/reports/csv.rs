@@ -18,6 +18,7 @@ pub enum Section {
     PolicyFeedback,
     Quarters,
     Lessons,
+    Advice,
 }
 
 impl Section {
@@ -27,9 +28,10 @@ impl Section {
             "policy_feedback" => Ok(Self::PolicyFeedback),
             "quarters" => Ok(Self::Quarters),
             "lessons" => Ok(Self::Lessons),
+            "advice" => Ok(Self::Advice),
             _ => Err(Rejection::new(
                 "not_allowed",
-                "must be one of neighbourhoods, policy_feedback, quarters, lessons",
+                "must be one of neighbourhoods, policy_feedback, quarters, lessons, advice",
             )),
         }
     }
@@ -41,7 +43,39 @@ pub fn render(report: &ProgressReport, section: Section) -> String {
         Section::PolicyFeedback => policy_feedback(report),
         Section::Quarters => quarters(report),
         Section::Lessons => lessons(report),
+        Section::Advice => advice(report),
     }
+}
+
+/// One row per department: the advice asked of it in the period and how it was given.
+fn advice(report: &ProgressReport) -> String {
+    let header = [
+        "department_id",
+        "name",
+        "requested",
+        "given_on_time",
+        "given_late",
+        "withdrawn",
+        "open",
+        "overdue_now",
+    ]
+    .map(str::to_owned);
+    let mut out = String::new();
+    header_line(&mut out, &header);
+    for a in &report.advice_by_department {
+        let figures = [
+            a.requested,
+            a.given_on_time,
+            a.given_late,
+            a.withdrawn,
+            a.open,
+            a.overdue_now,
+        ];
+        let mut row: Vec<Cell> = vec![a.department_id.as_str().into(), a.name.as_str().into()];
+        row.extend(figures.into_iter().map(Cell::figure));
+        line(&mut out, &row);
+    }
+    out
 }
 
 /// One row per theme, per department and the total: `dimension` says which.

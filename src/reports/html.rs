@@ -93,6 +93,7 @@ pub fn render(report: &ProgressReport) -> String {
     figures_table(&mut page, report);
     signal_tables(&mut page, report);
     policy_feedback(&mut page, report);
+    advice(&mut page, report);
     quarters(&mut page, report);
     lessons(&mut page, report);
     page.push_str(
@@ -378,6 +379,33 @@ fn signal_tables(page: &mut String, report: &ProgressReport) {
             "<tr><td>{}</td>{}</tr>",
             escape(&d.name),
             signal_cells(&d.signals)
+        );
+    }
+    page.push_str("</tbody></table></section>\n");
+}
+
+/// The advice the bureau asked of each department, and how it was given.
+fn advice(page: &mut String, report: &ProgressReport) {
+    page.push_str(
+        "<section><h2>Adviesaanvragen per vakdienst</h2>\n<table><thead><tr><th>Vakdienst</th>\
+         <th>Gevraagd</th><th>Op tijd gegeven</th><th>Te laat gegeven</th><th>Ingetrokken</th>\
+         <th>Open</th><th>Nu te laat</th></tr></thead><tbody>\n",
+    );
+    for a in report
+        .advice_by_department
+        .iter()
+        .filter(|a| a.requested > 0)
+    {
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&a.name),
+            a.requested,
+            a.given_on_time,
+            a.given_late,
+            a.withdrawn,
+            a.open,
+            a.overdue_now
         );
     }
     page.push_str("</tbody></table></section>\n");

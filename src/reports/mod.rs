@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 use crate::db::reference::{DepartmentRow, NeighbourhoodRow, ThemeRow};
 use crate::db::reports::{self as figures_repo, Figures};
+use crate::domain::advice_requests as advice_rules;
 use crate::domain::projects::{COFINANCING_TARGET, EFFECTS, STATUSES};
 use crate::domain::time;
 
@@ -52,6 +53,60 @@ pub struct ProgressReport {
     /// Quarter by quarter inside the period; without `from`, the last four quarters up to `to`
     /// (or today).
     pub quarters: Vec<feedback::QuarterProgress>,
+    /// The advice the bureau asked of each department in the period (by the day it was asked),
+    /// and how it was given (DESIGN §16).
+    pub advice_by_department: Vec<DepartmentAdvice>,
+}
+
+/// Advice asked of one department: given by the end of the day it was due or later, withdrawn,
+/// still open, and open past its deadline now.
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DepartmentAdvice {
+    #[schema(example = "ocw")]
+    pub department_id: String,
+    pub name: String,
+    pub requested: i64,
+    pub given_on_time: i64,
+    pub given_late: i64,
+    pub withdrawn: i64,
+    pub open: i64,
+    pub overdue_now: i64,
+}
+
+/// The advice figures per department, every department listed.
+fn advice_by_department(
+    departments: &[crate::db::reference::DepartmentRow],
+    rows: &[figures_repo::AdviceFigure],
+    now: NaiveDateTime,
+) -> Vec<DepartmentAdvice> {
+    departments
+        .iter()
+        .map(|d| {
+            let mut advice = DepartmentAdvice {
+                department_id: d.id.clone(),
+                name: d.name.clone(),
+                ..DepartmentAdvice::default()
+            };
+            for row in rows.iter().filter(|r| r.department_id == d.id) {
+                advice.requested += 1;
+                match (row.status.as_str(), row.settled_at) {
+                    ("given", Some(at)) if advice_rules::given_on_time(at, row.due_at) => {
+                        advice.given_on_time += 1
+                    }
+                    ("given", _) => advice.given_late += 1,
+                    ("withdrawn", _) => advice.withdrawn += 1,
+                    _ => {
+                        advice.open += 1;
+                        if advice_rules::is_overdue(&row.status, row.due_at, now) {
+                            advice.overdue_now += 1;
+                        }
+                    }
+                }
+            }
+            advice
+        })
+        .collect()
 }
 
 /// The period of the report: projects created and signals received from `from` to `to`, both
@@ -336,6 +391,8 @@ pub fn assemble(request: &Request, labels: Labels, figures: Figures) -> Progress
             department_id: t.department_id,
         })
         .collect();
+    let advice_by_department =
+        advice_by_department(&labels.departments, &figures.later.advice, request.now);
     let signals_by_department = labels
         .departments
         .into_iter()
@@ -360,6 +417,7 @@ pub fn assemble(request: &Request, labels: Labels, figures: Figures) -> Progress
         policy_feedback,
         lessons: feedback::lessons(figures.later),
         quarters,
+        advice_by_department,
     }
 }
 

@@ -246,3 +246,43 @@ async fn every_role_reads_the_events_about_what_it_can_read() {
         .await
         .assert_problem(400, "invalid_input");
 }
+
+#[actix_rt::test]
+async fn routing_and_hand_off_events_name_the_department_as_the_signal_does() {
+    let app = spawn_app().await;
+    let signal =
+        crate::helpers::report_signal(&app, &crate::helpers::pb(), serde_json::Value::Null).await;
+    let id = signal["id"].as_str().unwrap();
+    crate::helpers::signal_action(
+        &app,
+        &vakdienst("dsb"),
+        id,
+        "reassignments",
+        json!({"departmentId": "ocw", "reason": "Valt onder jeugdbeleid"}),
+    )
+    .await;
+    let trail = app
+        .get(
+            &format!("/api/v1/signals/{id}/history"),
+            &app.token(&Role::Admin),
+        )
+        .await;
+    let data = |action: &str| {
+        trail.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == action)
+            .map(|e| e["data"].clone())
+            .unwrap()
+    };
+    assert_eq!(data("signal.routed")["assignedDepartmentId"], "dsb");
+    assert_eq!(
+        data("signal.reassigned")["after"]["assignedDepartmentId"],
+        "ocw"
+    );
+    assert_eq!(
+        data("signal.reassigned")["before"]["assignedDepartmentId"],
+        "dsb"
+    );
+}

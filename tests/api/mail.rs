@@ -494,3 +494,53 @@ async fn two_instances_on_one_database_send_each_message_once() {
     actix_rt::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.mails().len(), 6, "each message once");
 }
+
+#[actix_rt::test]
+async fn the_asked_department_hears_of_an_advice_request_at_its_contact_address() {
+    let sink = SmtpSink::start();
+    let app = app_mailing_to(sink.port).await;
+    let version = crate::helpers::etag(&app, "/api/v1/departments/ocw").await;
+    let contact = app
+        .patch(
+            "/api/v1/departments/ocw",
+            &app.token(&Role::Admin),
+            Some(&version),
+            &json!({"contact": {"email": "advies@ocw.denhaag.nl"}}),
+        )
+        .await;
+    assert_eq!(contact.status, 200, "{}", contact.text);
+    assert_eq!(contact.body["contact"]["email"], "advies@ocw.denhaag.nl");
+    let id = crate::advice_requests::project(&app, &["submitted"]).await;
+    let asked = crate::advice_requests::ask(&app, &pb(), &id, "ocw").await;
+    assert_eq!(asked.status, 201, "{}", asked.text);
+    // A department without an address is asked all the same, and no one is mailed.
+    assert_eq!(
+        crate::advice_requests::ask(&app, &pb(), &id, "szw")
+            .await
+            .status,
+        201
+    );
+
+    let mails = sink.wait_for("advies@ocw.denhaag.nl", 1).await;
+    assert_eq!(
+        mails[0].subject,
+        "Adviesaanvraag over het projectidee Huiswerkklas in het buurthuis"
+    );
+    assert!(
+        mails[0].text.contains("Beste collega's van"),
+        "{}",
+        mails[0].text
+    );
+    assert!(
+        mails[0].text.contains("Past dit bij het onderwijsbeleid?"),
+        "{}",
+        mails[0].text
+    );
+    assert!(
+        mails[0]
+            .text
+            .contains(&format!("{PUBLIC_URL}/unsubscribe/")),
+        "{}",
+        mails[0].text
+    );
+}

@@ -12,6 +12,7 @@
 )]
 
 mod access;
+mod advice_requests;
 mod architecture;
 mod assessments;
 mod auth;
@@ -52,3 +53,4 @@ mod token_attacks;
 mod tracking;
 mod visibility;
 mod webhooks;
+mod worklist;

@@ -24,7 +24,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::members::{ProjectMemberRow, ProjectMembers, load_members};
-use super::{After, DbConnection, list_order, new_id, on_backend, version_checked};
+use super::{After, Condition, DbConnection, list_order, new_id, on_backend, version_checked};
 // `funding_lines` is also the name of the sub-module, so the table is named through `schema`.
 use super::schema::{self, project_effects, project_neighbourhoods, project_partners, projects};
 use crate::domain::access::{OutcomeScope, ProjectFacts, ProjectScope};
@@ -400,6 +400,31 @@ pub struct ProjectFilter {
     pub eligible: Option<(bool, OutcomeScope)>,
 }
 
+/// The projects `scope` admits, as a condition on `projects` (`ProjectScope::admits` in SQL);
+/// `None` for every project.
+pub(crate) fn admitted(scope: &ProjectScope) -> Option<Condition<projects::table>> {
+    let draft = Status::Draft.as_str();
+    match scope {
+        ProjectScope::All => None,
+        ProjectScope::PastDraftAndDraftsOf { district_id } => Some(Box::new(
+            projects::status
+                .ne(draft)
+                .or(projects::district_id.eq(district_id.clone())),
+        )),
+        ProjectScope::PastDraft => Some(Box::new(projects::status.ne(draft))),
+        ProjectScope::InvolvingPartner { partner_id } => Some(Box::new(
+            projects::initiator_partner_id
+                .eq(partner_id.clone())
+                .or(projects::id.eq_any(
+                    project_partners::table
+                        .filter(project_partners::partner_id.eq(partner_id.clone()))
+                        .select(project_partners::project_id),
+                ))
+                .assume_not_null(),
+        )),
+    }
+}
+
 /// Newest first (with `updated_after`: oldest change first), only what `scope` admits;
 /// `limit + 1` projects after the cursor.
 pub fn list(
@@ -410,26 +435,10 @@ pub fn list(
     limit: i64,
 ) -> Result<Vec<Project>, ApiError> {
     let mut query = projects::table.select(ProjectRow::as_select()).into_boxed();
-    let draft = Status::Draft.as_str();
     // Visibility lives in the query: the scope authz gave, as SQL (`ProjectScope::admits`).
-    query = match scope {
-        ProjectScope::All => query,
-        ProjectScope::PastDraftAndDraftsOf { district_id } => query.filter(
-            projects::status
-                .ne(draft)
-                .or(projects::district_id.eq(district_id.clone())),
-        ),
-        ProjectScope::PastDraft => query.filter(projects::status.ne(draft)),
-        ProjectScope::InvolvingPartner { partner_id } => query.filter(
-            projects::initiator_partner_id
-                .eq(partner_id.clone())
-                .or(projects::id.eq_any(
-                    project_partners::table
-                        .filter(project_partners::partner_id.eq(partner_id.clone()))
-                        .select(project_partners::project_id),
-                )),
-        ),
-    };
+    if let Some(admitted) = admitted(scope) {
+        query = query.filter(admitted);
+    }
     query = match filter.statuses.as_slice() {
         [] => query,
         // `=` rather than `= ANY(…)` for one value: PostgreSQL then reads projects_status or

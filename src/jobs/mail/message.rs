@@ -18,7 +18,7 @@ macro_rules! templates {
 }
 
 /// Every template, by file name.
-const TEMPLATES: [(&str, &str); 11] = templates!(
+const TEMPLATES: [(&str, &str); 12] = templates!(
     "layout.txt",
     "layout.html",
     "signal_acknowledged.txt",
@@ -30,6 +30,7 @@ const TEMPLATES: [(&str, &str); 11] = templates!(
     "project_returned.txt",
     "project_approved.txt",
     "project_rejected.txt",
+    "advice_requested.txt",
 );
 
 /// The templates, parsed once. `.html` ones escape what they insert, `.txt` ones do not.
@@ -74,7 +75,7 @@ pub fn render(
             .tracking_code
             .as_ref()
             .map(|code| format!("{public_url}/track/{code}")),
-        Subject::Project => None,
+        Subject::Project | Subject::AdviceRequest => None,
     };
     let unsubscribe_url = format!("{public_url}/unsubscribe/{}", to.token);
     let organisation = to.organisation.clone().unwrap_or_default();
@@ -83,6 +84,10 @@ pub fn render(
         Recipient::Partner => (
             format!("Beste contactpersoon van {organisation}"),
             format!("de meldingen en projecten van {organisation}"),
+        ),
+        Recipient::Department => (
+            format!("Beste collega's van {organisation}"),
+            format!("de adviesaanvragen aan {organisation}"),
         ),
     };
     let rendered = env

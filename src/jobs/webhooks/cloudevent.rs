@@ -32,11 +32,10 @@ pub fn cloud_event(origin: &Origin, event: &EventRow) -> Value {
         "time": time::format(&event.occurred_at),
         "subject": event.resource_id,
         "datacontenttype": "application/json",
-        // Every resource type's collection is its plural (`signal` → `/signals`).
         "dataref": format!(
-            "{}/api/v1/{}s/{}",
+            "{}/api/v1/{}/{}",
             origin.public_url.trim_end_matches('/'),
-            event.resource_type,
+            collection(&event.resource_type),
             event.resource_id
         ),
         "sequence": format!("{:020}", event.id),
@@ -48,6 +47,12 @@ pub fn cloud_event(origin: &Origin, event: &EventRow) -> Value {
             "changed": changed_members(&data),
         },
     })
+}
+
+/// The path segment of a resource type's collection: its plural in kebab case (`signal` →
+/// `signals`, `policy_issue` → `policy-issues`).
+fn collection(resource_type: &str) -> String {
+    format!("{}s", resource_type.replace('_', "-"))
 }
 
 /// The `webhook-id` of an event for a subscription: the same on every attempt and replay.
@@ -88,5 +93,12 @@ mod tests {
         assert_eq!(ce["data"]["changed"], json!(["title"]));
         let text = ce.to_string();
         assert!(!text.contains("Geheim") && !text.contains("Anna"), "{text}");
+    }
+
+    #[test]
+    fn the_dataref_of_a_two_word_resource_is_its_collection_path() {
+        assert_eq!(collection("policy_issue"), "policy-issues");
+        assert_eq!(collection("advice_request"), "advice-requests");
+        assert_eq!(collection("project"), "projects");
     }
 }

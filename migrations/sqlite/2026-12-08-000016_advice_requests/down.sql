@@ -1,0 +1,2 @@
+ALTER TABLE departments DROP COLUMN contact_email;
+DROP TABLE advice_requests;
