@@ -24,3 +24,4 @@ pub mod startup;
 pub mod telemetry;
 pub mod tls;
 pub mod visibility;
+pub mod werkbank;

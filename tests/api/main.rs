@@ -47,3 +47,4 @@ mod token_attacks;
 mod tracking;
 mod visibility;
 mod webhooks;
+mod werkbank;

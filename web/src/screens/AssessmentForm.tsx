@@ -37,7 +37,7 @@ function Score({ legend, name, error, register }: { legend: string; name: string
         </div>
       )}
       {SCORES.map(([value, label]) => (
-        <label key={value} className="utrecht-form-label utrecht-form-label--radio werkbank-radio">
+        <label key={value} className="utrecht-form-label werkbank-check">
           <input type="radio" className="utrecht-radio-button" value={value} {...register(name)} /> {label}
         </label>
       ))}
@@ -151,7 +151,7 @@ export function AssessmentForm() {
           {(props) => <textarea {...props} className="utrecht-textarea" rows={4} {...form.register("explanation")} />}
         </Field>
         <div className="utrecht-form-field utrecht-form-field--checkbox">
-          <label className="utrecht-form-label utrecht-form-label--checkbox">
+          <label className="utrecht-form-label werkbank-check">
             <input type="checkbox" className="utrecht-checkbox" {...form.register("final")} /> Meteen definitief maken
           </label>
         </div>

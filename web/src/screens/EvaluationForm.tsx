@@ -111,7 +111,7 @@ export function EvaluationForm() {
                 </select>
               )}
             </Field>
-            <label className="utrecht-form-label utrecht-form-label--checkbox">
+            <label className="utrecht-form-label werkbank-check">
               <input type="checkbox" className="utrecht-checkbox" {...form.register(`voices.${i}.consent`)} /> Toestemming
               gegeven
             </label>

@@ -61,7 +61,7 @@ export function NewPolicyIssue() {
             </div>
           )}
           {signals.data?.items.map((s) => (
-            <label key={s.id} className="utrecht-form-label utrecht-form-label--checkbox werkbank-radio">
+            <label key={s.id} className="utrecht-form-label werkbank-check">
               <input type="checkbox" className="utrecht-checkbox" value={s.id} {...form.register("signalIds")} /> {s.title}
             </label>
           ))}

@@ -71,7 +71,7 @@ export function NewProject() {
           )}
         </Field>
         <div className="utrecht-form-field utrecht-form-field--checkbox">
-          <label className="utrecht-form-label utrecht-form-label--checkbox">
+          <label className="utrecht-form-label werkbank-check">
             <input type="checkbox" className="utrecht-checkbox" {...form.register("submit")} /> Meteen indienen bij
             het programmabureau
           </label>

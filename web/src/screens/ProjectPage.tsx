@@ -24,7 +24,6 @@ function NextSteps({ project }: { project: Schemas["Project"] }) {
         body: { to, reason: reason || null },
       }),
     );
-    form.reset({ to: "", reason: "" });
     await queries.invalidateQueries();
   });
   if (steps.length === 0) return <Paragraph>Dit project heeft geen volgende stap meer.</Paragraph>;
@@ -120,7 +119,7 @@ export function ProjectPage() {
         <dd>{p.eligible === true ? "Komt in aanmerking" : p.eligible === false ? "Komt niet in aanmerking" : "Nog niet getoetst"}</dd>
       </dl>
       {p.summary && <Paragraph>{p.summary}</Paragraph>}
-      <NextSteps project={p} />
+      <NextSteps key={p.status} project={p} />
       <Paragraph>
         <Link className="utrecht-link" to={`/projecten/${p.id}/toetsing`}>
           Toetsen

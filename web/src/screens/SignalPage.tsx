@@ -136,7 +136,7 @@ export function SignalPage() {
           <Paragraph>{s.response}</Paragraph>
         </>
       )}
-      <Move signal={s} />
+      <Move key={s.status} signal={s} />
       {s.status !== "closed" && <HandOff signal={s} />}
       <History resource="signal" id={s.id} />
     </>
