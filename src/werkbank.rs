@@ -23,7 +23,8 @@ const ASSETS: &str = "/werkbank/assets/";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// The policy: scripts, styles, fonts and calls from this origin only (no inline script), plus
-/// the identity provider for the login's discovery, token and silent-renewal requests.
+/// the identity provider for the login's discovery, token and silent-renewal requests. Only the
+/// werkbank itself may frame its pages (the silent renewal's hidden iframe).
 pub fn content_security_policy(settings: &WerkbankSettings) -> String {
     let idp = settings
         .oidc
@@ -33,7 +34,7 @@ pub fn content_security_policy(settings: &WerkbankSettings) -> String {
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
          font-src 'self' data:; connect-src 'self'{idp}; frame-src 'self'{idp}; \
-         form-action 'self'{idp}; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+         form-action 'self'{idp}; frame-ancestors 'self'; base-uri 'self'; object-src 'none'"
     )
 }
 

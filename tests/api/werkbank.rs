@@ -120,6 +120,11 @@ async fn the_content_security_policy_allows_no_inline_script_and_connects_to_the
             "connect-src 'self' https://login.denhaag.nl",
             "{path}: {policy}"
         );
+        assert_eq!(
+            directive("frame-ancestors"),
+            "frame-ancestors 'self'",
+            "{path}: {policy}"
+        );
         assert!(!policy.contains("unsafe"), "{path}: {policy}");
         assert_eq!(
             response.header("x-content-type-options").as_deref(),
