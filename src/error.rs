@@ -81,6 +81,9 @@ pub struct Problem {
 pub enum ApiError {
     #[error("authentication required: {0}")]
     Unauthenticated(String),
+    /// The token names a partner whose record is archived: its tokens are no longer honoured.
+    #[error("partner {0} is inactive")]
+    PartnerInactive(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("not found: {0}")]
@@ -125,6 +128,9 @@ pub enum ApiError {
     /// A public page asked for too often from one address; try again after `retry_after` s.
     #[error("too many requests")]
     TooManyRequests { retry_after: u64 },
+    /// A principal already holds as many live event streams as one may (DESIGN §16).
+    #[error("too many event streams (limit {limit})")]
+    TooManyStreams { limit: usize },
     #[error("internal error: {0}")]
     Internal(String),
     /// An error response that did not come from wijkregie's own code (actix, a middleware).
@@ -150,6 +156,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) => "unauthenticated",
+            Self::PartnerInactive(_) => "partner_inactive",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::RouteNotFound => "route_not_found",
@@ -168,6 +175,7 @@ impl ApiError {
             Self::PoolExhausted => "pool_exhausted",
             Self::IdentityProviderUnavailable(_) => "identity_provider_unavailable",
             Self::TooManyRequests { .. } => "too_many_requests",
+            Self::TooManyStreams { .. } => "too_many_streams",
             Self::Internal(_) => "internal_error",
             Self::Other(status) => match status.as_u16() {
                 400 => "bad_request",
@@ -208,7 +216,7 @@ impl ApiError {
     /// The one status table.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated(_) | Self::PartnerInactive(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -224,7 +232,9 @@ impl ApiError {
             Self::DatabaseUnavailable(_)
             | Self::PoolExhausted
             | Self::IdentityProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } | Self::TooManyStreams { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Other(status) => *status,
         }
@@ -234,6 +244,9 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             Self::Unauthenticated(reason) => reason.clone(),
+            Self::PartnerInactive(id) => format!(
+                "The partner '{id}' this token acts for is archived; its tokens are no longer accepted."
+            ),
             Self::Forbidden(reason) | Self::NotFound(reason) | Self::NotAcceptable(reason) => {
                 reason.clone()
             }
@@ -286,6 +299,10 @@ impl ApiError {
             Self::TooManyRequests { retry_after } => {
                 format!("Too many requests from your address; try again in {retry_after} s.")
             }
+            Self::TooManyStreams { limit } => format!(
+                "You hold {limit} open event streams, the most one principal may have; close \
+                 one before opening another."
+            ),
             Self::Internal(_) => "Something went wrong on our side; it has been logged.".to_owned(),
             Self::Other(status) => format!(
                 "The request could not be handled ({}).",
@@ -322,7 +339,7 @@ impl ApiError {
         let mut builder = HttpResponse::build(self.status());
         builder.content_type(PROBLEM_JSON);
         match self {
-            Self::Unauthenticated(_) => {
+            Self::Unauthenticated(_) | Self::PartnerInactive(_) => {
                 builder.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"wijkregie\""));
             }
             Self::TooManyRequests { retry_after } => {

@@ -222,8 +222,9 @@ fn idempotent_post(operation: &mut Operation) {
         operation,
         "Idempotency-Key",
         "Makes a retry safe: a repeat with the same key and body returns the first answer (with \
-         `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 \
-         hours by default.",
+         `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it \
+         (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours \
+         by default.",
         ObjectBuilder::new()
             .schema_type(Type::String)
             .min_length(Some(1))
@@ -414,7 +415,10 @@ fn apply_conventions(operation: &mut Operation) {
         ));
     }
     if secured {
-        standard.push(("401", "No valid Bearer token"));
+        standard.push((
+            "401",
+            "No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`)",
+        ));
         standard.push(("503", "The database cannot be reached"));
     }
     for (status, description) in standard {

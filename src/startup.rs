@@ -16,6 +16,7 @@ use actix_web::middleware::{
 use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use crate::api::event_stream::LiveEvents;
 use crate::api::hostile_input;
 use crate::api::http;
 use crate::api::idempotency::{IdempotencyHours, idempotency};
@@ -108,6 +109,8 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
     ));
     let request_metrics = metrics.clone();
     let werkbank = settings.werkbank.clone();
+    let live = web::Data::from(LiveEvents::start(db.clone(), settings.streams.clone()));
+    end_streams_on_shutdown(live.clone().into_inner());
 
     let server = HttpServer::new(move || {
         App::new()
@@ -122,6 +125,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .app_data(webhook_settings.clone())
             .app_data(public_rate_limit.clone())
             .app_data(document.clone())
+            .app_data(live.clone())
             .configure(|cfg| {
                 if let Some(metrics) = &request_metrics {
                     cfg.app_data(metrics.clone());
@@ -313,6 +317,36 @@ where
     });
 }
 
+/// Ends the live event streams when the service is asked to stop (SIGTERM, SIGINT or SIGQUIT,
+/// the signals on which actix stops the server): a graceful stop waits for open responses, and
+/// a stream would otherwise hold it until the shutdown timeout.
+fn end_streams_on_shutdown(live: std::sync::Arc<LiveEvents>) {
+    actix_web::rt::spawn(async move {
+        #[cfg(unix)]
+        {
+            use actix_web::rt::signal::unix::{SignalKind, signal};
+            let kinds = [
+                SignalKind::terminate(),
+                SignalKind::interrupt(),
+                SignalKind::quit(),
+            ];
+            let mut listeners: Vec<_> = kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
+            if listeners.is_empty() {
+                log::warn!("no signal handler: live event streams end at the shutdown timeout");
+                return;
+            }
+            let waits = listeners.iter_mut().map(|l| Box::pin(l.recv()));
+            futures_util::future::select_all(waits).await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = actix_web::rt::signal::ctrl_c().await;
+        }
+        log::info!("stopping: ending the live event streams");
+        live.close();
+    });
+}
+
 /// CORS for browser clients on the configured origins (and the service's own origin, so that
 /// Swagger UI's "Try it out" keeps working): credentials are Bearer tokens, not cookies.
 fn api_cors(origins: Vec<String>) -> Cors {
@@ -340,6 +374,7 @@ fn api_cors(origins: Vec<String>) -> Cors {
             header::IF_NONE_MATCH,
             header::ACCEPT,
             header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("last-event-id"),
             crate::request_id::HEADER,
         ])
         .expose_headers([

@@ -59,6 +59,52 @@ pub fn can_open_project(
         .is_some_and(|facts| authz::can_read_project(principal, facts)))
 }
 
+/// Whether `principal` may open signal `id`; what it may not open does not exist for it.
+pub fn can_open_signal(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: &str,
+) -> Result<bool, ApiError> {
+    Ok(signal_repo::facts_of(conn, &[id.to_owned()])?
+        .first()
+        .is_some_and(|facts| authz::can_read_signal(principal, facts)))
+}
+
+/// Whether an answer about the object at `path` (an API path under `/api/v1`: a `Location`, or
+/// the path a `POST` went to) may be shown again to `principal` now: only while it can open that
+/// object, and, when the answer shows a signal's reporter (`showing_reporter`), see the reporter
+/// now. A replayed `Idempotency-Key` answer is checked so. Subscriptions are their owner's (the
+/// key is the owner's too); partners and reference data everyone's.
+pub fn may_see_again(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    path: &str,
+    showing_reporter: bool,
+) -> Result<bool, ApiError> {
+    let mut segments = path.trim_start_matches("/api/v1/").split('/');
+    let (Some(collection), Some(id)) = (segments.next(), segments.next()) else {
+        return Ok(!showing_reporter);
+    };
+    let id = [id.to_owned()];
+    Ok(match collection {
+        "signals" => signal_repo::facts_of(conn, &id)?
+            .first()
+            .is_some_and(|facts| {
+                authz::can_read_signal(principal, facts)
+                    && (!showing_reporter || authz::can_see_reporter(principal, facts))
+            }),
+        "projects" => !showing_reporter && can_open_project(conn, principal, &id[0])?,
+        "policy-issues" => {
+            let scope = authz::policy_issue_scope(principal);
+            !showing_reporter
+                && policy_issue_repo::facts_of(conn, &id)?
+                    .first()
+                    .is_some_and(|facts| scope.admits(facts))
+        }
+        _ => !showing_reporter,
+    })
+}
+
 /// Takes out of projects' representations what `principal` may not open (DESIGN §9): links to
 /// projects outside its reading scope, signals it cannot read, and the outcome (`eligible`,
 /// `assessmentId`) of an assessment it cannot read. Only for answers: events keep the truth.

@@ -1,11 +1,14 @@
 //! The audit trail: every change, in commit order. Also the outbox a departmental system can
 //! follow with `?after=<last event id>`.
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::event_stream::{self, EVENT_STREAM, LiveEvents, Opening};
+use super::export;
 use super::http::{self, EventPageParams, Page, PageRequest};
 use super::input::QueryParams;
 use crate::auth::{Authorized, Principal};
@@ -137,18 +140,36 @@ fn short_text(value: &str) -> Result<String, Rejection> {
 
 http::page_schema!(EventPage, Event);
 
-/// List events, oldest first.
+/// List events, oldest first, or follow them live.
 ///
 /// An audit log is read in the order it was written, so this list runs oldest first (by id);
 /// follow it with `after` or the cursor. Every role reads the events about what it can read
 /// (the same rules as its reads: an event about a project, signal, assessment or link it may
 /// not open is left out, so a page may hold fewer than `limit` events; follow `nextCursor`).
 /// Events never hold personal data: fetch the resource with your own token.
+///
+/// **Live updates** (`Accept: text/event-stream`): the same feed, with the same filters and
+/// scope, as Server-Sent Events that stay open: per event an `id:` line (the event id), an
+/// `event:` line (its action) and a `data:` line (the event as in the list). It resumes after
+/// `Last-Event-ID` (or `after`); without either it starts with the events committed after it
+/// opened. A comment line (`: keep-alive`) comes after at most 15 s of silence; the stream ends
+/// with a comment when the token expires or the service shuts down (reconnect with a fresh
+/// token and `Last-Event-ID`). Events written through other instances arrive within a second.
+/// The token travels in the `Authorization` header only (read the stream with `fetch`, not
+/// `EventSource`). `limit` and `cursor` do not apply. A principal holds at most
+/// `WIJKREGIE_STREAMS_PER_PRINCIPAL` (default 5) streams per instance: one more is a 429.
 #[utoipa::path(
     get, path = "/events", tag = "Events", operation_id = "list_events",
-    params(EventListParams, EventPageParams),
+    params(EventListParams, EventPageParams, EventStreamHeaders),
     responses(
-        (status = 200, description = "A page of events", body = EventPage),
+        (status = 200, description = "A page of events, or the live stream of them",
+            headers(("Vary" = String, description = "Accept: a page or a stream follows the Accept header")),
+            content(
+                (EventPage = "application/json"),
+                (String = "text/event-stream", example = "id: 42\nevent: theme.updated\ndata: {\"id\":42,\"action\":\"theme.updated\",…}\n\n: keep-alive\n\n"),
+            )),
+        (status = 406, description = "Neither JSON nor an event stream is acceptable"),
+        (status = 429, description = "The principal holds its maximum of open event streams"),
     )
 )]
 pub async fn list_events(
@@ -156,20 +177,20 @@ pub async fn list_events(
     caller: Authorized<ops::ListEvents>,
     mut query: QueryParams,
     db: web::Data<Db>,
+    live: web::Data<LiveEvents>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = EventFilter {
-        resource_type: query.single("resourceType", short_text),
-        resource_id: query.single("resourceId", short_text),
-        action: query.single("action", short_text),
-        types: query.single("types", event_types).unwrap_or_default(),
-        after: query.single("after", |text| match text.parse::<i64>() {
-            Ok(id) if id >= 0 => Ok(id),
-            _ => Err(Rejection::new(
-                "out_of_range",
-                "must be an event id (a whole number from 0)",
-            )),
-        }),
-    };
+    let mut filter = read_filter(&mut query);
+    filter.after = last_event_id(&req, &mut query).or(filter.after);
+    if wants_stream(&req)? {
+        query.finish()?;
+        let opening = Opening {
+            principal: caller.principal,
+            after: filter.after.take(),
+            filter,
+            expires_at: crate::auth::token_expiry(&req)?,
+        };
+        return event_stream::open(&live.into_inner(), db.get_ref().clone(), opening).await;
+    }
     let page = PageRequest::read(&mut query);
     query.finish()?;
     let cursor = page.after_number()?;
@@ -188,7 +209,81 @@ pub async fn list_events(
         items: shown.items.into_iter().map(Event::from).collect(),
         next_cursor: shown.next_cursor,
     };
-    Ok(http::page_response(&req, page))
+    Ok(export::vary_on_accept(http::page_response(&req, page)))
+}
+
+/// The feed's filters from the query.
+fn read_filter(query: &mut QueryParams) -> EventFilter {
+    EventFilter {
+        resource_type: query.single("resourceType", short_text),
+        resource_id: query.single("resourceId", short_text),
+        action: query.single("action", short_text),
+        types: query.single("types", event_types).unwrap_or_default(),
+        after: query.single("after", event_id),
+    }
+}
+
+fn event_id(text: &str) -> Result<i64, Rejection> {
+    match text.trim().parse::<i64>() {
+        Ok(id) if id >= 0 => Ok(id),
+        _ => Err(Rejection::new(
+            "out_of_range",
+            "must be an event id (a whole number from 0)",
+        )),
+    }
+}
+
+/// Whether the caller asked for the live stream rather than a page (the default); `406` when
+/// its `Accept` allows neither.
+fn wants_stream(req: &HttpRequest) -> Result<bool, ApiError> {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok());
+    match http::negotiate(accept, &["application/json", EVENT_STREAM]) {
+        Some(EVENT_STREAM) => Ok(true),
+        Some(_) => Ok(false),
+        None => Err(ApiError::NotAcceptable(
+            "The events come as application/json or text/event-stream.".to_owned(),
+        )),
+    }
+}
+
+/// The `Last-Event-ID` a reconnecting client sends; a problem of the request when it is not an
+/// event id.
+fn last_event_id(req: &HttpRequest, query: &mut QueryParams) -> Option<i64> {
+    let value = req.headers().get("last-event-id")?;
+    match value
+        .to_str()
+        .map_err(|_| ())
+        .and_then(|text| event_id(text).map_err(|_| ()))
+    {
+        Ok(id) => Some(id),
+        Err(()) => {
+            query.reject(
+                "Last-Event-ID",
+                Rejection::new(
+                    "out_of_range",
+                    "must be an event id (a whole number from 0)",
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The request header of a reconnecting stream.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(
+    dead_code,
+    reason = "documentation only: read from the request's headers"
+)]
+pub struct EventStreamHeaders {
+    /// The id of the last event received: the page or stream goes on after it (it takes
+    /// precedence over `after`). A reconnecting event stream sends it.
+    #[param(rename = "Last-Event-ID", minimum = 0, example = 41)]
+    last_event_id: Option<i64>,
 }
 
 /// A page of one resource's events, oldest first, once `check` has confirmed that the caller

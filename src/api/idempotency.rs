@@ -2,10 +2,13 @@
 //! once for the whole API as a middleware on its scope, so no handler knows about it.
 //!
 //! A `POST` with the header and a valid token has its body read (within the body limit),
-//! fingerprinted (SHA-256) and put back for the handler. The key is reserved per token `sub`,
-//! method and path before the handler runs; a repeat is answered from the reservation: the stored
-//! response with `Idempotent-Replayed: true` (nothing written), 422 `idempotency_key_reused` for
-//! another body, 409 `idempotency_key_in_use` while the first still runs. After the handler the
+//! fingerprinted (SHA-256) and put back for the handler. The key is reserved per principal (the
+//! token's `sub`, role and scope: two tokens sharing a `sub` with different roles have separate
+//! keys), method and path before the handler runs; a repeat is answered from the reservation:
+//! the stored response with `Idempotent-Replayed: true` (nothing written), 422
+//! `idempotency_key_reused` for another body, 409 `idempotency_key_in_use` while the first still
+//! runs. A stored answer is replayed only if the caller may still open what it is about, and see
+//! the reporter it shows (`visibility::may_see_again`); otherwise 404, as for what one cannot open. After the handler the
 //! response is stored (status, `Location`, `ETag`, `Content-Type`, body) — every answer except a
 //! 5xx or a lost race (409, 412, 428) that committed nothing, whose reservation is released so
 //! that a retry runs. How the reservation is tied to the write's own transaction, and the crash
@@ -30,6 +33,7 @@ use crate::db::personal_data::AccessRow;
 use crate::db::{Db, DbConnection};
 use crate::domain::time;
 use crate::error::ApiError;
+use crate::visibility;
 
 /// The request header.
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
@@ -79,7 +83,7 @@ pub async fn idempotency(
     req.set_payload(Payload::from(body));
 
     let reservation = Reservation::new(
-        caller.subject.clone(),
+        holder(&caller),
         Method::POST.to_string(),
         req.path().to_owned(),
         key,
@@ -125,6 +129,9 @@ pub async fn idempotency(
     match decision {
         Ok(Decision::Run) => {}
         Ok(Decision::Replay(stored)) => {
+            if let Err(error) = may_replay(&db, &caller, req.path(), &stored).await {
+                return Ok(req.error_response(error).map_into_right_body());
+            }
             if let Err(error) = db.log_access(replayed_reporter(&caller, &stored)).await {
                 return Ok(req.error_response(error).map_into_right_body());
             }
@@ -189,20 +196,62 @@ async fn caller(req: &ServiceRequest) -> Option<Principal> {
     verifier.verify(token.trim()).await.ok()
 }
 
+/// Who holds a key: the whole principal, as a JSON array `[sub, role, scope]` (unambiguous
+/// whatever the claims hold), so a token with another role or scope never shares a key.
+fn holder(caller: &Principal) -> String {
+    serde_json::json!([
+        caller.subject,
+        caller.role.kind().as_str(),
+        caller.role.scope()
+    ])
+    .to_string()
+}
+
+/// `Ok` when the stored answer may be shown to `caller` now: what it is about (its `Location`,
+/// else the path posted to) is still the caller's to open, and a reporter it shows still the
+/// caller's to see. Otherwise 404, the answer for what one cannot open.
+async fn may_replay(
+    db: &Db,
+    caller: &Principal,
+    posted_to: &str,
+    stored: &StoredResponse,
+) -> Result<(), ApiError> {
+    let path = stored
+        .location
+        .clone()
+        .unwrap_or_else(|| posted_to.to_owned());
+    let showing_reporter = reporter_shown(stored).is_some();
+    let principal = caller.clone();
+    let about = path.clone();
+    let allowed = db
+        .read(move |conn| visibility::may_see_again(conn, &principal, &about, showing_reporter))
+        .await?;
+    match allowed {
+        true => Ok(()),
+        false => Err(ApiError::NotFound(format!(
+            "The answer stored under this Idempotency-Key is about {path}, which you cannot \
+             open now; it is not shown again."
+        ))),
+    }
+}
+
+/// The id of the signal whose reporter a stored answer shows, if it shows one.
+fn reporter_shown(stored: &StoredResponse) -> Option<String> {
+    let answer: serde_json::Value = serde_json::from_str(&stored.body).ok()?;
+    answer
+        .get("reporter")
+        .filter(|reporter| reporter.is_object())?;
+    answer
+        .get("id")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+}
+
 /// A replay shows again what the first answer showed: a signal's reporter in it is logged
 /// again (DESIGN §14), for the caller replaying it.
 fn replayed_reporter(caller: &Principal, stored: &StoredResponse) -> Vec<AccessRow> {
-    let answer: Option<serde_json::Value> = serde_json::from_str(&stored.body).ok();
-    let shown = answer
-        .as_ref()
-        .filter(|answer| {
-            answer
-                .get("reporter")
-                .is_some_and(serde_json::Value::is_object)
-        })
-        .and_then(|answer| answer.get("id"))
-        .and_then(serde_json::Value::as_str);
-    reporters_shown(caller, View::Signal, shown)
+    let shown = reporter_shown(stored);
+    reporters_shown(caller, View::Signal, shown.as_deref())
 }
 
 /// The whole body, within the configured limit (413 beyond it) and time (408 after it).

@@ -5,6 +5,7 @@ mod access;
 pub mod assessments;
 pub mod departments;
 pub mod districts;
+pub mod event_stream;
 pub mod events;
 pub mod export;
 pub mod health;

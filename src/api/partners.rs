@@ -2,6 +2,11 @@
 //! other organisations of the neighbourhood. Read by every role; created by the programme
 //! bureau, a stadsdeel or administration; updated by those and by a partner for its own record.
 //! Never deleted: archived with `active: false`.
+//!
+//! `kvkNumber` and `active` are the partner's identity (DESIGN §12): a claim map may name a
+//! partner by its number, and an archived partner's tokens are refused. Only the bureau and
+//! administration set them (`authz::can_set_partner_identity`), and a number belongs to one
+//! active partner at most (409 `kvk_number_taken`, from the database's unique index).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -461,12 +466,16 @@ pub async fn get_partner(
 }
 
 /// Register a partner.
+///
+/// `kvkNumber` is set by the programme bureau and administration only (403 for a stadsdeel), and
+/// names one active partner at most.
 #[utoipa::path(
     post, path = "/partners", tag = "Partners", operation_id = "create_partner",
     request_body = PartnerCreate,
     responses(
         (status = 201, description = "Created", body = Partner,
             headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new partner's URL"))),
+        (status = 409, description = "kvk_number_taken: another active partner has this KvK number; also idempotency_key_in_use while a request with the same key runs"),
     )
 )]
 pub async fn create_partner(
@@ -475,13 +484,20 @@ pub async fn create_partner(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     let input: PartnerInput<Create> = read_partner_body(&db, body).await?;
+    if matches!(input.kvk_number, Field::Value(_))
+        && !authz::can_set_partner_identity(&caller.principal)
+    {
+        return Err(identity_refused());
+    }
     let partner = partner_record(input, time::now());
     records::create::<_, _, Partner>(&db, caller.principal, partner, repo::insert).await
 }
 
 /// Update or archive a partner (JSON merge patch; `active: false` archives it).
 ///
-/// Requires `If-Match`.
+/// Changing `kvkNumber` or `active` is for the programme bureau and administration only (403
+/// otherwise); archiving a partner ends its tokens at once (401 `partner_inactive`). Requires
+/// `If-Match`.
 #[utoipa::path(
     patch, path = "/partners/{partnerId}", tag = "Partners", operation_id = "update_partner",
     params(
@@ -493,6 +509,7 @@ pub async fn create_partner(
         (status = 200, description = "Updated", body = Partner,
             headers(("ETag" = String, description = "The new version"))),
         (status = 404, description = "No such partner"),
+        (status = 409, description = "kvk_number_taken: another active partner has this KvK number (a new number, or bringing an archived partner back)"),
         (status = 412, description = "The partner changed since you read it"),
     )
 )]
@@ -531,13 +548,51 @@ pub async fn update_partner(
         website: input.website.into_patch(),
         active: input.active,
     };
-    records::update::<_, _, Partner>(
-        &db,
-        caller.principal,
-        id,
-        version,
-        (change, input.neighbourhood_ids),
-        repo::update,
+    let change = GuardedChange {
+        change: (change, input.neighbourhood_ids),
+        may_set_identity: authz::can_set_partner_identity(&caller.principal),
+    };
+    records::update::<_, _, Partner>(&db, caller.principal, id, version, change, update_guarded)
+        .await
+}
+
+/// A partner's change, and whether its author may change the partner's identity.
+struct GuardedChange {
+    change: (PartnerChange, Option<Vec<String>>),
+    may_set_identity: bool,
+}
+
+/// The repo's update, refused with a 403 (before anything is written, in the same transaction)
+/// when it would change `kvkNumber` or `active` for an author who may not: resending the values
+/// a partner has is no change. A concurrent change between the two reads is the version
+/// check's (412).
+fn update_guarded(
+    conn: &mut DbConnection,
+    id: &str,
+    version: i64,
+    guarded: &GuardedChange,
+    now: NaiveDateTime,
+) -> Result<Option<(PartnerRecord, PartnerRecord)>, ApiError> {
+    if !guarded.may_set_identity
+        && let Some(before) = repo::find(conn, id)?
+    {
+        let change = &guarded.change.0;
+        let renumbers = change
+            .kvk_number
+            .as_ref()
+            .is_some_and(|kvk| *kvk != before.row.kvk_number);
+        let toggles_active = change.active.is_some_and(|a| a != before.row.active);
+        if renumbers || toggles_active {
+            return Err(identity_refused());
+        }
+    }
+    repo::update(conn, id, version, &guarded.change, now)
+}
+
+fn identity_refused() -> ApiError {
+    ApiError::Forbidden(
+        "Only the programme bureau and administration set a partner's kvkNumber or active: \
+         they decide which organisation a token acts for."
+            .to_owned(),
     )
-    .await
 }

@@ -151,7 +151,7 @@ impl TokenVerifier {
         let now = chrono::Utc::now().timestamp();
         let keys = self.keys.current_set();
         if let Some(principal) = self.verified.get(token, &keys, now) {
-            return Ok(principal);
+            return self.honoured(principal).await;
         }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| TokenRejected("The token is malformed.".to_owned()))?;
@@ -185,7 +185,8 @@ impl TokenVerifier {
             ));
         }
         // A partner found by its KvK number is looked up again for every request: it may have
-        // been deactivated since.
+        // been deactivated, or the number given to another partner, since. A partner named by
+        // its id is remembered, but whether it is still active is asked every time (`honoured`).
         let (role, rememberable) = match &self.claims_map {
             Some(map) => match map.role_of(&claims)? {
                 MappedRole::Resolved(role) => (role, true),
@@ -206,11 +207,31 @@ impl TokenVerifier {
             client_id: text("azp").or_else(|| text("client_id")),
             role,
         };
-        if rememberable {
-            self.verified
-                .remember(token, &principal, standard.exp, keys, now);
+        if !rememberable {
+            return Ok(principal);
         }
+        let principal = self.honoured(principal).await?;
+        self.verified
+            .remember(token, &principal, standard.exp, keys, now);
         Ok(principal)
+    }
+
+    /// The principal, unless it acts for an archived partner: 401 `partner_inactive`. Asked of
+    /// the database on every request, remembered token or not, so that archiving a partner ends
+    /// its tokens at once on every instance (one primary-key read, for partner tokens only).
+    async fn honoured(&self, principal: Principal) -> Result<Principal, ApiError> {
+        let Some(partner_id) = crate::authz::acting_partner(&principal).map(str::to_owned) else {
+            return Ok(principal);
+        };
+        let lookup = partner_id.clone();
+        let archived = self
+            .partners
+            .read(move |conn| crate::db::partners::is_archived(conn, &lookup))
+            .await?;
+        match archived {
+            true => Err(ApiError::PartnerInactive(partner_id)),
+            false => Ok(principal),
+        }
     }
 
     async fn partner_by_kvk(&self, kvk: String) -> Result<Role, ApiError> {

@@ -70,13 +70,18 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     let verifier = req
         .app_data::<web::Data<TokenVerifier>>()
         .ok_or_else(|| ApiError::Internal("no token verifier configured".to_owned()))?;
+    verifier.verify(bearer(req)?).await
+}
+
+/// The Bearer token of the `Authorization` header, its only place (never the URL).
+fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         ApiError::Unauthenticated("Send a Bearer token in the Authorization header.".to_owned())
     })?;
     let value = value.to_str().map_err(|_| {
         ApiError::Unauthenticated("The Authorization header is not readable text.".to_owned())
     })?;
-    let token = value
+    value
         .split_once(' ')
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
@@ -85,6 +90,19 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
             ApiError::Unauthenticated(
                 "The Authorization header must be 'Bearer <token>'.".to_owned(),
             )
-        })?;
-    verifier.verify(token).await
+        })
+}
+
+/// When the token of a request that [`Authorized`] let through expires (its `exp`, Unix
+/// seconds): a live event stream ends then. The token was verified by the extractor, so its
+/// claims are read here without checking the signature again.
+pub fn token_expiry(req: &HttpRequest) -> Result<i64, ApiError> {
+    use base64::Engine as _;
+    let unreadable = || ApiError::Unauthenticated("The token has no readable exp.".to_owned());
+    let payload = bearer(req)?.split('.').nth(1).ok_or_else(unreadable)?;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .map_err(|_| unreadable())?;
+    let claims: serde_json::Value = serde_json::from_slice(&json).map_err(|_| unreadable())?;
+    claims["exp"].as_i64().ok_or_else(unreadable)
 }

@@ -7,7 +7,9 @@
 //! full check, with its leeway, decides), after at most a minute, and as soon as the identity
 //! provider's key set has been replaced (an entry holds the set it was verified against). A
 //! principal that depends on the database (a partner found by its KvK number, which may have
-//! been deactivated) is never remembered. The memory is bounded: a full table is emptied.
+//! been deactivated or renumbered) is never remembered. A remembered partner token is still
+//! refused the moment its partner is archived: `TokenVerifier::honoured` asks the database on
+//! every request, so no instance needs telling. The memory is bounded: a full table is emptied.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -120,6 +120,17 @@ pub fn can_update_partner(principal: &Principal, partner_id: &str) -> bool {
     }
 }
 
+/// Setting or changing a partner's identity (DESIGN §12): its `kvkNumber`, which a claim map
+/// may name it by, and `active`, which decides whether its tokens are honoured. The bureau and
+/// administration only; a partner or stadsdeel that could would act as, or lock out, another
+/// organisation.
+pub fn can_set_partner_identity(principal: &Principal) -> bool {
+    match &principal.role {
+        Role::Programmabureau | Role::Admin => true,
+        Role::Stadsdeel { .. } | Role::Vakdienst { .. } | Role::Partner { .. } => false,
+    }
+}
+
 /// 404 when the principal may not even read the project, 403 when it may read but not do this.
 pub fn require(
     principal: &Principal,
@@ -388,7 +399,8 @@ pub fn initiator_of_new_project(
 }
 
 /// The partner record the principal acts for, if it is a partner. A write by a partner needs
-/// that record to exist (a token for an unregistered partner reads nothing and writes nothing).
+/// that record to exist (a token for an unregistered partner reads nothing and writes nothing),
+/// and a token for an archived one is refused outright (`auth::jwt`).
 pub fn acting_partner(principal: &Principal) -> Option<&str> {
     match &principal.role {
         Role::Partner { partner_id } => Some(partner_id),

@@ -7,16 +7,25 @@
 use crate::domain::principal::RoleKind;
 
 /// What one role may do in one operation.
+///
+/// The rule for a "never" (–, docs/access.md): an object outside the caller's reading scope is
+/// a 404, like an unknown id, and one it can read a 403, so no existence is revealed. Hence two
+/// kinds of never: [`Access::DeniedPerObject`] where the operation addresses an object the role
+/// can read only some of (the object rules answer 404 or 403), [`Access::Denied`] where it
+/// addresses none, or one the role can read every one of (the guard's 403 comes before the
+/// lookup and hides nothing; an unknown id gets it too). `tests/api/access.rs` holds every row
+/// to this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// On every object the role can read.
     Yes,
     /// Only where the object rules say; the text says where, for people.
     Only(&'static str),
-    /// Never. Refused by the route guard with 403, whatever the object.
+    /// Never. Refused by the route guard with 403, whatever the id: for operations on no
+    /// object, or on objects the role can read every one of.
     Denied,
-    /// Never, but refused per object so that an object the role cannot read stays a 404 and
-    /// only one it can read is a 403. Only for operations on an addressed object.
+    /// Never, refused per object: 404 for an object the role cannot read (or that does not
+    /// exist), 403 for one it can. For operations on objects the role can read only some of.
     DeniedPerObject,
 }
 
@@ -101,7 +110,7 @@ impl Operation {
                     })
                     .collect::<Vec<_>>();
                 format!(
-                    "Access (– is 403, or 404 where the object is not the caller's to read): {}.",
+                    "Access (– is 403, or 404 for an object the caller cannot read): {}.",
                     cells.join("; ")
                 )
             }
@@ -234,8 +243,20 @@ operations! {
     UpdateTheme "update_theme" ROUTING_TABLE;
     ListPartners "list_partners" EVERY_ROLE;
     GetPartner "get_partner" EVERY_ROLE;
-    CreatePartner "create_partner" roles([Yes, Yes, Denied, Denied, Yes]);
-    UpdatePartner "update_partner" roles([Yes, Yes, Denied, Only("its own record"), Yes]);
+    CreatePartner "create_partner" roles([
+        Yes,
+        Only("without a kvkNumber"),
+        Denied,
+        Denied,
+        Yes,
+    ]);
+    UpdatePartner "update_partner" roles([
+        Yes,
+        Only("all but kvkNumber and active"),
+        Denied,
+        Only("its own record, but not its kvkNumber or active"),
+        Yes,
+    ]);
     ListProjects "list_projects" PROJECT_READERS;
     GetProject "get_project" PROJECT_READERS;
     CreateProject "create_project" roles([
@@ -280,16 +301,16 @@ operations! {
     GetAssessment "get_assessment" ASSESSMENT_READERS;
     CreateAssessment "create_assessment" roles([
         Only("programme assessments"),
-        Denied,
+        DeniedPerObject,
         Only("advisory ones for its department, past draft"),
-        Denied,
+        DeniedPerObject,
         Denied,
     ]);
     UpdateAssessment "update_assessment" roles([
         Only("programme assessments"),
-        Denied,
+        DeniedPerObject,
         Only("its own advisory ones"),
-        Denied,
+        DeniedPerObject,
         Denied,
     ]);
     ListSignals "list_signals" SIGNAL_READERS;
@@ -317,7 +338,7 @@ operations! {
     UpdatePolicyIssue "update_policy_issue" POLICY_ISSUE_STEERING;
     TransitionPolicyIssue "transition_policy_issue" POLICY_ISSUE_STEERING;
     RespondToPolicyIssue "respond_to_policy_issue" roles([
-        DeniedPerObject,
+        Denied,
         DeniedPerObject,
         Only("its own, once raised"),
         DeniedPerObject,

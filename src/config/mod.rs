@@ -9,12 +9,14 @@ mod log_format;
 mod mail;
 mod metrics;
 mod public_url;
+mod streams;
 mod werkbank;
 
 pub use log_format::LogFormat;
 use mail::mail_settings;
 pub use mail::{MailSettings, SmtpSecurity, SmtpSettings};
 pub use public_url::public_url;
+pub use streams::StreamSettings;
 pub use werkbank::{WerkbankOidc, WerkbankSettings};
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/wijkregie.db";
@@ -133,6 +135,8 @@ pub struct Settings {
     pub metrics_bind: Option<String>,
     /// The web client served at `/werkbank/` (`WIJKREGIE_WERKBANK_DIR`; `None`: not served).
     pub werkbank: Option<WerkbankSettings>,
+    /// Live updates for browsers: streams per principal, heartbeat, poll (DESIGN §16).
+    pub streams: StreamSettings,
 }
 
 /// How webhooks are delivered. The durations are settings rather than constants so that tests
@@ -328,6 +332,7 @@ impl Settings {
         let webhooks = webhook_settings(&var, &mut problems);
         let mail = mail_settings(&var, &mut problems);
         let metrics_bind = metrics::metrics_bind(&var, &bind, &mut problems);
+        let streams = streams::stream_settings(&var, &mut problems);
 
         match database {
             Some(database) if problems.is_empty() => Ok(Self {
@@ -349,6 +354,7 @@ impl Settings {
                 mail,
                 metrics_bind,
                 werkbank,
+                streams,
             }),
             _ => Err(problems),
         }

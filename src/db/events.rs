@@ -208,3 +208,13 @@ fn like_literal(text: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+/// The id of the newest event, or 0 before the first. Every event with a smaller id is
+/// readable once this one is (the feed's guarantee, which `?after=` relies on too), so a reader
+/// that has seen every event up to it may go on after it.
+pub fn latest_id(conn: &mut DbConnection) -> Result<i64, ApiError> {
+    let latest: Option<i64> = events::table
+        .select(diesel::dsl::max(events::id))
+        .get_result(conn)?;
+    Ok(latest.unwrap_or(0))
+}

@@ -5,7 +5,7 @@
 //! # How a key travels
 //!
 //! The API's middleware (`api::idempotency`) [`reserve`]s the key before the handler runs: one
-//! `INSERT` of an `in_flight` row, whose primary key (caller `sub`, method, path, key) lets exactly
+//! `INSERT` of an `in_flight` row, whose primary key (the caller, method, path, key) lets exactly
 //! one of several concurrent retries through; the others find the row and are answered from it
 //! (409 while it runs, 422 for another body, the stored response once it is `done`). While the
 //! handler runs, the reservation sits in the task-local [`RESERVATION`], and
@@ -50,6 +50,8 @@ tokio::task_local! {
 /// One request's hold on a key.
 #[derive(Debug, Clone)]
 pub struct Reservation {
+    /// Who holds the key: the whole principal (`sub`, role and scope, as the API's middleware
+    /// writes it), stored in the `subject` column.
     pub subject: String,
     pub method: String,
     pub path: String,

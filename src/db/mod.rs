@@ -254,6 +254,9 @@ pub struct Db {
     /// Poked after every committed write, so the webhook worker of this instance wakes at once
     /// for the events it recorded instead of at its next poll.
     committed: std::sync::Arc<tokio::sync::Notify>,
+    /// Counts committed writes, for every waiter at once: the live event streams of this
+    /// instance look for new events when it moves (`api::event_stream`).
+    commits: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
     /// The service's recorder, made the current one around all database work.
     metrics: Option<Metrics>,
     /// The writer of the personal-data access log (group commit, see [`access_log`]).
@@ -319,6 +322,7 @@ impl Db {
             pool,
             backend,
             committed: std::sync::Arc::new(tokio::sync::Notify::new()),
+            commits: std::sync::Arc::new(tokio::sync::watch::Sender::new(0)),
             metrics: None,
             access_log: access_log::AccessLog::new(writer),
         })
@@ -342,9 +346,17 @@ impl Db {
         }
     }
 
-    /// Says that a write committed (and may have recorded events): wakes the webhook worker.
+    /// Says that a write committed (and may have recorded events): wakes the webhook worker
+    /// and the live event streams.
     pub fn notify_committed(&self) {
         self.committed.notify_one();
+        self.commits
+            .send_modify(|count| *count = count.wrapping_add(1));
+    }
+
+    /// What [`Db::notify_committed`] moves for every waiter; the live event streams watch it.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     /// What [`Db::notify_committed`] pokes; the webhook worker waits on it.

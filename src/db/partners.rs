@@ -146,6 +146,17 @@ pub fn active_id_by_kvk(conn: &mut DbConnection, kvk: &str) -> Result<Option<Str
     })
 }
 
+/// Whether partner `id` is registered and archived (a token acting for it is refused); an
+/// unregistered id is not archived.
+pub fn is_archived(conn: &mut DbConnection, id: &str) -> Result<bool, ApiError> {
+    let active: Option<bool> = partners::table
+        .find(id)
+        .select(partners::active)
+        .first(conn)
+        .optional()?;
+    Ok(active == Some(false))
+}
+
 pub fn exists(conn: &mut DbConnection, id: &str) -> Result<bool, ApiError> {
     Ok(partners::table
         .find(id)
@@ -173,10 +184,33 @@ fn set_neighbourhoods(
     Ok(())
 }
 
+/// The index that keeps a KvK number to one active partner (migration `partner_identity`).
+const KVK_INDEX: &str = "partners_active_kvk_number";
+
+/// A violation of [`KVK_INDEX`] as the 409 `kvk_number_taken`; other errors as they are.
+/// PostgreSQL names the index; SQLite names its column (`partners.kvk_number`).
+fn kvk_number_taken(error: diesel::result::Error) -> ApiError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match &error {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some(KVK_INDEX)
+                || info.message().contains("partners.kvk_number") =>
+        {
+            ApiError::conflict(
+                "kvk_number_taken",
+                "Another active partner has this KvK number; a KvK number names one active \
+                 partner (archive the other, or correct the number).",
+            )
+        }
+        _ => error.into(),
+    }
+}
+
 pub fn insert(conn: &mut DbConnection, partner: &Partner) -> Result<Partner, ApiError> {
     diesel::insert_into(partners::table)
         .values(&partner.row)
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(kvk_number_taken)?;
     set_neighbourhoods(conn, &partner.row.id, &partner.neighbourhood_ids)?;
     find(conn, &partner.row.id)?
         .ok_or_else(|| ApiError::Internal("inserted partner not found".to_owned()))
@@ -208,7 +242,8 @@ pub fn update(
         partners::version.eq(expected_version + 1),
         partners::updated_at.eq(now),
     ))
-    .execute(conn)?;
+    .execute(conn)
+    .map_err(kvk_number_taken)?;
     if updated == 0 {
         return Err(ApiError::PreconditionFailed {
             current: Some(expected_version + 1),

@@ -1,6 +1,8 @@
 //! Access, driven by `authz`'s table: every operation of the served document has a row, and
 //! every route lets through exactly the roles its row names. The object rules behind the scoped
 //! cells are tested per resource; the leaks DESIGN §9 closes are tested in `visibility.rs`.
+//! The one rule for a "never" (docs/access.md: 404 for an object the caller cannot read, 403 for
+//! one it can) is held here for every row.
 
 use awc::http::Method;
 use serde_json::{Value, json};
@@ -8,6 +10,22 @@ use wijkregie::auth::RoleKind;
 use wijkregie::authz::{Access, Callers, OPERATIONS, operations};
 
 use crate::helpers::*;
+
+/// The operation that reads the object an operation at `path` addresses: the `GET` of the
+/// longest prefix of `path` that ends in an id and can be read; `None` when it addresses none.
+fn reading_of<'a>(documented: &'a [(String, String, String)], path: &str) -> Option<&'a str> {
+    let segments: Vec<&str> = path.split('/').collect();
+    (1..=segments.len())
+        .rev()
+        .filter(|&end| segments[end - 1].starts_with('{'))
+        .find_map(|end| {
+            let prefix = segments[..end].join("/");
+            documented
+                .iter()
+                .find(|(method, path, _)| method == "get" && *path == prefix)
+                .map(|(_, _, id)| id.as_str())
+        })
+}
 
 /// The served document's operations: (method, path, operation id).
 async fn documented_operations(app: &TestApp) -> Vec<(String, String, String)> {
@@ -195,4 +213,101 @@ async fn the_route_table_and_the_document_list_the_same_operations() {
         .await;
     assert_eq!(allowed.status, 405);
     assert_eq!(allowed.header("allow").as_deref(), Some("GET, POST"));
+}
+
+#[actix_rt::test]
+async fn a_never_is_left_to_the_guard_exactly_where_the_role_reads_every_object_addressed() {
+    let app = spawn_app().await;
+    let documented = documented_operations(&app).await;
+    let mut failures = Vec::new();
+    for (_, path, id) in &documented {
+        let row = operations::find(id).unwrap();
+        let reading = reading_of(&documented, path).and_then(operations::find);
+        for role in RoleKind::ALL {
+            let reads_every_one = reading.is_none_or(|read| read.access(role) == Access::Yes);
+            match (row.access(role), reads_every_one) {
+                (Access::Denied, false) => failures.push(format!(
+                    "{id} as {}: Denied, but it cannot read every object addressed (so an \
+                     unreadable one would be a 403): make it DeniedPerObject",
+                    role.as_str()
+                )),
+                (Access::DeniedPerObject, true) => failures.push(format!(
+                    "{id} as {}: DeniedPerObject, but there is nothing it cannot read (an \
+                     unknown id would be a 404, not the guard's 403): make it Denied",
+                    role.as_str()
+                )),
+                _ => {}
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[actix_rt::test]
+async fn a_never_is_a_404_for_what_the_caller_cannot_read_and_a_403_for_what_it_can() {
+    let app = spawn_app().await;
+    let bureau = app.token(&pb());
+    let mut projects = Vec::new();
+    for submitted in [false, true] {
+        let created = app
+            .post(
+                "/api/v1/projects",
+                &bureau,
+                &json!({"title": "Buurtproject", "neighbourhoodIds": ["moerwijk"]}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let id = created.body["id"].as_str().unwrap().to_owned();
+        if submitted {
+            assert_eq!(transition(&app, &pb(), &id, "submitted").await.status, 200);
+        }
+        projects.push(id);
+    }
+    let (draft, submitted) = (projects[0].as_str(), projects[1].as_str());
+    let unknown = "0190f0a0-0000-7000-8000-00000000beef";
+    let effects: Vec<Value> = [
+        "social_cohesion",
+        "positive_image",
+        "access_to_services",
+        "safety",
+        "employment",
+        "ownership",
+    ]
+    .iter()
+    .map(|e| json!({"effect": e, "score": 2, "motivation": "Onderbouwing"}))
+    .collect();
+    let body = json!({"kind": "programme", "effects": effects,
+                      "sustainability": {"score": 2, "motivation": "Borging"},
+                      "advice": "positive", "explanation": "Toelichting"});
+    // Centrum's stadsdeel and a partner never assess; escamp's draft is not theirs to read,
+    // its submitted project is centrum's. Administration reads every project: its guard says 403.
+    let cases = [
+        (stadsdeel("centrum"), draft, 404),
+        (stadsdeel("centrum"), unknown, 404),
+        (stadsdeel("centrum"), submitted, 403),
+        (partner("0190f0a0-0000-7000-8000-000000000001"), draft, 404),
+        (
+            partner("0190f0a0-0000-7000-8000-000000000001"),
+            unknown,
+            404,
+        ),
+        (wijkregie::auth::Role::Admin, draft, 403),
+        (wijkregie::auth::Role::Admin, unknown, 403),
+    ];
+    for (role, project, status) in cases {
+        let answer = app
+            .post(
+                &format!("/api/v1/projects/{project}/assessments"),
+                &app.token(&role),
+                &body,
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            status,
+            "{} on {project}: {}",
+            role.kind().as_str(),
+            answer.text
+        );
+    }
 }

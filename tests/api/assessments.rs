@@ -431,6 +431,8 @@ async fn authorization_matrix_of_assessment_operations() {
     )
     .await
     .assert_problem(403, "forbidden");
+    // A stadsdeel never writes assessments, and cannot read this advice: a 404, like an
+    // unknown id (docs/access.md).
     app.patch(
         &ocw_advice,
         &app.token(&escamp),
@@ -438,7 +440,7 @@ async fn authorization_matrix_of_assessment_operations() {
         &json!({"advice": "negative"}),
     )
     .await
-    .assert_problem(403, "forbidden");
+    .assert_problem(404, "not_found");
 
     // After the decision the district and the initiator see the final programme assessment only.
     assert_eq!(

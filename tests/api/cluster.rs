@@ -18,9 +18,9 @@ use wijkregie::config::{JwtKey, JwtSettings};
 const BIN: &str = env!("CARGO_BIN_EXE_wijkregie");
 
 /// One server process, killed when dropped.
-struct Instance {
-    child: Child,
-    base: String,
+pub(crate) struct Instance {
+    pub(crate) child: Child,
+    pub(crate) base: String,
 }
 
 impl Drop for Instance {
@@ -31,7 +31,7 @@ impl Drop for Instance {
 }
 
 /// Starts the real binary on a free port against `database_url`.
-fn start(database_url: &str) -> Instance {
+pub(crate) fn start(database_url: &str) -> Instance {
     let mut child = Command::new(BIN)
         .arg("serve")
         .env_clear()
@@ -69,7 +69,7 @@ fn start(database_url: &str) -> Instance {
     }
 }
 
-fn token(role: &Role) -> String {
+pub(crate) fn token(role: &Role) -> String {
     let settings = JwtSettings {
         key: JwtKey::Secret(TEST_SECRET.to_owned()),
         issuer: ISSUER.to_owned(),

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 
 use wijkregie::auth::{Role, TokenMinter};
 use wijkregie::config::{
-    JwksRefresh, JwtKey, JwtSettings, MailSettings, Settings, WebhookSettings,
+    JwksRefresh, JwtKey, JwtSettings, MailSettings, Settings, StreamSettings, WebhookSettings,
 };
 use wijkregie::db::DatabaseTarget;
 use wijkregie::startup;
@@ -227,6 +227,7 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         mail: MailSettings::defaults(),
         metrics_bind: None,
         werkbank: None,
+        streams: StreamSettings::defaults(),
     }
 }
 
@@ -628,4 +629,11 @@ pub async fn assert_projects_listed_as_read(app: &TestApp, token: &str, ids: &[&
         "signalIds",
     ];
     assert_listed_as_read(app, token, "/api/v1/projects", ids, &members).await;
+}
+
+/// A KvK number no other partner of this test run has (they are unique among active partners).
+pub fn unique_kvk_number() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(41_150_013);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .to_string()
 }

@@ -9,7 +9,7 @@ use chrono::{NaiveDateTime, Utc};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{Response, TestApp, pb, spawn_app, spawn_app_with};
+use crate::helpers::{Response, TestApp, pb, signal_action, spawn_app, spawn_app_with, vakdienst};
 use wijkregie::auth::TokenMinter;
 use wijkregie::jobs::idempotency::remove_expired_keys;
 
@@ -189,7 +189,7 @@ fn leave_key(app: &TestApp, key: &str, body: &Value, state: &str, age: chrono::D
     let expires = created + chrono::Duration::hours(24);
     app.database.execute(&format!(
         "INSERT INTO idempotency_keys (subject, method, path, idempotency_key, request_hash, \
-         attempt, state, created_at, expires_at) VALUES ('test-user', 'POST', '/api/v1/signals', \
+         attempt, state, created_at, expires_at) VALUES ('[\"test-user\",\"programmabureau\",null]', 'POST', '/api/v1/signals', \
          '{key}', '{hash}', 'gone', '{state}', '{}', '{}')",
         sql_time(created),
         sql_time(expires)
@@ -255,4 +255,52 @@ async fn keys_are_forgotten_after_the_configured_hours() {
     assert_eq!(fresh.status, 201);
     assert!(fresh.header("idempotent-replayed").is_none());
     assert_eq!(count(&app, "/api/v1/signals").await, 2);
+}
+
+#[actix_rt::test]
+async fn a_key_is_the_whole_principals_and_its_answer_is_replayed_only_while_the_caller_may_read_it()
+ {
+    let app = spawn_app().await;
+    let minter = TokenMinter::new(&app.settings.jwt, None).unwrap();
+    let token = |role| {
+        minter
+            .mint("gedeeld", None, &role, Duration::from_secs(600))
+            .unwrap()
+    };
+    let (bureau, department) = (token(pb()), token(vakdienst("dsb")));
+    // public_space routes to dsb, which therefore sees the reporter of what it reports.
+    let body = json!({"title": "Speeltuin kapot", "description": "Al weken een gevaarlijk klimrek.",
+                      "neighbourhoodId": "transvaal", "source": "resident", "themeId": "public_space",
+                      "reporter": {"name": "Fatima el Amrani", "email": "fatima@example.nl"}});
+    let first = post_with_key(&app, &bureau, "/api/v1/signals", "shared", &body).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+
+    // The same sub with another role does not share the bureau's key: its request runs.
+    let own = post_with_key(&app, &department, "/api/v1/signals", "shared", &body).await;
+    assert_eq!(own.status, 201, "{}", own.text);
+    assert!(own.header("idempotent-replayed").is_none(), "not replayed");
+    assert_ne!(own.body["id"], first.body["id"]);
+    assert!(own.body["reporter"].is_object(), "{}", own.text);
+    assert_eq!(count(&app, "/api/v1/signals").await, 2);
+
+    // Handed to ocw, the signal's reporter is no longer dsb's to see: no replay shows it.
+    let id = own.body["id"].as_str().unwrap();
+    signal_action(
+        &app,
+        &pb(),
+        id,
+        "reassignments",
+        json!({"departmentId": "ocw", "reason": "Schoolplein"}),
+    )
+    .await;
+    let refused = post_with_key(&app, &department, "/api/v1/signals", "shared", &body).await;
+    refused.assert_problem(404, "not_found");
+    assert!(!refused.text.contains("Fatima"), "{}", refused.text);
+    let replayed = post_with_key(&app, &bureau, "/api/v1/signals", "shared", &body).await;
+    assert_eq!(
+        replayed.header("idempotent-replayed").as_deref(),
+        Some("true")
+    );
+    assert_eq!(replayed.text, first.text);
+    assert_eq!(count(&app, "/api/v1/signals").await, 2, "nothing written");
 }

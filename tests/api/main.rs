@@ -42,6 +42,7 @@ mod reports;
 mod signals;
 mod smtp_sink;
 mod storage;
+mod stream;
 mod telemetry;
 mod token_attacks;
 mod tracking;

@@ -472,3 +472,60 @@ async fn overdue_responses_are_listed_and_swept_into_exactly_one_event_each() {
         "the owner is told"
     );
 }
+
+#[actix_rt::test]
+async fn filtering_by_a_signal_the_reader_cannot_open_is_filtering_by_an_unknown_one() {
+    let app = spawn_app().await;
+    // Employment routes to szw; moerwijk is in escamp, schilderswijk in centrum.
+    let escamp = signal(&app, &pb(), "moerwijk", true).await;
+    let centre = signal(&app, &pb(), "schilderswijk", true).await;
+    let created = app
+        .post(
+            ISSUES,
+            &app.token(&pb()),
+            &json!({"title": "Vrijwilligersvergoeding", "description": "Twee signalen.",
+                    "themeId": "employment", "signalIds": [escamp, centre]}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let issue = created.body["id"].as_str().unwrap().to_owned();
+    let raised = act(
+        &app,
+        &pb(),
+        Method::POST,
+        &issue,
+        "/transitions",
+        json!({"to": "raised"}),
+    )
+    .await;
+    assert_eq!(raised.status, 200, "{}", raised.text);
+
+    // Escamp reads the issue (it holds one of its signals) but cannot open centrum's signal.
+    let district = app.token(&stadsdeel("escamp"));
+    app.get(&format!("/api/v1/signals/{centre}"), &district)
+        .await
+        .assert_problem(404, "not_found");
+    let own = app
+        .get(&format!("{ISSUES}?signalId={escamp}"), &district)
+        .await;
+    assert_eq!(items(&own), vec![issue.clone()]);
+    let unreadable = app
+        .get(&format!("{ISSUES}?signalId={centre}"), &district)
+        .await;
+    let unknown = app
+        .get(
+            &format!("{ISSUES}?signalId=0190f0a0-0000-7000-8000-00000000dead"),
+            &district,
+        )
+        .await;
+    assert_eq!(unreadable.status, 200, "{}", unreadable.text);
+    assert_eq!(unreadable.body, unknown.body, "the same answer");
+    assert_eq!(items(&unreadable), Vec::<String>::new());
+    // The owner and the bureau, who can open it, find the issue by it.
+    for role in [vakdienst("szw"), pb()] {
+        let found = app
+            .get(&format!("{ISSUES}?signalId={centre}"), &app.token(&role))
+            .await;
+        assert_eq!(items(&found), vec![issue.clone()]);
+    }
+}

@@ -6,16 +6,18 @@ use serde_json::json;
 
 use crate::helpers::{
     Response, TestApp, assert_projects_listed_as_read, disagreement_with_access_table, etag,
-    partner, pb, spawn_app, stadsdeel, transition_with_reason, vakdienst,
+    partner, pb, spawn_app, stadsdeel, transition_with_reason, unique_kvk_number, vakdienst,
 };
 use wijkregie::auth::Role;
 
+/// Registers a partner with a KvK number of its own (a number names one active partner).
 async fn create_partner(app: &TestApp, name: &str, kind: &str) -> String {
+    let kvk_number = unique_kvk_number();
     let response = app
         .post(
             "/api/v1/partners",
             &app.token(&pb()),
-            &json!({"name": name, "kind": kind, "kvkNumber": "41150013", "neighbourhoodIds": ["moerwijk"],
+            &json!({"name": name, "kind": kind, "kvkNumber": kvk_number, "neighbourhoodIds": ["moerwijk"],
                     "contact": {"name": "Contact", "email": "info@example.nl", "phone": null}}),
         )
         .await;

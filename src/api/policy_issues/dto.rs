@@ -230,7 +230,8 @@ pub struct PolicyIssueListParams {
     department_id: Option<String>,
     #[param(pattern = "^[a-z0-9]+([-_][a-z0-9]+)*$", max_length = 64)]
     theme_id: Option<String>,
-    /// Only the issues bundling this signal.
+    /// Only the issues bundling this signal; a signal you cannot open filters like an unknown
+    /// one (an empty page).
     #[param(pattern = "^[A-Za-z0-9-]{1,64}$")]
     signal_id: Option<String>,
     /// `true`: raised and past their response deadline; `false`: the others.

@@ -30,7 +30,7 @@ use crate::domain::policy_issues::{self as rules, MAX_SIGNALS};
 use crate::domain::projects::date;
 use crate::domain::{Rejection, bounded_text, reference, time};
 use crate::error::ApiError;
-use crate::visibility::policy_issues_as_seen_by;
+use crate::visibility::{self, policy_issues_as_seen_by};
 
 /// Days the owning department has to respond to a raised issue (`WIJKREGIE_POLICY_RESPONSE_DAYS`).
 #[derive(Debug, Clone, Copy)]
@@ -144,6 +144,12 @@ pub async fn list_policy_issues(
     let principal = caller.principal;
     let issues = db
         .read(move |conn| {
+            // A signal the reader cannot open filters like one that does not exist: nothing.
+            if let Some(signal_id) = &filter.signal_id {
+                if !visibility::can_open_signal(conn, &principal, signal_id)? {
+                    return Ok(Vec::new());
+                }
+            }
             let scope = authz::policy_issue_scope(&principal);
             let rows = repo::list(conn, &scope, &filter, after.as_ref(), limit)?;
             shown_all(conn, &principal, rows, now)

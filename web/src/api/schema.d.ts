@@ -13,13 +13,13 @@ export interface paths {
         };
         /**
          * List departments, ordered by id.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
          */
         get: operations["list_departments"];
         put?: never;
         /**
          * Create a department.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
          */
         post: operations["create_department"];
         delete?: never;
@@ -37,7 +37,7 @@ export interface paths {
         };
         /**
          * Get one department.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
          */
         get: operations["get_department"];
         put?: never;
@@ -49,7 +49,7 @@ export interface paths {
          * Update a department (JSON merge patch).
          * @description Requires `If-Match` with the department's `ETag`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
          */
         patch: operations["update_department"];
         trace?: never;
@@ -63,13 +63,13 @@ export interface paths {
         };
         /**
          * List districts, ordered by id.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
          */
         get: operations["list_districts"];
         put?: never;
         /**
          * Create a district.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
          */
         post: operations["create_district"];
         delete?: never;
@@ -87,7 +87,7 @@ export interface paths {
         };
         /**
          * Get one district.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
          */
         get: operations["get_district"];
         put?: never;
@@ -99,7 +99,7 @@ export interface paths {
          * Update a district (JSON merge patch).
          * @description Requires `If-Match` with the district's `ETag`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
          */
         patch: operations["update_district"];
         trace?: never;
@@ -112,14 +112,25 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List events, oldest first.
+         * List events, oldest first, or follow them live.
          * @description An audit log is read in the order it was written, so this list runs oldest first (by id);
          *     follow it with `after` or the cursor. Every role reads the events about what it can read
          *     (the same rules as its reads: an event about a project, signal, assessment or link it may
          *     not open is left out, so a page may hold fewer than `limit` events; follow `nextCursor`).
          *     Events never hold personal data: fetch the resource with your own token.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: about what it can read; vakdienst: about what it can read; partner: about what it can read; admin ✔.
+         *     **Live updates** (`Accept: text/event-stream`): the same feed, with the same filters and
+         *     scope, as Server-Sent Events that stay open: per event an `id:` line (the event id), an
+         *     `event:` line (its action) and a `data:` line (the event as in the list). It resumes after
+         *     `Last-Event-ID` (or `after`); without either it starts with the events committed after it
+         *     opened. A comment line (`: keep-alive`) comes after at most 15 s of silence; the stream ends
+         *     with a comment when the token expires or the service shuts down (reconnect with a fresh
+         *     token and `Last-Event-ID`). Events written through other instances arrive within a second.
+         *     The token travels in the `Authorization` header only (read the stream with `fetch`, not
+         *     `EventSource`). `limit` and `cursor` do not apply. A principal holds at most
+         *     `WIJKREGIE_STREAMS_PER_PRINCIPAL` (default 5) streams per instance: one more is a 429.
+         *
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: about what it can read; vakdienst: about what it can read; partner: about what it can read; admin ✔.
          */
         get: operations["list_events"];
         put?: never;
@@ -181,7 +192,7 @@ export interface paths {
          * List the e-mail deliveries (DESIGN §15), newest event first: one per event that is a
          *     moment people are told of, with its attempts; `status=dead` gives the dead letters (given
          *     up after `WIJKREGIE_WEBHOOK_GIVE_UP_HOURS` of failing). For administration.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
          */
         get: operations["list_mail_deliveries"];
         put?: never;
@@ -201,13 +212,13 @@ export interface paths {
         };
         /**
          * List neighbourhoods, ordered by id.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
          */
         get: operations["list_neighbourhoods"];
         put?: never;
         /**
          * Create a neighbourhood.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
          */
         post: operations["create_neighbourhood"];
         delete?: never;
@@ -225,7 +236,7 @@ export interface paths {
         };
         /**
          * Get one neighbourhood.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
          */
         get: operations["get_neighbourhood"];
         put?: never;
@@ -237,7 +248,7 @@ export interface paths {
          * Update a neighbourhood (JSON merge patch).
          * @description Requires `If-Match` with the neighbourhood's `ETag`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
          */
         patch: operations["update_neighbourhood"];
         trace?: never;
@@ -257,13 +268,16 @@ export interface paths {
          *     `contact.phone`, `website`, `active`, `version`, `createdAt`, `updatedAt`; an empty field is
          *     an absent value. `wijkregie import partners` reads the same columns.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
          */
         get: operations["list_partners"];
         put?: never;
         /**
          * Register a partner.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel ✔; vakdienst –; partner –; admin ✔.
+         * @description `kvkNumber` is set by the programme bureau and administration only (403 for a stadsdeel), and
+         *     names one active partner at most.
+         *
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: without a kvkNumber; vakdienst –; partner –; admin ✔.
          */
         post: operations["create_partner"];
         delete?: never;
@@ -281,7 +295,7 @@ export interface paths {
         };
         /**
          * Get one partner.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
          */
         get: operations["get_partner"];
         put?: never;
@@ -291,9 +305,11 @@ export interface paths {
         head?: never;
         /**
          * Update or archive a partner (JSON merge patch; `active: false` archives it).
-         * @description Requires `If-Match`.
+         * @description Changing `kvkNumber` or `active` is for the programme bureau and administration only (403
+         *     otherwise); archiving a partner ends its tokens at once (401 `partner_inactive`). Requires
+         *     `If-Match`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel ✔; vakdienst –; partner: its own record; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: all but kvkNumber and active; vakdienst –; partner: its own record, but not its kvkNumber or active; admin ✔.
          */
         patch: operations["update_partner"];
         trace?: never;
@@ -310,7 +326,7 @@ export interface paths {
          * @description Every response that showed a signal's `reporter` (a single signal, a page of signals, the
          *     answer to a change) left one entry per signal here, written before the response was sent.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau –; stadsdeel –; vakdienst –; partner –; admin ✔.
          */
         get: operations["list_personal_data_access"];
         put?: never;
@@ -332,14 +348,14 @@ export interface paths {
          * List policy issues, newest first: only those the caller may read.
          * @description `overdue=true` lists the raised issues whose response is past `responseDueAt`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: those touching its district, once raised; vakdienst: its own, once raised; partner: those holding its signals, once raised; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: those touching its district, once raised; vakdienst: its own, once raised; partner: those holding its signals, once raised; admin ✔.
          */
         get: operations["list_policy_issues"];
         put?: never;
         /**
          * Bundle signals into a draft policy issue for the department that owns the policy (by
          *     default the one the theme routes to).
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel –; vakdienst –; partner –; admin –.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel –; vakdienst –; partner –; admin –.
          */
         post: operations["create_policy_issue"];
         delete?: never;
@@ -357,7 +373,7 @@ export interface paths {
         };
         /**
          * Get one policy issue.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: those touching its district, once raised; vakdienst: its own, once raised; partner: those holding its signals, once raised; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: those touching its district, once raised; vakdienst: its own, once raised; partner: those holding its signals, once raised; admin ✔.
          */
         get: operations["get_policy_issue"];
         put?: never;
@@ -368,7 +384,7 @@ export interface paths {
         /**
          * Change a policy issue's title, description or signals (`signalIds` replaces the list; the
          *     signals can change until the owner responds). The programme bureau. Requires `If-Match`.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel –; vakdienst –; partner –; admin –.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel –; vakdienst –; partner –; admin –.
          */
         patch: operations["update_policy_issue"];
         trace?: never;
@@ -383,7 +399,7 @@ export interface paths {
         /**
          * The trail of a policy issue: created, edited, raised, responded, overdue, closed; oldest
          *     first.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: those touching its district, once raised; vakdienst: its own, once raised; partner: those holding its signals, once raised; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: those touching its district, once raised; vakdienst: its own, once raised; partner: those holding its signals, once raised; admin ✔.
          */
         get: operations["policy_issue_history"];
         put?: never;
@@ -406,7 +422,7 @@ export interface paths {
          * The owning department's response: its position, explanation and dates. Moves a raised
          *     issue to `responded`; a responded one keeps its status and gets the revised response. Only
          *     the department that owns the issue. Requires `If-Match`.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau –; stadsdeel –; vakdienst: its own, once raised; partner –; admin –.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau –; stadsdeel –; vakdienst: its own, once raised; partner –; admin –.
          */
         put: operations["respond_to_policy_issue"];
         post?: never;
@@ -430,7 +446,7 @@ export interface paths {
          *     `POLICY_RESPONSE_DAYS`) and `responded → closed`, by the programme bureau. The owner's
          *     response (`PUT …/response`) moves it to `responded`; anything else is a 409
          *     `transition_not_allowed`. Requires `If-Match`.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel –; vakdienst –; partner –; admin –.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel –; vakdienst –; partner –; admin –.
          */
         post: operations["transition_policy_issue"];
         delete?: never;
@@ -458,13 +474,13 @@ export interface paths {
          *     space-separated (`partners` as `partnerId:role`, `links` as `direction:kind:projectId`);
          *     an empty field is an absent value.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
          */
         get: operations["list_projects"];
         put?: never;
         /**
          * Create a project (as `draft`).
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: in its own district; vakdienst –; partner: as its initiator, once registered; admin –.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: in its own district; vakdienst –; partner: as its initiator, once registered; admin –.
          */
         post: operations["create_project"];
         delete?: never;
@@ -482,7 +498,7 @@ export interface paths {
         };
         /**
          * Get one project.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
          */
         get: operations["get_project"];
         put?: never;
@@ -494,7 +510,7 @@ export interface paths {
          * Update a project's fields (JSON merge patch).
          * @description Requires `If-Match`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
          */
         patch: operations["update_project"];
         trace?: never;
@@ -508,13 +524,13 @@ export interface paths {
         };
         /**
          * The assessments of a project that the caller may see, oldest first.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: the final programme one of its district's decided projects; vakdienst: its own advisory ones, and the final programme one where it co-finances or advised; partner: the final programme one of projects it initiated, once decided; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: the final programme one of its district's decided projects; vakdienst: its own advisory ones, and the final programme one where it co-finances or advised; partner: the final programme one of projects it initiated, once decided; admin ✔.
          */
         get: operations["list_assessments"];
         put?: never;
         /**
          * Assess a project (as `draft`).
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau: programme assessments; stadsdeel –; vakdienst: advisory ones for its department, past draft; partner –; admin –.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau: programme assessments; stadsdeel –; vakdienst: advisory ones for its department, past draft; partner –; admin –.
          */
         post: operations["create_assessment"];
         delete?: never;
@@ -532,7 +548,7 @@ export interface paths {
         };
         /**
          * Get one assessment.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: the final programme one of its district's decided projects; vakdienst: its own advisory ones, and the final programme one where it co-finances or advised; partner: the final programme one of projects it initiated, once decided; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: the final programme one of its district's decided projects; vakdienst: its own advisory ones, and the final programme one where it co-finances or advised; partner: the final programme one of projects it initiated, once decided; admin ✔.
          */
         get: operations["get_assessment"];
         put?: never;
@@ -546,7 +562,7 @@ export interface paths {
          *     counts for the project's approval.
          * @description Requires `If-Match`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau: programme assessments; stadsdeel –; vakdienst: its own advisory ones; partner –; admin –.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau: programme assessments; stadsdeel –; vakdienst: its own advisory ones; partner –; admin –.
          */
         patch: operations["update_assessment"];
         trace?: never;
@@ -560,7 +576,7 @@ export interface paths {
         };
         /**
          * A project's evaluation. The `ETag` is the project's version, for `PUT` with `If-Match`.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
          */
         get: operations["get_evaluation"];
         /**
@@ -570,7 +586,7 @@ export interface paths {
          *     `consent: true`; never a name). From `running` on (409 `evaluation_not_open` before);
          *     `running → stopped` and `completed → evaluated` need it. `If-Match` carries the project's
          *     `ETag`, and the answer the project's new one.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's projects, from running on; vakdienst –; partner –; admin –.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects, from running on; vakdienst –; partner –; admin –.
          */
         put: operations["put_evaluation"];
         post?: never;
@@ -589,13 +605,13 @@ export interface paths {
         };
         /**
          * The funding lines of a project.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
          */
         get: operations["list_funding_lines"];
         put?: never;
         /**
          * Add a funding line; the project's `budget` follows.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's projects; vakdienst: its own department's lines, past draft; partner –; admin –.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects; vakdienst: its own department's lines, past draft; partner –; admin –.
          */
         post: operations["create_funding_line"];
         delete?: never;
@@ -618,7 +634,7 @@ export interface paths {
          * Remove a funding line.
          * @description Requires `If-Match` with the line's `ETag`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's projects; vakdienst: its own department's lines, past draft; partner –; admin –.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects; vakdienst: its own department's lines, past draft; partner –; admin –.
          */
         delete: operations["delete_funding_line"];
         options?: never;
@@ -627,7 +643,7 @@ export interface paths {
          * Change a funding line (JSON merge patch); the project's `budget` follows.
          * @description Requires `If-Match` with the line's `ETag`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's projects; vakdienst: its own department's lines, past draft; partner –; admin –.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects; vakdienst: its own department's lines, past draft; partner –; admin –.
          */
         patch: operations["update_funding_line"];
         trace?: never;
@@ -641,13 +657,13 @@ export interface paths {
         };
         /**
          * The goals of a project.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
          */
         get: operations["list_goals"];
         put?: never;
         /**
          * Add a goal to a project.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
          */
         post: operations["create_goal"];
         delete?: never;
@@ -670,7 +686,7 @@ export interface paths {
          * Remove a goal.
          * @description Requires `If-Match` with the goal's `ETag`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
          */
         delete: operations["delete_goal"];
         options?: never;
@@ -679,7 +695,7 @@ export interface paths {
          * Change a goal (JSON merge patch), for example to record its `actual` value.
          * @description Requires `If-Match` with the goal's `ETag`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
          */
         patch: operations["update_goal"];
         trace?: never;
@@ -693,7 +709,7 @@ export interface paths {
         };
         /**
          * The history of a project: every change to it and its parts, oldest first.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
          */
         get: operations["project_history"];
         put?: never;
@@ -717,7 +733,7 @@ export interface paths {
          * Link this project to another; both projects show the link. Answers with the project.
          * @description No self-links, no second link between the same two.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
          */
         post: operations["create_project_link"];
         delete?: never;
@@ -738,7 +754,7 @@ export interface paths {
         post?: never;
         /**
          * Remove a link (from either side). Answers with the project.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
          */
         delete: operations["delete_project_link"];
         options?: never;
@@ -755,13 +771,13 @@ export interface paths {
         };
         /**
          * The dialogue log of a project, oldest first.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: past draft, and its district's drafts; vakdienst: past draft; partner: projects it initiated or takes part in; admin ✔.
          */
         get: operations["list_notes"];
         put?: never;
         /**
          * Add a note to the dialogue log; notes are never changed or removed.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
          */
         post: operations["create_note"];
         delete?: never;
@@ -782,7 +798,7 @@ export interface paths {
          * Add a partner to a project, or change its role. Answers with the project.
          * @description Requires `If-Match` with the project's `ETag`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
          */
         put: operations["put_project_partner"];
         post?: never;
@@ -790,7 +806,7 @@ export interface paths {
          * Remove a partner from a project. Answers with the project.
          * @description Requires `If-Match` with the project's `ETag`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
          */
         delete: operations["delete_project_partner"];
         options?: never;
@@ -819,7 +835,7 @@ export interface paths {
          *     409 `transition_not_allowed`; approval needs an eligible final programme assessment
          *     (409 `assessment_not_eligible`). Requires `If-Match`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau: every transition; stadsdeel: its district's projects: submit, start, complete; vakdienst –; partner: submitting its own draft; admin –.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau: every transition; stadsdeel: its district's projects: submit, start, complete; vakdienst –; partner: submitting its own draft; admin –.
          */
         post: operations["transition_project"];
         delete?: never;
@@ -851,7 +867,7 @@ export interface paths {
          *     header row, one row per neighbourhood and a total row; `section` picks another table) or
          *     `text/html` (a printable page in Dutch with inline SVG charts); anything else is a 406.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its own district; vakdienst ✔; partner –; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its own district; vakdienst ✔; partner –; admin ✔.
          */
         get: operations["get_progress_report"];
         put?: never;
@@ -876,14 +892,14 @@ export interface paths {
          *
          *     The reporter is shown only to the programme bureau and the department assigned now.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's; vakdienst: assigned to it now or before; partner: those it reported; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's; vakdienst: assigned to it now or before; partner: those it reported; admin ✔.
          */
         get: operations["list_signals"];
         put?: never;
         /**
          * Report a signal. Its theme routes it: the theme's department owns the answer, due after the
          *     theme's response days.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: in its district's neighbourhoods; vakdienst ✔; partner: once registered; admin –.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: in its district's neighbourhoods; vakdienst ✔; partner: once registered; admin –.
          */
         post: operations["create_signal"];
         delete?: never;
@@ -901,7 +917,7 @@ export interface paths {
         };
         /**
          * Get one signal.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's; vakdienst: assigned to it now or before; partner: those it reported; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's; vakdienst: assigned to it now or before; partner: those it reported; admin ✔.
          */
         get: operations["get_signal"];
         put?: never;
@@ -913,7 +929,7 @@ export interface paths {
          * Link a signal to projects (`projectIds` replaces the list; both sides show the link).
          * @description Requires `If-Match`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's; vakdienst: assigned to it now; partner –; admin –.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's; vakdienst: assigned to it now; partner –; admin –.
          */
         patch: operations["update_signal"];
         trace?: never;
@@ -928,7 +944,7 @@ export interface paths {
         /**
          * The trail of a signal: received, routed, every hand-off with its reason, status changes and
          *     the answer, oldest first. Events never hold the reporter's personal data.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel: its district's; vakdienst: assigned to it now or before; partner: those it reported; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's; vakdienst: assigned to it now or before; partner: those it reported; admin ✔.
          */
         get: operations["signal_history"];
         put?: never;
@@ -954,7 +970,7 @@ export interface paths {
          *     A hand-off to the department that has it is a 409 `same_department`.
          * @description Requires `If-Match`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel –; vakdienst: assigned to it now; partner –; admin –.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel –; vakdienst: assigned to it now; partner –; admin –.
          */
         post: operations["reassign_signal"];
         delete?: never;
@@ -978,7 +994,7 @@ export interface paths {
          *     `reopened` a `reason`; anything else is a 409 `transition_not_allowed`.
          * @description Requires `If-Match`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel –; vakdienst: assigned to it now; partner –; admin –.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel –; vakdienst: assigned to it now; partner –; admin –.
          */
         post: operations["transition_signal"];
         delete?: never;
@@ -996,7 +1012,7 @@ export interface paths {
         };
         /**
          * List subscriptions, newest first: the caller's own (administration: all).
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
          */
         get: operations["list_subscriptions"];
         put?: never;
@@ -1005,7 +1021,7 @@ export interface paths {
          * @description The subscription carries the events of `types` (passing `filter`) about objects the caller
          *     may read at delivery time, from now on. The answer shows the signing `secret` once.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
          */
         post: operations["create_subscription"];
         delete?: never;
@@ -1023,7 +1039,7 @@ export interface paths {
         };
         /**
          * Get one subscription (its secret is never shown again).
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
          */
         get: operations["get_subscription"];
         put?: never;
@@ -1032,7 +1048,7 @@ export interface paths {
          * Delete a subscription; nothing more is delivered to it.
          * @description Requires `If-Match` with the subscription's `ETag`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
          */
         delete: operations["delete_subscription"];
         options?: never;
@@ -1042,7 +1058,7 @@ export interface paths {
          *     pause and resume it (`status` active or paused; active also resumes a suspended one).
          * @description Requires `If-Match` with the subscription's `ETag`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
          */
         patch: operations["update_subscription"];
         trace?: never;
@@ -1056,7 +1072,7 @@ export interface paths {
         };
         /**
          * List a subscription's deliveries, newest event first.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
          */
         get: operations["list_deliveries"];
         put?: never;
@@ -1081,7 +1097,7 @@ export interface paths {
          * @description Records a `ping` event for this subscription only; it is delivered as
          *     `nl.wijkregie.ping` through the same queue, in order, signed like every delivery.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
          */
         post: operations["create_ping"];
         delete?: never;
@@ -1104,7 +1120,7 @@ export interface paths {
          * @description The subscription goes back to `fromEventId` and delivers, in order, every event from there
          *     that it wants and its owner may read now, those delivered or dead before included.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
          */
         post: operations["create_redelivery"];
         delete?: never;
@@ -1128,7 +1144,7 @@ export interface paths {
          *     (`webhook-signature` then carries both signatures), so the receiver can switch without
          *     missing a delivery.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
          */
         post: operations["rotate_subscription_secret"];
         delete?: never;
@@ -1146,13 +1162,13 @@ export interface paths {
         };
         /**
          * List themes, ordered by id.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
          */
         get: operations["list_themes"];
         put?: never;
         /**
          * Create a theme.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel –; vakdienst –; partner –; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel –; vakdienst –; partner –; admin ✔.
          */
         post: operations["create_theme"];
         delete?: never;
@@ -1170,7 +1186,7 @@ export interface paths {
         };
         /**
          * Get one theme.
-         * @description Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel ✔; vakdienst ✔; partner ✔; admin ✔.
          */
         get: operations["get_theme"];
         put?: never;
@@ -1183,7 +1199,7 @@ export interface paths {
          *     its response days. Signals already received keep their department and due date.
          * @description Requires `If-Match` with the theme's `ETag`.
          *
-         *     Access (– is 403, or 404 where the object is not the caller's to read): programmabureau ✔; stadsdeel –; vakdienst –; partner –; admin ✔.
+         *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel –; vakdienst –; partner –; admin ✔.
          */
         patch: operations["update_theme"];
         trace?: never;
@@ -3084,7 +3100,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3117,7 +3133,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3157,7 +3173,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3286,7 +3302,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3373,7 +3389,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3495,7 +3511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3528,7 +3544,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3568,7 +3584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3697,7 +3713,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3784,7 +3800,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3903,23 +3919,40 @@ export interface operations {
                  */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The id of the last event received: the page or stream goes on after it (it takes
+                 *     precedence over `after`). A reconnecting event stream sends it.
+                 * @example 41
+                 */
+                "Last-Event-ID"?: number | null;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description A page of events */
+            /** @description A page of events, or the live stream of them */
             200: {
                 headers: {
                     /** @description The version of the API contract (SemVer) */
                     "API-Version"?: string;
+                    /** @description Accept: a page or a stream follows the Accept header */
+                    Vary?: string;
                     /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EventPage"];
+                    /**
+                     * @example id: 42
+                     *     event: theme.updated
+                     *     data: {"id":42,"action":"theme.updated",…}
+                     *
+                     *     : keep-alive
+                     */
+                    "text/event-stream": string;
                 };
             };
             /** @description Invalid input: every problem at once in invalidParams */
@@ -3931,7 +3964,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3942,6 +3975,24 @@ export interface operations {
             };
             /** @description Not allowed for this role, or not on this object (see Access) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither JSON nor an event stream is acceptable */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The principal holds its maximum of open event streams */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4088,7 +4139,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4172,7 +4223,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4205,7 +4256,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4245,7 +4296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4374,7 +4425,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4461,7 +4512,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4597,7 +4648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4639,7 +4690,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4679,7 +4730,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4697,7 +4748,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict; also idempotency_key_in_use while a request with the same key runs */
+            /** @description kvk_number_taken: another active partner has this KvK number; also idempotency_key_in_use while a request with the same key runs */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4805,7 +4856,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4889,7 +4940,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4909,6 +4960,15 @@ export interface operations {
             };
             /** @description No such partner */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description kvk_number_taken: another active partner has this KvK number (a new number, or bringing an archived partner back) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5021,7 +5081,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5066,7 +5126,10 @@ export interface operations {
                 status?: components["schemas"]["PolicyIssueStatusValue"][];
                 departmentId?: string;
                 themeId?: string;
-                /** @description Only the issues bundling this signal. */
+                /**
+                 * @description Only the issues bundling this signal; a signal you cannot open filters like an unknown
+                 *     one (an empty page).
+                 */
                 signalId?: string;
                 /** @description `true`: raised and past their response deadline; `false`: the others. */
                 overdue?: boolean;
@@ -5106,7 +5169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5148,7 +5211,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -5188,7 +5251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5314,7 +5377,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5407,7 +5470,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5541,7 +5604,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5634,7 +5697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5735,7 +5798,7 @@ export interface operations {
                  * @example "1"
                  */
                 "If-Match": string;
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -5776,7 +5839,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5941,7 +6004,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5992,7 +6055,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -6032,7 +6095,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6158,7 +6221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6251,7 +6314,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6368,7 +6431,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6419,7 +6482,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -6462,7 +6525,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6599,7 +6662,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6694,7 +6757,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6838,7 +6901,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6931,7 +6994,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7057,7 +7120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7108,7 +7171,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -7151,7 +7214,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7274,7 +7337,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7387,7 +7450,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7504,7 +7567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7555,7 +7618,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -7598,7 +7661,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7721,7 +7784,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7834,7 +7897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7959,7 +8022,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8010,7 +8073,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -8053,7 +8116,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8172,7 +8235,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8253,7 +8316,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8304,7 +8367,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -8345,7 +8408,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8476,7 +8539,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8603,7 +8666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8677,7 +8740,7 @@ export interface operations {
                  * @example "1"
                  */
                 "If-Match": string;
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -8718,7 +8781,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8879,7 +8942,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8985,7 +9048,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9027,7 +9090,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -9067,7 +9130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9193,7 +9256,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9286,7 +9349,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9411,7 +9474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9467,7 +9530,7 @@ export interface operations {
                  * @example "1"
                  */
                 "If-Match": string;
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -9508,7 +9571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9618,7 +9681,7 @@ export interface operations {
                  * @example "1"
                  */
                 "If-Match": string;
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -9659,7 +9722,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9799,7 +9862,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9841,7 +9904,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -9881,7 +9944,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9998,7 +10061,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10083,7 +10146,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10194,7 +10257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10324,7 +10387,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10375,7 +10438,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -10410,7 +10473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10479,7 +10542,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -10518,7 +10581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10605,7 +10668,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -10642,7 +10705,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10751,7 +10814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10784,7 +10847,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -10824,7 +10887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10953,7 +11016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11040,7 +11103,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid Bearer token */
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11269,7 +11332,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing. Per caller, method and path; kept 24 hours by default. */
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
                 "Idempotency-Key"?: string;
             };
             path: {
