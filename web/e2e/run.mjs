@@ -192,6 +192,18 @@ async function partnerSeesAnswer(browser, base, tokens, mode, title) {
   await context.close();
 }
 
+/** The partner keeps the idea's page open: it follows the bureau's steps live (DESIGN §16's
+ * stream through the fetch-based reader), without a reload. */
+async function partnerWatches(browser, base, tokens, title) {
+  const context = await browser.newContext();
+  const { page, act } = await login(context, base, tokens.partner, "mouse", "partner-live");
+  await page.getByText("Live bijgewerkt").waitFor({ timeout: 10_000 });
+  await act.follow("Projecten");
+  await act.follow(title);
+  await expectText(page.getByTestId("projectstatus"), "Ingediend");
+  return { page, context };
+}
+
 /** The bureau answers the idea, scores it, decides; and raises a policy issue for ocw. */
 async function bureauDecides(browser, base, tokens, mode, title) {
   const context = await browser.newContext();
@@ -316,7 +328,14 @@ async function main() {
     for (const [i, mode] of ["mouse", "keyboard"].entries()) {
       console.log(`flows with the ${mode === "mouse" ? "mouse" : "keyboard alone"}:`);
       const title = await partnerSubmits(browser, base, tokens, mode);
+      const watcher = mode === "mouse" ? await partnerWatches(browser, base, tokens, title) : null;
       await bureauDecides(browser, base, tokens, mode, title);
+      if (watcher) {
+        await expectText(watcher.page.getByTestId("projectstatus"), "Goedgekeurd");
+        await screen(watcher.page, "partner-live-bijgewerkt");
+        console.log("  the partner's open page followed the decision live");
+        await watcher.context.close();
+      }
       await departmentAnswers(browser, base, tokens, mode, signals[i].id, projects[i].id);
       await partnerSeesAnswer(browser, base, tokens, mode, title);
     }
