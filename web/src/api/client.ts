@@ -27,7 +27,12 @@ const bearer: Middleware = {
 };
 
 /** JSON answers only in the types (lists also speak CSV; the report also HTML). */
-export const api = createClient<paths, `application/${string}json`>({ baseUrl: API_BASE });
+export const api = createClient<paths, `application/${string}json`>({
+  // Absolute (the page's own origin), as a Request needs outside a browser too.
+  baseUrl: `${globalThis.location?.origin ?? ""}${API_BASE}`,
+  // Looked up at each call rather than once at start, so a test can stand in for the network.
+  fetch: (request) => globalThis.fetch(request),
+});
 api.use(bearer);
 
 /** The `If-Match` value for a resource read at `version` (its ETag is `"<version>"`). */
