@@ -116,6 +116,10 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("request body not received within {seconds} s")]
     BodyTimeout { seconds: u64 },
+    /// The request's header fields are more than the service reads (see
+    /// `api::hostile_input::refuse_oversized_headers`).
+    #[error("header fields too large")]
+    HeadersTooLarge { bytes: usize, fields: usize },
     #[error("database unavailable: {0}")]
     DatabaseUnavailable(String),
     /// Every connection of the pool stayed busy for the checkout timeout: the database is
@@ -171,6 +175,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::BodyTimeout { .. } => "body_timeout",
+            Self::HeadersTooLarge { .. } => "headers_too_large",
             Self::DatabaseUnavailable(_) => "database_unavailable",
             Self::PoolExhausted => "pool_exhausted",
             Self::IdentityProviderUnavailable(_) => "identity_provider_unavailable",
@@ -229,6 +234,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Self::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::DatabaseUnavailable(_)
             | Self::PoolExhausted
             | Self::IdentityProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -285,6 +291,10 @@ impl ApiError {
             Self::BodyTimeout { seconds } => {
                 format!("The request body did not arrive within {seconds} seconds.")
             }
+            Self::HeadersTooLarge { bytes, fields } => format!(
+                "The request's header fields are more than this service reads: at most \
+                 {bytes} bytes in at most {fields} fields."
+            ),
             Self::DatabaseUnavailable(_) => {
                 "The database cannot be reached right now; try again shortly.".to_owned()
             }

@@ -17,6 +17,7 @@ pub mod generate;
 pub mod jobs;
 pub mod listen;
 pub mod openapi;
+pub mod outbound;
 pub mod reports;
 pub mod request_id;
 pub mod routes;

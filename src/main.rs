@@ -40,12 +40,17 @@ enum Command {
     Migrate,
     /// Print a signed token for development and integration tests.
     Token(TokenArgs),
-    /// Print the OpenAPI document: for any host over https (the committed
-    /// `openapi/openapi.json`), or as an installation with `--public-url` serves it.
+    /// Print the API's OpenAPI document (or with `--pages` the public pages'): for any host over
+    /// https (the committed `openapi/openapi.json`, `openapi/public.json`), or as an
+    /// installation with `--public-url` serves it.
     Openapi {
         /// The installation's public base URL, as in WIJKREGIE_PUBLIC_URL.
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
+        /// The document of the public pages at the root (health checks, tracking and
+        /// unsubscribe pages) instead of the API's.
+        #[arg(long)]
+        pages: bool,
     },
     /// Print the access table (authz): the matrix of docs/access.md, or the operations a role can never
     /// succeed in (CI's per-role schemathesis selection).
@@ -150,7 +155,7 @@ async fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
-        Command::Openapi { public_url } => print_openapi(public_url.as_deref()),
+        Command::Openapi { public_url, pages } => print_openapi(public_url.as_deref(), pages),
         Command::Access(command) => print_access(&command),
         Command::Listen(args) => wijkregie::listen::run(&args.host, args.port, args.secret).await,
         Command::Serve { demo } => match settings() {
@@ -184,7 +189,7 @@ fn settings() -> Result<Settings, String> {
     })
 }
 
-fn print_openapi(public_url: Option<&str>) -> Result<(), String> {
+fn print_openapi(public_url: Option<&str>, pages: bool) -> Result<(), String> {
     let public_url = public_url
         .map(|url| wijkregie::config::public_url(url).map_err(|e| format!("--public-url {e}")))
         .transpose()?;
@@ -192,8 +197,12 @@ fn print_openapi(public_url: Option<&str>) -> Result<(), String> {
         Some(url) => openapi::ServedAt::Public(url),
         None => openapi::ServedAt::AnyHost,
     };
-    let json =
-        openapi::document_json(at).map_err(|e| format!("cannot render the document: {e}"))?;
+    let json = if pages {
+        openapi::public_document_json(at)
+    } else {
+        openapi::document_json(at)
+    }
+    .map_err(|e| format!("cannot render the document: {e}"))?;
     print!("{json}");
     Ok(())
 }
@@ -422,9 +431,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
             partner_id,
         );
     }
-    app.server
-        .await
-        .map_err(|e| format!("the server stopped: {e}"))
+    app.run_until_stopped().await
 }
 
 fn print_development_tokens(

@@ -1,6 +1,9 @@
-//! The OpenAPI document: every operation, with the conventions the NL API Design Rules ask for
-//! applied in one place ([`Conventions`]): the `API-Version` header on every success, problem
-//! bodies on every error, and the errors every operation can give.
+//! The OpenAPI documents: the API's under [`BASE_PATH`] ([`ApiDoc`]), and the public pages' at
+//! the root ([`PublicDoc`]: health checks, the tracking and unsubscribe pages), each with one
+//! server, so that a generated client calls the right address unchanged. The conventions the NL
+//! API Design Rules ask for are applied to both in one place ([`Conventions`]): the
+//! `API-Version` header on every success, problem bodies on every error, and the errors every
+//! operation can give.
 
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
@@ -27,8 +30,11 @@ use crate::error::{InvalidParam, PROBLEM_JSON, Problem};
 pub const API_VERSION: &str = "1.0.0";
 /// Where the API lives; the major version is in the path.
 pub const BASE_PATH: &str = "/api/v1";
-/// The documented paths outside [`BASE_PATH`], at the root: health checks and public pages.
+/// The paths outside [`BASE_PATH`], at the root: health checks and public pages, described by
+/// [`PublicDoc`].
 pub const ROOT_PREFIXES: [&str; 3] = ["/health/", "/track/", "/unsubscribe/"];
+/// Where the public pages' document is served.
+pub const PUBLIC_DOCUMENT_PATH: &str = "/openapi-public.json";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -79,8 +85,6 @@ pub const ROOT_PREFIXES: [&str; 3] = ["/health/", "/track/", "/unsubscribe/"];
         subscriptions::delete_subscription, subscriptions::rotate_subscription_secret,
         deliveries::list_deliveries, deliveries::create_redelivery, deliveries::create_ping,
         deliveries::list_mail_deliveries,
-        health::live, health::ready,
-        track::track_signal, track::unsubscribe_page, track::unsubscribe,
     ),
     components(schemas(
         Problem, InvalidParam,
@@ -95,8 +99,6 @@ pub const ROOT_PREFIXES: [&str; 3] = ["/health/", "/track/", "/unsubscribe/"];
         subscription_dto::SubscriptionFilter, subscription_dto::SubscriptionFilterInput, subscription_dto::EventTypeInput,
         subscription_dto::SubscriptionOwnerView,
         deliveries::Delivery, deliveries::RedeliveryCreate, deliveries::Queued,
-        health::Health,
-        track::Tracking, track::TrackingStep,
     )),
     modifiers(&Conventions),
     tags(
@@ -111,14 +113,44 @@ pub const ROOT_PREFIXES: [&str; 3] = ["/health/", "/track/", "/unsubscribe/"];
         (name = "Events", description = "The audit trail of every change, in commit order."),
         (name = "Personal data", description = "Who was shown residents' personal data (signal reporters): the access log the AVG asks for."),
         (name = "Subscriptions", description = "Webhooks to departmental systems: signed CloudEvents about what the subscriber may read, in order, at least once."),
-        (name = "Health", description = "Liveness and readiness, outside the versioned API."),
-        (name = "Tracking", description = "For people without an API, outside the versioned API and without login: a signal's public tracking page, and the unsubscribe link of the e-mails."),
     )
 )]
 pub struct ApiDoc;
 
-/// Where the document says the service lives: its `servers`, for the API under [`BASE_PATH`]
-/// and, per path, for the health checks and public pages at the root.
+/// The public pages at the root, outside the versioned API and without a token: the health
+/// checks for the platform, and for people without an API a signal's tracking page and the
+/// unsubscribe link of the e-mails (DESIGN §15).
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "wijkregie public pages",
+        description = "The pages of a wijkregie installation at the root of its address, outside \
+            the versioned API (`/api/v1`, described by `/api/v1/openapi.json`) and without login: \
+            liveness and readiness for the platform, a signal's public tracking page, and the \
+            unsubscribe link of the e-mails. They are not versioned: e-mails link to them for \
+            as long as a signal lives.",
+        contact(name = "wijkregie programme bureau", url = "https://github.com/wijkregie/wijkregie", email = "wijkregie@denhaag.nl"),
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    paths(
+        health::live, health::ready,
+        track::track_signal, track::unsubscribe_page, track::unsubscribe,
+    ),
+    components(schemas(
+        Problem, InvalidParam,
+        health::Health,
+        track::Tracking, track::TrackingStep,
+    )),
+    modifiers(&Conventions),
+    tags(
+        (name = "Health", description = "Liveness and readiness, for the platform."),
+        (name = "Tracking", description = "For people without an API, without login: a signal's public tracking page, and the unsubscribe link of the e-mails."),
+    )
+)]
+pub struct PublicDoc;
+
+/// Where a document says the service lives: its one server, the API's under [`BASE_PATH`], the
+/// public pages' at the root.
 #[derive(Debug, Clone, Copy)]
 pub enum ServedAt<'a> {
     /// The service's public base URL (`WIJKREGIE_PUBLIC_URL`, without a final `/`), as served
@@ -135,9 +167,23 @@ pub enum ServedAt<'a> {
 /// The example host of [`ServedAt::AnyHost`].
 pub const EXAMPLE_HOST: &str = "wijkregie.denhaag.nl";
 
-/// The document, naming its servers as `at` says.
+/// The API's document, naming its server as `at` says.
 pub fn document(at: ServedAt<'_>) -> OpenApiDoc {
-    let mut doc = ApiDoc::openapi();
+    served(ApiDoc::openapi(), BASE_PATH, at)
+}
+
+/// The public pages' document, naming its server as `at` says.
+pub fn public_document(at: ServedAt<'_>) -> OpenApiDoc {
+    let mut doc = served(PublicDoc::openapi(), "", at);
+    // No page here takes a token.
+    if let Some(components) = doc.components.as_mut() {
+        components.security_schemes.clear();
+    }
+    doc
+}
+
+/// `doc` with one server: the origin `at` names, then `base`.
+fn served(mut doc: OpenApiDoc, base: &str, at: ServedAt<'_>) -> OpenApiDoc {
     let (origin, description) = match at {
         ServedAt::Public(url) => (url.trim_end_matches('/').to_owned(), "This installation"),
         ServedAt::Relative => (String::new(), "This server"),
@@ -162,19 +208,22 @@ pub fn document(at: ServedAt<'_>) -> OpenApiDoc {
         }
         .build()
     };
-    doc.servers = Some(vec![server(BASE_PATH)]);
-    for (path, item) in doc.paths.paths.iter_mut() {
-        if ROOT_PREFIXES.iter().any(|p| path.starts_with(p)) {
-            // Health checks and public pages live at the root, outside the versioned base path.
-            item.servers = Some(vec![server("")]);
-        }
-    }
+    doc.servers = Some(vec![server(base)]);
     doc
 }
 
-/// The document as pretty JSON with a final newline (the committed file's form).
+/// The API's document as pretty JSON with a final newline (`openapi/openapi.json`'s form).
 pub fn document_json(at: ServedAt<'_>) -> Result<String, serde_json::Error> {
-    document(at).to_pretty_json().map(|mut json| {
+    pretty(document(at))
+}
+
+/// The public pages' document as pretty JSON with a final newline (`openapi/public.json`).
+pub fn public_document_json(at: ServedAt<'_>) -> Result<String, serde_json::Error> {
+    pretty(public_document(at))
+}
+
+fn pretty(doc: OpenApiDoc) -> Result<String, serde_json::Error> {
+    doc.to_pretty_json().map(|mut json| {
         json.push('\n');
         json
     })

@@ -115,15 +115,27 @@ pub fn operations(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/docs", "GET", [web::get().to(docs_redirect)]));
 }
 
-/// The OpenAPI document as this installation serves it, rendered once at start-up.
+/// The OpenAPI documents as this installation serves them, rendered once at start-up.
 #[derive(Debug)]
-pub struct ServedDocument(pub String);
+pub struct ServedDocuments {
+    /// The API's, at `/api/v1/openapi.json`.
+    pub api: String,
+    /// The public pages', at `/openapi-public.json`.
+    pub public_pages: String,
+}
 
-/// The OpenAPI document, at `/api/v1/openapi.json`.
-pub async fn openapi_document(document: web::Data<ServedDocument>) -> HttpResponse {
+/// The API's OpenAPI document, at `/api/v1/openapi.json`.
+pub async fn openapi_document(documents: web::Data<ServedDocuments>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(document.0.clone())
+        .body(documents.api.clone())
+}
+
+/// The public pages' OpenAPI document, at `/openapi-public.json`.
+pub async fn public_openapi_document(documents: web::Data<ServedDocuments>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(documents.public_pages.clone())
 }
 
 /// `/docs` → `/docs/`, where Swagger UI's files are served from.

@@ -14,7 +14,7 @@ use actix_web::middleware::{
     Condition, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, from_fn,
 };
 use actix_web::{App, HttpServer, web};
-use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi, Url};
 
 use crate::api::event_stream::LiveEvents;
 use crate::api::hostile_input;
@@ -29,7 +29,7 @@ use crate::config::Settings;
 use crate::db::{self, DatabaseTarget, Db};
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::jobs::mail::Mailer;
-use crate::openapi::{self, API_VERSION, BASE_PATH, ServedAt};
+use crate::openapi::{self, API_VERSION, BASE_PATH, PUBLIC_DOCUMENT_PATH, ServedAt};
 use crate::routes;
 use crate::telemetry;
 use crate::telemetry::metrics::Metrics;
@@ -41,6 +41,66 @@ pub struct Application {
     /// Where `GET /metrics` answers (already serving), when `WIJKREGIE_METRICS_BIND` is set.
     pub metrics_address: Option<SocketAddr>,
     pub db: Db,
+    /// Stops the webhook (and mail) worker, when this instance runs one.
+    pub webhooks: Option<crate::jobs::webhooks::Stopper>,
+    /// How long the worker may take to finish its deliveries in flight at a stop.
+    pub drain: Duration,
+}
+
+/// How long a graceful stop waits for the requests in hand and for the deliveries in flight
+/// (both at once); actix-web's default, stated.
+pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Application {
+    /// Serves until SIGTERM or SIGINT (or a stop through the server's handle), then stops
+    /// gracefully: the HTTP server finishes the requests in hand while the webhook worker
+    /// finishes or gives back its deliveries in flight (outcome written, lease released), both
+    /// within [`SHUTDOWN_TIMEOUT`]; returns when both are done.
+    pub async fn run_until_stopped(self) -> Result<(), String> {
+        if let Some(worker) = self.webhooks.clone() {
+            let drain = self.drain;
+            actix_web::rt::spawn(async move {
+                termination().await;
+                worker.stop(drain).await;
+            });
+        }
+        let served = self.server.await;
+        if let Some(worker) = &self.webhooks {
+            worker.stop(self.drain).await;
+        }
+        served.map_err(|e| format!("the server stopped: {e}"))
+    }
+}
+
+/// Waits for SIGTERM or SIGINT (the server itself also stops on them).
+#[cfg(unix)]
+async fn termination() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut terminate), Ok(mut interrupt)) => {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            log::warn!(
+                "webhooks: cannot listen for SIGTERM ({e}); the worker stops after the server"
+            );
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Waits for Ctrl-C (the server itself also stops on it).
+#[cfg(not(unix))]
+async fn termination() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Opens the database (creating an SQLite file's folder), and runs pending migrations.
@@ -100,10 +160,11 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
         Some(url) => ServedAt::Public(url),
         None => ServedAt::Relative,
     };
-    let document = web::Data::new(routes::ServedDocument(
-        openapi::document_json(served_at)
-            .map_err(|e| format!("cannot render the OpenAPI document: {e}"))?,
-    ));
+    let render = |e: serde_json::Error| format!("cannot render the OpenAPI documents: {e}");
+    let document = web::Data::new(routes::ServedDocuments {
+        api: openapi::document_json(served_at).map_err(render)?,
+        public_pages: openapi::public_document_json(served_at).map_err(render)?,
+    });
     let public_rate_limit = web::Data::new(PublicRateLimit::per_minute(
         settings.mail.track_rate_per_minute,
     ));
@@ -121,6 +182,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .app_data(response_days)
             .app_data(policy_response_days)
             .wrap(from_fn(hostile_input::refuse_control_characters_in_paths))
+            .wrap(from_fn(hostile_input::refuse_oversized_headers))
             .app_data(idempotency_hours)
             .app_data(webhook_settings.clone())
             .app_data(public_rate_limit.clone())
@@ -136,20 +198,23 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
             .wrap(from_fn(telemetry::observe))
             .wrap(ErrorHandlers::new().default_handler(problem_backstop))
             .wrap(DefaultHeaders::new().add(("API-Version", API_VERSION)))
-            // The document is public and readable from any origin; registered before the scope
-            // so that the scope does not take its path.
+            // The documents are public and readable from any origin; the API's is registered
+            // before the scope so that the scope does not take its path.
             .service(
                 routes::resource(
                     &format!("{BASE_PATH}/openapi.json"),
                     "GET",
                     [web::get().to(routes::openapi_document)],
                 )
-                .wrap(
-                    Cors::default()
-                        .allow_any_origin()
-                        .send_wildcard()
-                        .allowed_methods(["GET"]),
-                ),
+                .wrap(document_cors()),
+            )
+            .service(
+                routes::resource(
+                    PUBLIC_DOCUMENT_PATH,
+                    "GET",
+                    [web::get().to(routes::public_openapi_document)],
+                )
+                .wrap(document_cors()),
             )
             .service(
                 web::scope(BASE_PATH)
@@ -173,13 +238,17 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
                     // No badge from the public validator: it fails (and shows a broken image) on
                     // a closed network, and it would send the document outside.
                     .config(
-                        SwaggerConfig::new([format!("{BASE_PATH}/openapi.json")])
-                            .validator_url("none"),
+                        SwaggerConfig::new([
+                            Url::with_primary("wijkregie API", "/api/v1/openapi.json", true),
+                            Url::new("wijkregie public pages", PUBLIC_DOCUMENT_PATH),
+                        ])
+                        .validator_url("none"),
                     ),
             )
             .default_service(web::to(routes::not_found))
     })
     .workers(settings.workers)
+    .shutdown_timeout(SHUTDOWN_TIMEOUT.as_secs())
     .worker_max_blocking_threads(blocking_threads(settings.pool_size, settings.workers))
     .listen(listener)
     .map_err(|e| format!("cannot serve on {address}: {e}"))?
@@ -194,13 +263,19 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
+    let mut webhooks = None;
     if settings.webhooks.worker {
         let mailer = mailer(settings, &db, public_url.clone())?;
         let origin = crate::jobs::webhooks::cloudevent::Origin {
             source: settings.webhooks.event_source.clone(),
             public_url,
         };
-        crate::jobs::webhooks::spawn(db.clone(), &settings.webhooks, origin, mailer)?;
+        webhooks = Some(crate::jobs::webhooks::spawn(
+            db.clone(),
+            &settings.webhooks,
+            origin,
+            mailer,
+        )?);
     }
     if settings.overdue_sweep_seconds > 0 {
         spawn_job(
@@ -233,11 +308,15 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
         "expired idempotency key(s) removed",
         crate::jobs::idempotency::remove_expired_keys,
     );
+    // A delivery in flight ends within the request timeout; its outcome is written after it.
+    let drain = SHUTDOWN_TIMEOUT.min(settings.webhooks.request_timeout + Duration::from_secs(5));
     Ok(Application {
         server,
         address,
         metrics_address,
         db,
+        webhooks,
+        drain,
     })
 }
 
@@ -315,6 +394,14 @@ where
             }
         }
     });
+}
+
+/// CORS for the OpenAPI documents: readable from any origin, without credentials.
+fn document_cors() -> Cors {
+    Cors::default()
+        .allow_any_origin()
+        .send_wildcard()
+        .allowed_methods(["GET"])
 }
 
 /// Ends the live event streams when the service is asked to stop (SIGTERM, SIGINT or SIGQUIT,

@@ -1,13 +1,18 @@
 //! What a reader may see (DESIGN §9): the same rule wherever an object shows up. The
 //! `*_as_seen_by` functions take out of answers — representations, histories, the event feed
-//! and (at delivery time) notifications — every id the reader may not open; the decisions are
-//! `authz`'s scopes and object rules, applied here to what the database holds.
+//! and (at delivery time) notifications — every id the reader may not open, and
+//! [`signal_disclosure`] says which of a signal's own parts (the reporter, the tracking code)
+//! it may see. The decisions are `authz`'s scopes and object rules, applied here to what the
+//! database holds; the response types in `api/` only copy what these functions leave.
 
 use std::collections::HashSet;
 
-use crate::authz::{self, PolicyIssueScope, ProjectScope, SignalScope, SubscriptionScope};
+use crate::authz::{
+    self, PolicyIssueScope, ProjectScope, SignalFacts, SignalScope, SubscriptionScope,
+};
 use crate::db::DbConnection;
 use crate::db::assessments as assessment_repo;
+use crate::db::evaluations::Evaluation;
 use crate::db::events::EventRow;
 use crate::db::policy_issues::{self as policy_issue_repo, PolicyIssue};
 use crate::db::projects::{self as repo, Project};
@@ -190,18 +195,97 @@ fn admitted_policy_issues(
         .collect())
 }
 
-/// The signals bundled in `issues` that `principal` may open: a policy issue shows only those
-/// in its `signalIds` (its `signalCount` counts them all).
+/// A policy issue as a reader sees it: the issue, and the ids of the bundled signals the reader
+/// may open (its `signalIds`; `signalCount` counts them all).
+#[derive(Debug, Clone)]
+pub struct SeenPolicyIssue {
+    pub issue: PolicyIssue,
+    /// In the issue's (id) order.
+    pub open_signal_ids: Vec<String>,
+}
+
+/// `issues` as `principal` sees them: of their bundled signals, the ids of those it may open.
 pub fn policy_issues_as_seen_by(
     conn: &mut DbConnection,
     principal: &Principal,
-    issues: &[PolicyIssue],
-) -> Result<HashSet<String>, ApiError> {
+    issues: Vec<PolicyIssue>,
+) -> Result<Vec<SeenPolicyIssue>, ApiError> {
     let ids = issues
         .iter()
         .flat_map(|i| i.signals.iter().map(|s| s.id.clone()))
         .collect();
-    admitted_signals(conn, &authz::signal_scope(principal), ids)
+    let open = admitted_signals(conn, &authz::signal_scope(principal), ids)?;
+    Ok(issues
+        .into_iter()
+        .map(|issue| SeenPolicyIssue {
+            open_signal_ids: issue
+                .signals
+                .iter()
+                .filter(|s| open.contains(&s.id))
+                .map(|s| s.id.clone())
+                .collect(),
+            issue,
+        })
+        .collect())
+}
+
+/// When a reader sees a signal: in the answer to the request that reported it, or any time
+/// after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalMoment {
+    /// The answer to `POST /signals`: its creator hands the tracking code on to the reporter.
+    Reported,
+    /// Every read after, and the answers to later changes.
+    Later,
+}
+
+/// Which of a signal's own parts a reader sees (DESIGN §14, §15).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignalDisclosure {
+    /// The reporter's personal data: name, e-mail, phone and consent.
+    pub reporter: bool,
+    /// The code of the public tracking page.
+    pub tracking_code: bool,
+}
+
+/// What `principal` sees of `signal`'s reporter and tracking code at `moment`: the reporter per
+/// `authz::can_see_reporter`; the tracking code per `authz::can_see_tracking_code`, and always
+/// in the answer that reports the signal.
+pub fn signal_disclosure(
+    principal: &Principal,
+    signal: &Signal,
+    moment: SignalMoment,
+) -> SignalDisclosure {
+    disclosure_of(principal, &signal.facts(), moment)
+}
+
+/// [`signal_disclosure`] over the signal's facts.
+fn disclosure_of(
+    principal: &Principal,
+    signal: &SignalFacts,
+    moment: SignalMoment,
+) -> SignalDisclosure {
+    SignalDisclosure {
+        reporter: authz::can_see_reporter(principal, signal),
+        tracking_code: match moment {
+            SignalMoment::Reported => true,
+            SignalMoment::Later => authz::can_see_tracking_code(principal, signal),
+        },
+    }
+}
+
+/// Takes the follow-up project out of an evaluation when `principal` may not open it.
+pub fn evaluation_as_seen_by(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    evaluation: &mut Evaluation,
+) -> Result<(), ApiError> {
+    if let Some(follow_up) = &evaluation.row.follow_up_project_id
+        && !can_open_project(conn, principal, follow_up)?
+    {
+        evaluation.row.follow_up_project_id = None;
+    }
+    Ok(())
 }
 
 /// The projects among `ids` that `principal` may not open: the links a writer cannot see, and
@@ -397,4 +481,133 @@ fn redact_lists(data: &mut serde_json::Value, key: &str, open: &HashSet<&str>) -
         }
     }
     changed
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::principal::Role;
+
+    fn principal(role: Role) -> Principal {
+        Principal {
+            subject: "test".to_owned(),
+            name: None,
+            client_id: None,
+            role,
+        }
+    }
+
+    /// A signal in escamp, reported by partner p1, assigned to ocw after szw had it.
+    fn signal() -> SignalFacts {
+        SignalFacts {
+            id: "s1".to_owned(),
+            district_id: "escamp".to_owned(),
+            assigned_department_id: "ocw".to_owned(),
+            departments: vec!["szw".to_owned(), "ocw".to_owned()],
+            reported_by_partner_id: Some("p1".to_owned()),
+        }
+    }
+
+    #[test]
+    fn the_reporter_shows_to_the_bureau_and_the_department_assigned_now_only() {
+        let shown = |role| disclosure_of(&principal(role), &signal(), SignalMoment::Later);
+        let both = SignalDisclosure {
+            reporter: true,
+            tracking_code: true,
+        };
+        let neither = SignalDisclosure {
+            reporter: false,
+            tracking_code: false,
+        };
+        assert_eq!(shown(Role::Programmabureau), both);
+        let ocw = Role::Vakdienst {
+            department_id: "ocw".to_owned(),
+        };
+        assert_eq!(shown(ocw), both);
+        let szw = Role::Vakdienst {
+            department_id: "szw".to_owned(),
+        };
+        assert_eq!(shown(szw), neither, "a department that had it before");
+        let escamp = Role::Stadsdeel {
+            district_id: "escamp".to_owned(),
+        };
+        assert_eq!(shown(escamp), neither);
+        assert_eq!(shown(Role::Admin), neither);
+        let reporting = Role::Partner {
+            partner_id: "p1".to_owned(),
+        };
+        assert_eq!(
+            shown(reporting),
+            SignalDisclosure {
+                reporter: false,
+                tracking_code: true,
+            },
+            "the reporting partner keeps its code, not the person's data"
+        );
+        let other = Role::Partner {
+            partner_id: "p2".to_owned(),
+        };
+        assert_eq!(shown(other), neither);
+    }
+
+    #[test]
+    fn the_answer_that_reports_a_signal_always_carries_its_tracking_code() {
+        let roles = [
+            Role::Programmabureau,
+            Role::Admin,
+            Role::Stadsdeel {
+                district_id: "escamp".to_owned(),
+            },
+            Role::Vakdienst {
+                department_id: "dso".to_owned(),
+            },
+            Role::Partner {
+                partner_id: "p2".to_owned(),
+            },
+        ];
+        for role in roles {
+            let at_report =
+                disclosure_of(&principal(role.clone()), &signal(), SignalMoment::Reported);
+            let later = disclosure_of(&principal(role.clone()), &signal(), SignalMoment::Later);
+            assert!(at_report.tracking_code, "{role:?}");
+            assert_eq!(at_report.reporter, later.reporter, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn event_data_names_its_projects_and_signals_at_the_top_and_before_and_after() {
+        let data = json!({
+            "targetProjectId": "p1",
+            "projectIds": ["p2"],
+            "before": { "projectIds": ["p3"], "signalIds": ["s1"] },
+            "after": { "projectIds": ["p4"], "signalIds": ["s2"] },
+        });
+        assert_eq!(referenced_projects(&data), ["p1", "p2", "p3", "p4"]);
+        assert_eq!(listed(&data, "signalIds"), ["s1", "s2"]);
+    }
+
+    #[test]
+    fn redaction_takes_out_only_what_is_not_open_and_says_whether_it_did() {
+        let mut data = json!({
+            "signalIds": ["s1", "s2"],
+            "before": { "signalIds": ["s2"] },
+            "after": { "signalIds": ["s1"] },
+        });
+        let open: HashSet<&str> = ["s1"].into_iter().collect();
+        assert!(redact_lists(&mut data, "signalIds", &open));
+        assert_eq!(
+            data,
+            json!({
+                "signalIds": ["s1"],
+                "before": { "signalIds": [] },
+                "after": { "signalIds": ["s1"] },
+            })
+        );
+        assert!(
+            !redact_lists(&mut data, "signalIds", &open),
+            "nothing left to take out"
+        );
+    }
 }

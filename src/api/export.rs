@@ -4,7 +4,8 @@
 //!
 //! The CSV follows the progress report's conventions: RFC 4180, a header row, CRLF line ends,
 //! a field quoted only when it holds a comma, quote or line break; an empty field is an absent
-//! value. Columns are named as the JSON members, a nested member by its path
+//! value; text that a spreadsheet would take for a formula gets a leading apostrophe, figures
+//! stay numbers ([`Cell`]). Columns are named as the JSON members, a nested member by its path
 //! (`contact.email`), and a list is one field with its values separated by spaces.
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use futures_util::stream;
 use super::reports::Format;
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
+pub use crate::reports::cell::Cell;
 
 /// Rows read from the database per batch of an export.
 pub const BATCH: i64 = 500;
@@ -26,7 +28,7 @@ pub trait CsvRecord {
     /// The header row: the column names, in order.
     const HEADER: &'static [&'static str];
     /// The fields of the row, in the order of [`CsvRecord::HEADER`].
-    fn fields(&self) -> Vec<String>;
+    fn fields(&self) -> Vec<Cell>;
 }
 
 /// Whether the caller asked for CSV rather than JSON (the default); `406` when its `Accept`
@@ -147,8 +149,9 @@ where
         writer.write_record(Dto::HEADER).map_err(cannot_write)?;
     }
     for row in rows {
+        let cells = Dto::from(row).fields();
         writer
-            .write_record(Dto::from(row).fields())
+            .write_record(cells.iter().map(|cell| cell.written().into_owned()))
             .map_err(cannot_write)?;
     }
     let bytes = writer

@@ -78,10 +78,8 @@ impl PageRequest {
     }
 
     /// The key of a list ordered by a text id.
-    pub fn after_text(&self) -> Option<String> {
-        self.after
-            .as_deref()
-            .map(|key| String::from_utf8_lossy(key).into_owned())
+    pub fn after_text(&self) -> Result<Option<String>, ApiError> {
+        self.after.as_deref().map(key_text).transpose()
     }
 
     /// Where the page starts: by id, or, for lists asked with `updatedAfter`
@@ -91,13 +89,13 @@ impl PageRequest {
             return Ok(None);
         };
         if !by_update {
-            return Ok(Some(After::Id(String::from_utf8_lossy(key).into_owned())));
+            return key_text(key).map(|id| Some(After::Id(id)));
         }
         key.split_first_chunk::<8>()
             .and_then(|(micros, id)| {
                 let at = DateTime::from_timestamp_micros(i64::from_be_bytes(*micros))?;
-                let id = std::str::from_utf8(id).ok().filter(|id| !id.is_empty())?;
-                Some(After::Updated(at.naive_utc(), id.to_owned()))
+                let id = key_text(id).ok()?;
+                Some(After::Updated(at.naive_utc(), id))
             })
             .map(Some)
             .ok_or_else(|| {
@@ -126,6 +124,19 @@ impl PageRequest {
             })
             .transpose()
     }
+}
+
+/// The id in a cursor key, checked before any query: UTF-8 text without control characters
+/// (above all NUL, which PostgreSQL refuses in text with an error), as every id this service
+/// gives out is.
+fn key_text(key: &[u8]) -> Result<String, ApiError> {
+    std::str::from_utf8(key)
+        .ok()
+        .filter(|id| !id.is_empty() && !id.chars().any(char::is_control))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ApiError::invalid("cursor", "invalid_cursor", "is not a cursor of this list")
+        })
 }
 
 /// The cursor key of an item of a list ordered by id, or (`by_update`) by (updatedAt, id):
@@ -414,6 +425,30 @@ mod tests {
             short.after(false).ok(),
             Some(Some(After::Id("abc".to_owned())))
         );
+    }
+
+    #[test]
+    fn a_key_with_a_nul_or_invalid_utf8_is_refused_before_any_query() {
+        let mut by_update = list_key(true, &NaiveDateTime::default(), "a");
+        by_update.push(0);
+        for key in [
+            b"a\0b".to_vec(),
+            vec![0],
+            vec![0xff, 0xfe],
+            by_update.clone(),
+        ] {
+            let page = PageRequest {
+                limit: 5,
+                after: Some(key.clone()),
+            };
+            assert!(page.after_text().is_err(), "{key:?}");
+            assert!(page.after(false).is_err(), "{key:?}");
+        }
+        let page = PageRequest {
+            limit: 5,
+            after: Some(by_update),
+        };
+        assert!(page.after(true).is_err());
     }
 
     #[test]

@@ -9,6 +9,9 @@
 //! transaction, each created or changed partner with its event, as the `wijkregie-import`
 //! system actor.
 //!
+//! A cell the export wrote with a leading apostrophe (text that starts like a formula, see
+//! `reports::cell`) is read without it, so an export goes back in unchanged.
+//!
 //! A row is the same partner as an existing one with its `kvkNumber`; a row without a number
 //! is the same as a partner of exactly its name that has no number either. That partner is
 //! updated to the row, or left alone when nothing differs, so a second run of a file creates
@@ -30,6 +33,7 @@ use crate::domain::events::NewEvent;
 use crate::domain::partners::search_form;
 use crate::domain::time;
 use crate::error::ApiError;
+use crate::reports::cell::restored;
 
 /// The columns only the export has.
 const READ_ONLY: [&str; 4] = ["id", "version", "createdAt", "updatedAt"];
@@ -140,11 +144,13 @@ fn line_of(file: &[u8], position: Option<&csv::Position>) -> u64 {
     u64::try_from(breaks).map_or(u64::MAX, |n| n + 1)
 }
 
-/// The body a row stands for: its non-empty fields as the members of `POST /partners`.
+/// The body a row stands for: its non-empty fields as the members of `POST /partners`, each
+/// without the apostrophe the export put before a formula start (`'=…`, see `reports::cell`).
 fn body_of(header: &[String], record: &csv::StringRecord) -> JsonObject {
     let mut body = Map::new();
     let mut contact = Map::new();
     for (column, value) in header.iter().zip(record.iter()) {
+        let value = restored(value);
         if value.is_empty() || READ_ONLY.contains(&column.as_str()) {
             continue;
         }

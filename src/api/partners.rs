@@ -16,7 +16,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::export::{self, CsvRecord};
+use super::export::{self, Cell, CsvRecord};
 use super::http::{self, PageParams, PageRequest};
 use super::input::{
     Create, Field, Fields, JsonObject, Patch, Presence, QueryParams, array, bool_param, boolean,
@@ -135,25 +135,25 @@ impl CsvRecord for Partner {
         "updatedAt",
     ];
 
-    fn fields(&self) -> Vec<String> {
+    fn fields(&self) -> Vec<Cell> {
         let contact = self.contact.as_ref();
         let member = |read: fn(&Contact) -> &Option<String>| {
-            contact.and_then(|c| read(c).clone()).unwrap_or_default()
+            Cell::from(contact.and_then(|c| read(c).clone()).unwrap_or_default())
         };
         vec![
-            self.id.clone(),
-            self.name.clone(),
-            self.kind.clone(),
-            export::optional(self.kvk_number.as_ref()),
-            export::joined(&self.neighbourhood_ids),
+            self.id.as_str().into(),
+            self.name.as_str().into(),
+            self.kind.as_str().into(),
+            export::optional(self.kvk_number.as_ref()).into(),
+            export::joined(&self.neighbourhood_ids).into(),
             member(|c| &c.name),
             member(|c| &c.email),
             member(|c| &c.phone),
-            export::optional(self.website.as_ref()),
-            self.active.to_string(),
-            self.version.to_string(),
-            time::format(&self.created_at),
-            time::format(&self.updated_at),
+            export::optional(self.website.as_ref()).into(),
+            self.active.to_string().into(),
+            Cell::figure(self.version),
+            time::format(&self.created_at).into(),
+            time::format(&self.updated_at).into(),
         ]
     }
 }
@@ -297,7 +297,9 @@ async fn read_partner_body<P: Presence>(
     check_partner_body(body, &known)
 }
 
-/// The neighbourhood ids a body names, to look up before [`check_partner_body`].
+/// The neighbourhood ids a body names, to look up before [`check_partner_body`]: only those
+/// that are ids at all (a NUL byte never reaches the database); [`check_partner_body`] refuses
+/// the others.
 fn asked_neighbourhoods(body: &JsonObject) -> Vec<String> {
     body.0
         .get("neighbourhoodIds")
@@ -305,7 +307,7 @@ fn asked_neighbourhoods(body: &JsonObject) -> Vec<String> {
         .map(|ids| {
             ids.iter()
                 .filter_map(serde_json::Value::as_str)
-                .map(str::to_owned)
+                .filter_map(|id| slug_param(id).ok())
                 .collect()
         })
         .unwrap_or_default()

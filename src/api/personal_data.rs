@@ -156,7 +156,7 @@ pub async fn list_personal_data_access(
     };
     let page = PageRequest::read(&mut query);
     query.finish()?;
-    let (after, limit) = (page.after_text(), page.limit);
+    let (after, limit) = (page.after_text()?, page.limit);
     let rows = db
         .read(move |conn| repo::list_access(conn, &filter, after.as_deref(), limit))
         .await?;

@@ -71,7 +71,7 @@ where
     Row: Send + 'static,
     Dto: From<Row> + Serialize + Versioned,
 {
-    let (limit, after) = (page.limit, page.after_text());
+    let (limit, after) = (page.limit, page.after_text()?);
     let rows = db
         .read(move |conn| load(conn, after.as_deref(), limit))
         .await?;

@@ -26,7 +26,7 @@ use crate::domain::partners::{email, search_form};
 use crate::domain::signals::{self as rules, Requirement};
 use crate::domain::{Rejection, bounded_text, reference, time};
 use crate::error::ApiError;
-use crate::visibility::{can_open_project, projects_hidden_from, signals_as_seen_by};
+use crate::visibility::{self, SignalDisclosure, SignalMoment::*, signal_disclosure};
 
 /// The person who raised a signal. Personal data.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -92,23 +92,21 @@ pub struct Signal {
 }
 
 impl Signal {
-    /// The signal for `principal`: the reporter redacted unless it may see them.
-    fn for_principal(signal: SignalRecord, principal: &Principal, now: NaiveDateTime) -> Self {
-        let show_reporter = authz::can_see_reporter(principal, &signal.facts());
-        let show_code = authz::can_see_tracking_code(principal, &signal.facts());
+    /// The signal with the parts `disclosure` (from `visibility`) lets its reader see.
+    fn shown(disclosure: SignalDisclosure, signal: SignalRecord, now: NaiveDateTime) -> Self {
         let row = signal.row;
         let has_reporter = row.reporter_name.is_some()
             || row.reporter_email.is_some()
             || row.reporter_phone.is_some();
         Self {
             overdue: rules::is_open(&row.status) && now > row.due_at,
-            reporter: (show_reporter && has_reporter).then_some(Reporter {
+            reporter: (disclosure.reporter && has_reporter).then_some(Reporter {
                 name: row.reporter_name,
                 email: row.reporter_email,
                 phone: row.reporter_phone,
                 wants_updates: row.reporter_wants_updates,
             }),
-            tracking_code: show_code.then_some(row.tracking_code),
+            tracking_code: disclosure.tracking_code.then_some(row.tracking_code),
             id: row.id,
             title: row.title,
             description: row.description,
@@ -297,18 +295,19 @@ fn record(
     record_event(conn, principal, "signal", signal_id, action, data)
 }
 
-/// A signal's representation as `principal` sees it (DESIGN §9: nothing it may not open), and
-/// the access row to store before it is sent when it shows the reporter (DESIGN §14).
+/// A signal's representation as `principal` sees it at `moment` (DESIGN §9: nothing it may not
+/// open), and the access row to store before it is sent when it shows the reporter (DESIGN §14).
 fn shown(
     conn: &mut DbConnection,
     principal: &Principal,
     signal: SignalRecord,
+    moment: visibility::SignalMoment,
     now: NaiveDateTime,
 ) -> Result<(Signal, Vec<AccessRow>), ApiError> {
     let mut signals = [signal];
-    signals_as_seen_by(conn, principal, &mut signals)?;
+    visibility::signals_as_seen_by(conn, principal, &mut signals)?;
     let [signal] = signals;
-    let signal = Signal::for_principal(signal, principal, now);
+    let signal = Signal::shown(signal_disclosure(principal, &signal, moment), signal, now);
     let shown = signal.reporter.is_some().then_some(signal.id.as_str());
     let access = reporters_shown(principal, View::Signal, shown);
     Ok((signal, access))
@@ -319,9 +318,10 @@ fn shown_in_write(
     conn: &mut DbConnection,
     principal: &Principal,
     signal: SignalRecord,
+    moment: visibility::SignalMoment,
     now: NaiveDateTime,
 ) -> Result<Signal, ApiError> {
-    let (signal, access) = shown(conn, principal, signal, now)?;
+    let (signal, access) = shown(conn, principal, signal, moment, now)?;
     store_in_transaction(conn, &access)?;
     Ok(signal)
 }
@@ -392,10 +392,10 @@ pub async fn list_signals(
             let principal = principal.clone();
             move |conn| {
                 let mut signals = repo::list(conn, &scope, &filter, after.as_ref(), limit)?;
-                signals_as_seen_by(conn, &principal, &mut signals)?;
+                visibility::signals_as_seen_by(conn, &principal, &mut signals)?;
                 let signals: Vec<Signal> = signals
                     .into_iter()
-                    .map(|s| Signal::for_principal(s, &principal, now))
+                    .map(|s| Signal::shown(signal_disclosure(&principal, &s, Later), s, now))
                     .collect();
                 // The extra row that only says there is a next page is not shown.
                 let page = signals
@@ -432,7 +432,7 @@ pub async fn get_signal(
     let (signal, access) = db
         .read(move |conn| {
             let (signal, _) = readable(conn, &principal, &id)?;
-            shown(conn, &principal, signal, time::now())
+            shown(conn, &principal, signal, Later, time::now())
         })
         .await?;
     db.log_access(access).await?;
@@ -560,7 +560,7 @@ pub async fn create_signal(
             record(conn, &principal, &row.id, "received", json!({ "themeId": row.theme_id, "neighbourhoodId": row.neighbourhood_id, "source": row.source, "policyFeedback": row.policy_feedback }))?;
             record(conn, &principal, &row.id, "routed", json!({ "departmentId": row.assigned_department_id, "dueAt": time::format(&row.due_at), "themeId": row.theme_id }))?;
             // Its creator always gets the tracking code, to hand on to the reporter.
-            shown_in_write(conn, &principal, signal, now).map(|shown| Signal { tracking_code: Some(row.tracking_code.clone()), ..shown })
+            shown_in_write(conn, &principal, signal, Reported, now)
         })
         .await?;
     Ok(http::created(
@@ -606,12 +606,12 @@ pub async fn update_signal(
             if let Some(project_ids) = &project_ids {
                 // A project the writer may not open is answered as one that does not exist.
                 for project_id in project_ids {
-                    if !can_open_project(conn, &principal, project_id)? {
+                    if !visibility::can_open_project(conn, &principal, project_id)? {
                         return Err(ApiError::invalid("projectIds", "unknown_reference", format!("'{project_id}' is not an existing project")));
                     }
                 }
                 // The list replaces what the writer sees; links it cannot see stay as they are.
-                let mut linked = projects_hidden_from(conn, &principal, &before.project_ids)?;
+                let mut linked = visibility::projects_hidden_from(conn, &principal, &before.project_ids)?;
                 linked.extend(project_ids.iter().cloned());
                 linked.sort_unstable();
                 linked.dedup();
@@ -619,7 +619,7 @@ pub async fn update_signal(
             }
             let after = repo::update(conn, &id, version, &SignalChange::default(), time::now())?;
             record(conn, &principal, &id, "projects_linked", json!({ "before": { "projectIds": before.project_ids }, "after": { "projectIds": after.project_ids } }))?;
-            shown_in_write(conn, &principal, after, time::now())
+            shown_in_write(conn, &principal, after, Later, time::now())
         })
         .await?;
     Ok(http::ok_with_etag(signal.version, &signal))
@@ -695,7 +695,7 @@ pub async fn transition_signal(
             let after = repo::update(conn, &id, version, &change, now)?;
             let action = effects.action;
             record(conn, &principal, &id, action, json!({ "before": { "status": from }, "after": { "status": to }, "response": response, "reason": reason }))?;
-            shown_in_write(conn, &principal, after, now)
+            shown_in_write(conn, &principal, after, Later, now)
         })
         .await?;
     Ok(http::ok_with_etag(signal.version, &signal))
@@ -763,7 +763,7 @@ pub async fn reassign_signal(
             let now = time::now();
             let after = repo::update(conn, &id, version, &change, now)?;
             record(conn, &principal, &id, "reassigned", json!({ "before": { "departmentId": signal.row.assigned_department_id }, "after": { "departmentId": department_id }, "reason": reason }))?;
-            shown_in_write(conn, &principal, after, now)
+            shown_in_write(conn, &principal, after, Later, now)
         })
         .await?;
     Ok(http::ok_with_etag(signal.version, &signal))

@@ -21,9 +21,7 @@ use serde_json::Value;
 use super::jwt::TokenRejected;
 use crate::config::{JwksRefresh, JwksSource};
 use crate::error::ApiError;
-
-/// The most a key set or discovery document may weigh.
-const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+use crate::outbound;
 
 /// A key and the algorithms a token signed with it may name.
 #[derive(Clone)]
@@ -219,7 +217,7 @@ impl PublishedKeys {
     }
 
     async fn get_json(&self, url: &str) -> Result<Value, String> {
-        let mut response = self
+        let response = self
             .client
             .get(url)
             .header("accept", "application/json")
@@ -229,18 +227,13 @@ impl PublishedKeys {
         if !response.status().is_success() {
             return Err(format!("GET {url} answered {}", response.status()));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+        let body = outbound::read_at_most(response, outbound::DOCUMENT_BYTES)
             .await
-            .map_err(|e| format!("GET {url}: {}", without_url(&e)))?
-        {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_DOCUMENT_BYTES {
-                return Err(format!("GET {url}: the answer is larger than 1 MiB"));
-            }
+            .map_err(|e| format!("GET {url}: {}", without_url(&e)))?;
+        if !body.complete {
+            return Err(format!("GET {url}: the answer is larger than 1 MiB"));
         }
-        serde_json::from_slice(&body).map_err(|e| format!("GET {url}: not JSON: {e}"))
+        serde_json::from_slice(&body.bytes).map_err(|e| format!("GET {url}: not JSON: {e}"))
     }
 }
 

@@ -6,6 +6,12 @@
 //! a 403. Route policies (which roles may call a route at all) live in `auth/`.
 
 pub mod operations;
+#[cfg(test)]
+#[allow(
+    clippy::panic,
+    reason = "a failed expectation in a test is the test failing"
+)]
+mod tests;
 
 pub use crate::domain::access::{
     AssessmentFacts, OutcomeScope, PolicyIssueFacts, PolicyIssueScope, ProjectFacts, ProjectScope,

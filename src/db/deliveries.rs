@@ -93,15 +93,15 @@ pub fn record(
     Ok(())
 }
 
-/// Removes unfinished deliveries before `event_id`: events that stopped being the
+/// Marks the unfinished deliveries before `event_id` skipped: events that stopped being the
 /// subscription's (no longer visible to its owner, or no longer passing its filter) before they
-/// were delivered.
-pub fn drop_unfinished_before(
+/// were delivered. No delivery record is ever deleted: it stays, with its attempts.
+pub fn skip_unfinished_before(
     conn: &mut DbConnection,
     subscription_id: &str,
     event_id: i64,
 ) -> Result<(), ApiError> {
-    diesel::delete(
+    diesel::update(
         deliveries::table
             .filter(deliveries::subscription_id.eq(subscription_id))
             .filter(deliveries::event_id.lt(event_id))
@@ -110,11 +110,16 @@ pub fn drop_unfinished_before(
                 DeliveryStatus::Retrying.as_str(),
             ])),
     )
+    .set((
+        deliveries::status.eq(DeliveryStatus::Skipped.as_str()),
+        deliveries::next_attempt_at.eq(None::<NaiveDateTime>),
+    ))
     .execute(conn)?;
     Ok(())
 }
 
-/// Makes the delivered and dead deliveries from `from_event_id` on pending again (a replay).
+/// Makes the deliveries from `from_event_id` on pending again (a replay): delivered, dead and
+/// skipped ones included.
 pub fn replay(
     conn: &mut DbConnection,
     subscription_id: &str,

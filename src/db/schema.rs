@@ -313,6 +313,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         channel -> Text,
+        rewinds -> BigInt,
     }
 }
 

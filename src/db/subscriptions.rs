@@ -42,6 +42,8 @@ pub struct SubscriptionRow {
     pub updated_at: NaiveDateTime,
     /// `webhook`, or `mail` for the service's own mail queue (DESIGN §15).
     pub channel: String,
+    /// How often a redelivery moved the position back (`rewind`).
+    pub rewinds: i64,
 }
 
 impl SubscriptionRow {
@@ -81,6 +83,7 @@ impl SubscriptionRow {
             created_at: now,
             updated_at: now,
             channel: channel.as_str().to_owned(),
+            rewinds: 0,
         }
     }
 
@@ -431,18 +434,41 @@ pub fn release(conn: &mut DbConnection, id: &str, instance: &str) -> Result<(), 
     Ok(())
 }
 
-/// Replays from `from_event_id`: the position goes back to just before it (never forward) and
-/// a waiting retry is no longer waited for.
+/// Replays from `from_event_id`: the position goes back to just before it (never forward), a
+/// waiting retry is no longer waited for, and when the replay reaches back to the head or
+/// before it, `rewinds` counts one more, so that an attempt in flight (taken with the count
+/// before) does not write its outcome over the replay (`still_unrewound`). Each is one
+/// statement on the row, so neither a concurrent worker nor another replay is overwritten.
 pub fn rewind(conn: &mut DbConnection, id: &str, from_event_id: i64) -> Result<(), ApiError> {
-    let row = get(conn, id)?;
-    let position = row.last_event_id.min(from_event_id - 1);
+    get(conn, id)?;
+    diesel::update(
+        subscriptions::table
+            .filter(subscriptions::id.eq(id))
+            .filter(subscriptions::last_event_id.ge(from_event_id - 1)),
+    )
+    .set((
+        subscriptions::last_event_id.eq(from_event_id - 1),
+        subscriptions::rewinds.eq(subscriptions::rewinds + 1),
+    ))
+    .execute(conn)?;
     diesel::update(subscriptions::table.filter(subscriptions::id.eq(id)))
-        .set((
-            subscriptions::last_event_id.eq(position),
-            subscriptions::retry_at.eq(None::<NaiveDateTime>),
-        ))
+        .set(subscriptions::retry_at.eq(None::<NaiveDateTime>))
         .execute(conn)?;
     Ok(())
+}
+
+/// Whether no redelivery has moved the position back since the worker read `rewinds`; the
+/// row is written (and so, on PostgreSQL, locked until the caller's transaction ends), so a
+/// redelivery either came before and is seen here, or waits and comes after the caller's write.
+pub fn still_unrewound(conn: &mut DbConnection, id: &str, rewinds: i64) -> Result<bool, ApiError> {
+    let touched = diesel::update(
+        subscriptions::table
+            .filter(subscriptions::id.eq(id))
+            .filter(subscriptions::rewinds.eq(rewinds)),
+    )
+    .set(subscriptions::rewinds.eq(rewinds))
+    .execute(conn)?;
+    Ok(touched > 0)
 }
 
 /// Sets the status on the service's own account (paused by a 410, suspended after failing too

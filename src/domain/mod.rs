@@ -12,6 +12,7 @@ pub mod partners;
 pub mod policy_issues;
 pub mod principal;
 pub mod projects;
+pub mod reachability;
 pub mod reference;
 pub mod signals;
 pub mod time;

@@ -82,10 +82,19 @@ pub enum DeliveryStatus {
     Delivered,
     /// Given up after the give-up window.
     Dead,
+    /// Passed over unfinished: the event stopped being the subscription's (its owner may no
+    /// longer read it, or it no longer passes the filter) before it was delivered.
+    Skipped,
 }
 
 impl DeliveryStatus {
-    pub const ALL: [Self; 4] = [Self::Pending, Self::Retrying, Self::Delivered, Self::Dead];
+    pub const ALL: [Self; 5] = [
+        Self::Pending,
+        Self::Retrying,
+        Self::Delivered,
+        Self::Dead,
+        Self::Skipped,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -93,6 +102,7 @@ impl DeliveryStatus {
             Self::Retrying => "retrying",
             Self::Delivered => "delivered",
             Self::Dead => "dead",
+            Self::Skipped => "skipped",
         }
     }
 
@@ -215,7 +225,8 @@ pub fn callback_url(value: &str, allow_http: &[String]) -> Result<url::Url, Reje
 pub fn forbidden_address_rejection() -> Rejection {
     Rejection::new(
         "forbidden_callback_address",
-        "must not reach a loopback, private, link-local or metadata address",
+        "must reach only globally reachable addresses (not loopback, private, link-local, \
+         metadata, benchmarking, documentation, 6to4, Teredo or any other special-purpose block)",
     )
 }
 
@@ -230,39 +241,13 @@ pub fn host_allowed(host: &str, allow_http: &[String]) -> bool {
     })
 }
 
-/// Addresses a callback must not reach unless its host is allow-listed: loopback, private
-/// (RFC 1918, unique local fd00::/8 and fc00::/7), link-local (169.254/16 with the cloud
-/// metadata service 169.254.169.254, fe80::/10), carrier-grade NAT, unspecified, multicast,
-/// broadcast, documentation, and IPv4 mapped into IPv6 by the same rules.
+/// Whether a callback must not reach `ip` unless its host is allow-listed: every address that
+/// is not globally reachable by IANA's special-purpose registries (`reachability`): loopback,
+/// private, link-local with the cloud metadata service, shared (carrier-grade NAT),
+/// benchmarking, documentation, reserved, multicast and broadcast; IPv4-mapped and
+/// IPv4-compatible IPv6, 6to4 and Teredo; NAT64 by the IPv4 address it embeds.
 pub fn is_forbidden_address(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_multicast()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b))
-                || (a == 192 && b == 0)
-                || a >= 240
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_forbidden_address(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8
-        }
-    }
+    !super::reachability::is_globally_reachable(ip)
 }
 
 /// The names of the members an event changed, never their values: the members of `after`

@@ -1,8 +1,10 @@
 //! The progress report as CSV (RFC 4180): a header row, one row per neighbourhood and a total
 //! row; CRLF line ends; fields with a comma, quote or line break are quoted, quotes doubled.
 //! Money in cents and ratios as in the JSON; an empty field is a figure that does not exist
-//! (a ratio without a denominator).
+//! (a ratio without a denominator). Figures are written as numbers, text (names, titles,
+//! lessons, quotes) neutralised against formulas ([`Cell`]).
 
+use super::cell::Cell;
 use super::feedback::FeedbackFigures;
 use super::{NeighbourhoodProgress, ProgressReport, ProjectProgress, SignalProgress};
 use crate::domain::Rejection;
@@ -57,7 +59,7 @@ fn policy_feedback(report: &ProgressReport) -> String {
     header.extend(POSITIONS.iter().map(|p| format!("position_{p}")));
     header.push("responses_overdue".to_owned());
     let mut out = String::new();
-    line(&mut out, &header);
+    header_line(&mut out, &header);
     let section = &report.policy_feedback;
     let rows = section
         .by_theme
@@ -78,17 +80,17 @@ fn policy_feedback(report: &ProgressReport) -> String {
     out
 }
 
-fn feedback_row(dimension: &str, id: &str, name: &str, f: &FeedbackFigures) -> Vec<String> {
+fn feedback_row(dimension: &str, id: &str, name: &str, f: &FeedbackFigures) -> Vec<Cell> {
     let mut fields = vec![
-        dimension.to_owned(),
-        id.to_owned(),
-        name.to_owned(),
-        f.policy_feedback_signals.to_string(),
-        f.issues_raised.to_string(),
-        f.issues_responded.to_string(),
+        dimension.into(),
+        id.into(),
+        name.into(),
+        Cell::figure(f.policy_feedback_signals),
+        Cell::figure(f.issues_raised),
+        Cell::figure(f.issues_responded),
     ];
-    fields.extend(f.positions.iter().map(|p| p.count.to_string()));
-    fields.push(f.responses_overdue.to_string());
+    fields.extend(f.positions.iter().map(|p| Cell::figure(p.count)));
+    fields.push(Cell::figure(f.responses_overdue));
     fields
 }
 
@@ -107,21 +109,21 @@ fn quarters(report: &ProgressReport) -> String {
         "policy_issues_raised",
     ]
     .map(str::to_owned);
-    line(&mut out, &header);
+    header_line(&mut out, &header);
     for q in &report.quarters {
         line(
             &mut out,
             &[
-                q.quarter.clone(),
-                q.from.to_string(),
-                q.to.to_string(),
-                q.projects_created.to_string(),
-                q.signals_received.to_string(),
-                q.signals_answered.to_string(),
-                q.signals_answered_on_time.to_string(),
-                optional(q.answered_on_time_percentage),
-                q.policy_feedback_signals.to_string(),
-                q.policy_issues_raised.to_string(),
+                q.quarter.as_str().into(),
+                q.from.to_string().into(),
+                q.to.to_string().into(),
+                Cell::figure(q.projects_created),
+                Cell::figure(q.signals_received),
+                Cell::figure(q.signals_answered),
+                Cell::figure(q.signals_answered_on_time),
+                Cell::optional_figure(q.answered_on_time_percentage),
+                Cell::figure(q.policy_feedback_signals),
+                Cell::figure(q.policy_issues_raised),
             ],
         );
     }
@@ -143,27 +145,27 @@ fn lessons(report: &ProgressReport) -> String {
         "neighbourhood_id",
     ]
     .map(str::to_owned);
-    line(&mut out, &header);
+    header_line(&mut out, &header);
     for l in &report.lessons {
-        let lesson = [
-            l.project_id.clone(),
-            l.title.clone(),
-            l.status.clone(),
-            l.district_id.clone(),
-            l.lessons_learned.clone(),
-            l.continuation.clone().unwrap_or_default(),
+        let lesson: [Cell; 6] = [
+            l.project_id.as_str().into(),
+            l.title.as_str().into(),
+            l.status.as_str().into(),
+            l.district_id.as_str().into(),
+            l.lessons_learned.as_str().into(),
+            l.continuation.clone().unwrap_or_default().into(),
         ];
         if l.voices.is_empty() {
             let mut fields = lesson.to_vec();
-            fields.extend([String::new(), String::new(), String::new()]);
+            fields.extend(["".into(), "".into(), "".into()]);
             line(&mut out, &fields);
         }
         for v in &l.voices {
             let mut fields = lesson.to_vec();
             fields.extend([
-                v.quote.clone(),
-                v.speaker_role.clone(),
-                v.neighbourhood_id.clone().unwrap_or_default(),
+                v.quote.as_str().into(),
+                v.speaker_role.as_str().into(),
+                v.neighbourhood_id.clone().unwrap_or_default().into(),
             ]);
             line(&mut out, &fields);
         }
@@ -206,7 +208,7 @@ fn neighbourhoods(report: &ProgressReport) -> String {
         .map(str::to_owned),
     );
     let mut out = String::new();
-    line(&mut out, &header);
+    header_line(&mut out, &header);
     for n in &report.neighbourhoods {
         line(&mut out, &row(Some(n), &n.projects, &n.signals));
     }
@@ -221,58 +223,56 @@ fn row(
     neighbourhood: Option<&NeighbourhoodProgress>,
     projects: &ProjectProgress,
     signals: &SignalProgress,
-) -> Vec<String> {
-    let mut fields = match neighbourhood {
+) -> Vec<Cell> {
+    let mut fields: Vec<Cell> = match neighbourhood {
         Some(n) => vec![
-            n.neighbourhood_id.clone(),
-            n.name.clone(),
-            n.district_id.clone(),
-            n.focus_area.to_string(),
+            n.neighbourhood_id.as_str().into(),
+            n.name.as_str().into(),
+            n.district_id.as_str().into(),
+            n.focus_area.to_string().into(),
         ],
-        None => vec![
-            "total".to_owned(),
-            "Total".to_owned(),
-            String::new(),
-            String::new(),
-        ],
+        None => vec!["total".into(), "Total".into(), "".into(), "".into()],
     };
-    fields.push(projects.count.to_string());
-    fields.extend(projects.by_status.iter().map(|s| s.count.to_string()));
+    fields.push(Cell::figure(projects.count));
+    fields.extend(projects.by_status.iter().map(|s| Cell::figure(s.count)));
     let budget = &projects.budget;
     fields.extend([
-        budget.total_cents.to_string(),
-        budget.programme_cents.to_string(),
-        budget.other_cents.to_string(),
-        optional(budget.cofinancing_ratio),
+        Cell::figure(budget.total_cents),
+        Cell::figure(budget.programme_cents),
+        Cell::figure(budget.other_cents),
+        Cell::optional_figure(budget.cofinancing_ratio),
         budget
             .meets_target
             .map(|m| m.to_string())
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
     ]);
-    fields.extend(projects.effects.iter().map(|e| e.projects.to_string()));
+    fields.extend(projects.effects.iter().map(|e| Cell::figure(e.projects)));
     fields.extend([
-        projects.links.projects.to_string(),
-        projects.links.links.to_string(),
-        optional(projects.links.links_per_project),
-        projects.links.unlinked_projects.to_string(),
-        projects.waiting_past_response_due.to_string(),
-        signals.received.to_string(),
-        signals.answered.to_string(),
-        signals.answered_on_time.to_string(),
-        optional(signals.answered_on_time_percentage),
-        optional(signals.median_days_to_answer),
-        signals.overdue_now.to_string(),
-        signals.hand_offs.to_string(),
+        Cell::figure(projects.links.projects),
+        Cell::figure(projects.links.links),
+        Cell::optional_figure(projects.links.links_per_project),
+        Cell::figure(projects.links.unlinked_projects),
+        Cell::figure(projects.waiting_past_response_due),
+        Cell::figure(signals.received),
+        Cell::figure(signals.answered),
+        Cell::figure(signals.answered_on_time),
+        Cell::optional_figure(signals.answered_on_time_percentage),
+        Cell::optional_figure(signals.median_days_to_answer),
+        Cell::figure(signals.overdue_now),
+        Cell::figure(signals.hand_offs),
     ]);
     fields
 }
 
-fn optional(value: Option<f64>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
+/// The header row: column names, text like any other.
+fn header_line(out: &mut String, names: &[String]) {
+    let cells: Vec<Cell> = names.iter().map(|name| name.as_str().into()).collect();
+    line(out, &cells);
 }
 
-fn line(out: &mut String, fields: &[String]) {
-    let quoted: Vec<String> = fields.iter().map(|f| field(f)).collect();
+fn line(out: &mut String, fields: &[Cell]) {
+    let quoted: Vec<String> = fields.iter().map(|f| field(&f.written())).collect();
     out.push_str(&quoted.join(","));
     out.push_str("\r\n");
 }

@@ -3,6 +3,7 @@
 //! [`crate::db::reports`] computes in the database. Rendered as JSON (these types), CSV
 //! ([`csv`]) or a printable HTML page with inline SVG charts ([`html`]).
 
+pub mod cell;
 pub mod csv;
 mod dutch;
 pub mod feedback;

@@ -114,7 +114,7 @@ pub const REGISTERED: [(&str, Kind, &str); 12] = [
         DELIVERIES,
         Kind::Counter,
         "Delivery attempts recorded, by channel (webhook, mail) and outcome (delivered, \
-         retrying, dead, gone).",
+         retrying, dead, gone, superseded).",
     ),
     (
         DELIVERY_QUEUE_LAG,

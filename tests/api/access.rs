@@ -27,14 +27,20 @@ fn reading_of<'a>(documented: &'a [(String, String, String)], path: &str) -> Opt
         })
 }
 
-/// The served document's operations: (method, path, operation id).
+/// The served documents' operations (the API's and the public pages'): (method, path as
+/// called, operation id).
 async fn documented_operations(app: &TestApp) -> Vec<(String, String, String)> {
-    let doc = app.get("/api/v1/openapi.json", "").await.body;
     let mut found = Vec::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for (method, operation) in item.as_object().unwrap() {
-            if let Some(id) = operation["operationId"].as_str() {
-                found.push((method.clone(), path.clone(), id.to_owned()));
+    for (document, base) in [
+        ("/api/v1/openapi.json", "/api/v1"),
+        ("/openapi-public.json", ""),
+    ] {
+        let doc = app.get(document, "").await.body;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                if let Some(id) = operation["operationId"].as_str() {
+                    found.push((method.clone(), format!("{base}{path}"), id.to_owned()));
+                }
             }
         }
     }
@@ -84,7 +90,7 @@ async fn every_route_lets_through_exactly_the_roles_its_row_names() {
     for (method, path, id) in documented_operations(&app).await {
         let row = operations::find(&id).unwrap();
         // Placeholder ids: the route guard answers before anything is looked up.
-        let concrete: String = path
+        let url: String = path
             .split('/')
             .map(|part| {
                 if part.starts_with('{') {
@@ -95,14 +101,6 @@ async fn every_route_lets_through_exactly_the_roles_its_row_names() {
             })
             .collect::<Vec<_>>()
             .join("/");
-        let url = if wijkregie::openapi::ROOT_PREFIXES
-            .iter()
-            .any(|p| concrete.starts_with(p))
-        {
-            concrete
-        } else {
-            format!("/api/v1{concrete}")
-        };
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
         for role in every_role() {
@@ -159,7 +157,8 @@ async fn the_document_names_for_each_operation_the_roles_and_scopes_of_its_row()
         description.contains("partner: its own drafts"),
         "{description}"
     );
-    let live = &doc["paths"]["/health/live"]["get"];
+    let public = app.get("/openapi-public.json", "").await.body;
+    let live = &public["paths"]["/health/live"]["get"];
     assert!(
         live.get("security").is_none_or(|s| s == &json!([])),
         "{live}"
@@ -192,11 +191,18 @@ async fn the_route_table_and_the_document_list_the_same_operations() {
         .into_iter()
         .map(|(method, path, _)| (method.to_uppercase(), path))
         .collect();
-    let mut routed: Vec<(String, String)> = wijkregie::routes::API_ROUTES
+    let api = wijkregie::routes::API_ROUTES.iter().map(|r| ("/api/v1", r));
+    let root = wijkregie::routes::HEALTH_ROUTES
         .iter()
-        .chain(wijkregie::routes::HEALTH_ROUTES)
         .chain(wijkregie::routes::PUBLIC_ROUTES)
-        .flat_map(|(path, methods)| methods.iter().map(|m| (m.to_string(), path.to_string())))
+        .map(|r| ("", r));
+    let mut routed: Vec<(String, String)> = api
+        .chain(root)
+        .flat_map(|(base, (path, methods))| {
+            methods
+                .iter()
+                .map(move |m| (m.to_string(), format!("{base}{path}")))
+        })
         .collect();
     documented.sort();
     routed.sort();

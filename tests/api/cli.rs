@@ -213,6 +213,22 @@ fn the_openapi_command_prints_the_committed_document() {
 }
 
 #[test]
+fn the_openapi_command_prints_the_committed_public_pages_document_with_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = wijkregie(dir.path())
+        .args(["openapi", "--pages"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let committed =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/public.json")).unwrap();
+    assert!(
+        output.stdout == committed,
+        "regenerate with `cargo run -- openapi --pages > openapi/public.json`"
+    );
+}
+
+#[test]
 fn the_openapi_command_names_an_installation_s_public_url_or_says_why_not() {
     let dir = tempfile::tempdir().unwrap();
     let output = wijkregie(dir.path())

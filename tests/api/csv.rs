@@ -172,3 +172,100 @@ async fn the_project_csv_shows_only_what_the_caller_may_read() {
     assert_eq!(titles(&seen), ["Speeltuin Transvaal"]);
     assert_eq!(&seen[0][0], ids[2]);
 }
+
+/// Text a spreadsheet would run as a formula (OWASP "CSV injection"), one of each start that
+/// stored text can have (text is trimmed, so a leading tab or carriage return is never stored;
+/// `reports::cell`'s unit tests cover those).
+const FORMULAS: [&str; 5] = [
+    "=HYPERLINK(\"https://evil.example\",\"Klik\")",
+    "+31 70 353 3000",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(A1:A9)",
+    "'=1+1",
+];
+
+#[actix_rt::test]
+async fn formula_cells_of_the_exports_get_an_apostrophe_and_figures_stay_numbers() {
+    let app = spawn_app().await;
+    let bureau = app.token(&pb());
+    for (i, formula) in FORMULAS.iter().enumerate() {
+        let created = app
+            .post(
+                "/api/v1/partners",
+                &bureau,
+                &json!({"name": format!("{formula} {i}"), "kind": "school",
+                        "contact": {"phone": "+31 70 353 3000"}}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{formula:?}: {}", created.text);
+    }
+    let (header, records) = csv(&app, "/api/v1/partners", &bureau).await;
+    let (name, phone, version) = (
+        column(&header, "name"),
+        column(&header, "contact.phone"),
+        column(&header, "version"),
+    );
+    let mut names: Vec<&str> = records.iter().map(|r| &r[name]).collect();
+    names.sort_unstable();
+    let mut expected: Vec<String> = FORMULAS
+        .iter()
+        .enumerate()
+        .map(|(i, formula)| format!("'{formula} {i}"))
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    for record in &records {
+        assert_eq!(&record[phone], "'+31 70 353 3000");
+        assert_eq!(&record[version], "1", "a figure is not text");
+    }
+
+    let project = app
+        .post(
+            "/api/v1/projects",
+            &bureau,
+            &json!({"title": "@Moestuin", "summary": "-5 tegels", "neighbourhoodIds": ["moerwijk"]}),
+        )
+        .await;
+    assert_eq!(project.status, 201, "{}", project.text);
+    let (header, records) = csv(&app, "/api/v1/projects", &bureau).await;
+    assert_eq!(&records[0][column(&header, "title")], "'@Moestuin");
+    assert_eq!(&records[0][column(&header, "summary")], "'-5 tegels");
+    assert_eq!(&records[0][column(&header, "budget.totalCents")], "0");
+}
+
+#[actix_rt::test]
+async fn the_reports_csv_neutralises_names_and_keeps_its_figures_numbers() {
+    let app = spawn_app().await;
+    let admin = app.token(&wijkregie::auth::Role::Admin);
+    let path = "/api/v1/neighbourhoods/moerwijk";
+    let etag = app.get(path, &admin).await.header("etag");
+    let renamed = app
+        .patch(path, &admin, etag.as_deref(), &json!({"name": "=1+1"}))
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    let response = app
+        .request(
+            awc::http::Method::GET,
+            "/api/v1/reports/progress",
+            Some(&app.token(&pb())),
+            None,
+            &[("Accept", "text/csv")],
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let mut reader = csv::Reader::from_reader(response.text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let moerwijk = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[0] == "moerwijk")
+        .unwrap();
+    assert_eq!(&moerwijk[column(&header, "name")], "'=1+1");
+    assert_eq!(&moerwijk[column(&header, "projects")], "0");
+    assert_eq!(&moerwijk[column(&header, "budget_total_cents")], "0");
+}

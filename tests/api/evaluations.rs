@@ -177,3 +177,37 @@ async fn an_evaluation_opens_at_running_and_a_follow_up_names_an_existing_projec
         evaluated.text
     );
 }
+
+#[actix_rt::test]
+async fn the_follow_up_project_shows_only_to_who_may_open_it() {
+    let app = spawn_app().await;
+    let done = running_project(&app, "moerwijk", "completed").await;
+    // The follow-up: a draft in Transvaal (centrum), which escamp's stadsdeel may not open.
+    let follow_up = app
+        .post(
+            "/api/v1/projects",
+            &app.token(&pb()),
+            &json!({"title": "Buurtconciërge, vervolg", "neighbourhoodIds": ["transvaal"]}),
+        )
+        .await;
+    assert_eq!(follow_up.status, 201, "{}", follow_up.text);
+    let follow_up = follow_up.body["id"].as_str().unwrap().to_owned();
+    let version = etag(&app, &format!("/api/v1/projects/{done}")).await;
+    let body = json!({"lessonsLearned": "Doorgaan.", "continuation": "follow_up_project", "followUpProjectId": follow_up});
+    let written = put(&app, &pb(), &done, &version, &body).await;
+    assert_eq!(written.status, 200, "{}", written.text);
+    assert_eq!(written.body["followUpProjectId"], follow_up.as_str());
+
+    let path = format!("/api/v1/projects/{done}/evaluation");
+    for (role, shown) in [
+        (pb(), true),
+        (stadsdeel("centrum"), true),
+        (stadsdeel("escamp"), false),
+    ] {
+        let read = app.get(&path, &app.token(&role)).await;
+        assert_eq!(read.status, 200, "{role:?}: {}", read.text);
+        let expected = if shown { json!(follow_up) } else { Value::Null };
+        assert_eq!(read.body["followUpProjectId"], expected, "{role:?}");
+        assert_eq!(read.body["continuation"], "follow_up_project", "{role:?}");
+    }
+}

@@ -39,6 +39,14 @@ pub fn postgres_server_url() -> Option<String> {
         .filter(|url| !url.trim().is_empty())
 }
 
+/// The PostgreSQL server of a test that needs one. Such a test is `#[ignore]`d, so a plain run
+/// lists it as ignored; run with `--include-ignored` it fails here, rather than passing without
+/// doing its work, when `TEST_DATABASE_URL` is not set.
+pub fn required_postgres_server_url() -> String {
+    postgres_server_url()
+        .unwrap_or_else(|| panic!("TEST_DATABASE_URL is not set: this test needs PostgreSQL"))
+}
+
 /// The same URL with another database name.
 pub fn with_database(server_url: &str, database: &str) -> String {
     let (base, query) = match server_url.split_once('?') {

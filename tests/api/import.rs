@@ -181,3 +181,54 @@ async fn a_file_with_bad_rows_writes_nothing_and_names_every_problem_by_line() {
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("colour"));
 }
+
+#[actix_rt::test]
+async fn an_export_with_formula_cells_goes_back_in_unchanged() {
+    let app = spawn_app().await;
+    let bureau = app.token(&pb());
+    let names = [
+        "=HYPERLINK(\"https://evil.example\",\"Klik\")",
+        "+Plus",
+        "-Min",
+        "@Apenstaart",
+        "'=al een apostrof",
+        "'t Hofje",
+    ];
+    for name in names {
+        let created = app
+            .post(
+                "/api/v1/partners",
+                &bureau,
+                &serde_json::json!({"name": name, "kind": "welfare",
+                                    "contact": {"phone": "+31 70 353 3000"}}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+    }
+    let export = app
+        .request(
+            awc::http::Method::GET,
+            "/api/v1/partners",
+            Some(&bureau),
+            None,
+            &[("Accept", "text/csv")],
+        )
+        .await;
+    assert!(export.text.contains("'=HYPERLINK"), "{}", export.text);
+    let dir = tempfile::tempdir().unwrap();
+    let output = stdout(&import(&app, dir.path(), &export.text, false));
+    assert!(
+        output.contains("0 created, 0 updated, 6 unchanged"),
+        "{output}"
+    );
+    let mut listed: Vec<String> = partners(&app)
+        .await
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
+    listed.sort();
+    let mut expected = names.map(str::to_owned).to_vec();
+    expected.sort();
+    assert_eq!(listed, expected);
+    assert_eq!(partner_events(&app).await, 6, "nothing was written back");
+}

@@ -1,5 +1,6 @@
 //! A real webhook receiver for tests: an actix-web server on 127.0.0.1, port 0, that records
-//! every request it gets and answers with the statuses a test scripts (200 when none is left).
+//! every request it gets and answers with the statuses a test scripts (200 when none is left),
+//! holding back its answer to a request when a test asks (`hold_next`).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -39,6 +40,8 @@ struct State {
     script: VecDeque<u16>,
     /// Answered when the script is empty.
     default: u16,
+    /// The next request is recorded at once and answered when this is released.
+    hold: Option<futures::channel::oneshot::Receiver<()>>,
 }
 
 #[derive(Clone)]
@@ -52,19 +55,25 @@ async fn record(
     body: web::Bytes,
     state: web::Data<Arc<Mutex<State>>>,
 ) -> HttpResponse {
-    let mut state = state.lock().unwrap();
-    let status = state.script.pop_front().unwrap_or(state.default);
-    let headers = req
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
-    state.received.push(Received {
-        path: req.path().to_owned(),
-        headers,
-        body: body.to_vec(),
-        status,
-    });
+    let (status, hold) = {
+        let mut state = state.lock().unwrap();
+        let status = state.script.pop_front().unwrap_or(state.default);
+        let headers = req
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        state.received.push(Received {
+            path: req.path().to_owned(),
+            headers,
+            body: body.to_vec(),
+            status,
+        });
+        (status, state.hold.take())
+    };
+    if let Some(hold) = hold {
+        let _ = hold.await;
+    }
     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
 }
 
@@ -105,6 +114,14 @@ impl Receiver {
     /// Answers with `status` once the script is used up.
     pub fn answer(&self, status: u16) {
         self.state.lock().unwrap().default = status;
+    }
+
+    /// Holds back the answer to the next request (recorded when it arrives) until the returned
+    /// sender is used or dropped.
+    pub fn hold_next(&self) -> futures::channel::oneshot::Sender<()> {
+        let (release, hold) = futures::channel::oneshot::channel();
+        self.state.lock().unwrap().hold = Some(hold);
+        release
     }
 
     pub fn received(&self) -> Vec<Received> {

@@ -602,3 +602,155 @@ async fn a_resumed_subscription_is_delivered_at_once_whatever_claim_it_had() {
         .await;
     assert!(!received.is_empty());
 }
+
+/// The event id of a delivery (the CloudEvent's `id`).
+fn event_id(received: &Received) -> i64 {
+    received.json()["id"].as_str().unwrap().parse().unwrap()
+}
+
+#[actix_rt::test]
+async fn a_redelivery_asked_during_a_delivery_is_kept_and_no_delivery_record_disappears() {
+    let app = app_with_hooks(Duration::from_millis(300)).await;
+    let receiver = Receiver::start().await;
+    let dsb = vakdienst("dsb");
+    let sub = subscribe(&app, &dsb, &receiver.url("/dsb"), json!(["signal.*"])).await;
+    let id = sub["id"].as_str().unwrap();
+    let token = app.token(&dsb);
+
+    // A first signal's two events end as dead letters.
+    receiver.answer(500);
+    create_signal(&app, "transvaal", "public_space").await;
+    let dead_path = format!("/api/v1/subscriptions/{id}/deliveries?status=dead");
+    let mut dead = Vec::new();
+    for _ in 0..200 {
+        dead = app.get(&dead_path, &token).await.body["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if dead.len() == 2 {
+            break;
+        }
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(dead.len(), 2, "two dead letters: {dead:?}");
+    let (first, second) = (
+        dead[1]["eventId"].as_i64().unwrap(),
+        dead[0]["eventId"].as_i64().unwrap(),
+    );
+
+    // A second signal: the receiver holds its first event while the redelivery is asked.
+    receiver.answer(200);
+    let release = receiver.hold_next();
+    create_signal(&app, "transvaal", "public_space").await;
+    let held = receiver
+        .wait_until(Duration::from_secs(20), "the held delivery", |r| {
+            r.iter().any(|r| r.status == 200)
+        })
+        .await;
+    let in_flight = event_id(held.iter().find(|r| r.status == 200).unwrap());
+    let replay = app
+        .post(
+            &format!("/api/v1/subscriptions/{id}/redeliveries"),
+            &token,
+            &json!({"fromEventId": first}),
+        )
+        .await;
+    assert_eq!(replay.status, 202, "{}", replay.text);
+    release.send(()).unwrap();
+
+    // A ping goes out after everything before it: then the replay must have been delivered.
+    ping(&app, &dsb, id).await;
+    let accepted = receiver.wait_for_type("/dsb", "nl.wijkregie.ping").await;
+    let ids: Vec<i64> = accepted.iter().map(event_id).collect();
+    assert_eq!(ids.len(), 6, "{ids:?}");
+    let (last, ping_id) = (ids[4], ids[5]);
+    assert!(in_flight < last && last < ping_id, "{ids:?}");
+    assert_eq!(
+        ids,
+        vec![in_flight, first, second, in_flight, last, ping_id],
+        "the held event, then the replay from the first dead letter on, in order"
+    );
+
+    // Every delivery record is there, the former dead letters delivered now (the last outcome
+    // is written just after the receiver has answered).
+    let wanted = [first, second, in_flight, last, ping_id];
+    let mut records: Vec<(i64, String)> = Vec::new();
+    for _ in 0..200 {
+        let all = app
+            .get(&format!("/api/v1/subscriptions/{id}/deliveries"), &token)
+            .await;
+        records = all.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let status = d["status"].as_str().unwrap().to_owned();
+                (d["eventId"].as_i64().unwrap(), status)
+            })
+            .collect();
+        if wanted
+            .iter()
+            .all(|e| records.contains(&(*e, "delivered".to_owned())))
+        {
+            break;
+        }
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    for event in wanted {
+        assert!(
+            records.contains(&(event, "delivered".to_owned())),
+            "event {event} has its delivery record, delivered: {records:?}"
+        );
+    }
+}
+
+#[actix_rt::test]
+async fn an_unfinished_delivery_passed_over_keeps_its_record_as_skipped() {
+    let app = app().await;
+    let receiver = Receiver::start().await;
+    receiver.answer(500);
+    let dsb = vakdienst("dsb");
+    let sub = subscribe(&app, &dsb, &receiver.url("/dsb"), json!(["signal.*"])).await;
+    let id = sub["id"].as_str().unwrap();
+    create_signal(&app, "transvaal", "public_space").await;
+    receiver
+        .wait_until(Duration::from_secs(20), "a failed attempt", |r| {
+            !r.is_empty()
+        })
+        .await;
+    // The owner narrows the filter to another theme: the retrying event is passed over.
+    let path = format!("/api/v1/subscriptions/{id}");
+    let version = app
+        .get(&path, &app.token(&dsb))
+        .await
+        .header("etag")
+        .unwrap();
+    let narrowed = app
+        .patch(
+            &path,
+            &app.token(&dsb),
+            Some(&version),
+            &json!({"filter": {"themeId": "youth_education"}}),
+        )
+        .await;
+    assert_eq!(narrowed.status, 200, "{}", narrowed.text);
+    receiver.answer(200);
+    ping(&app, &dsb, id).await;
+    receiver.wait_for_type("/dsb", "nl.wijkregie.ping").await;
+
+    let tried = event_id(&receiver.received()[0]);
+    let all = app
+        .get(
+            &format!("/api/v1/subscriptions/{id}/deliveries?status=skipped"),
+            &app.token(&dsb),
+        )
+        .await;
+    let skipped = all.body["items"].as_array().unwrap();
+    let record = skipped
+        .iter()
+        .find(|d| d["eventId"] == tried)
+        .unwrap_or_else(|| panic!("the tried event keeps its record: {}", all.text));
+    assert!(record["attempts"].as_i64().unwrap() >= 1, "{record}");
+    assert_eq!(record["lastStatus"], 500, "{record}");
+    assert_eq!(record["nextAttemptAt"], Value::Null, "{record}");
+}

@@ -4,9 +4,9 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::policy_issues::PolicyIssue as PolicyIssueRecord;
 use crate::domain::policy_issues as rules;
 use crate::domain::time;
+use crate::visibility::SeenPolicyIssue;
 
 /// Signals bundled for the department that owns the policy, and that department's response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,12 +65,13 @@ pub struct PolicyResponse {
 }
 
 impl PolicyIssue {
-    /// The issue with the signal ids `open` says the reader may open.
-    pub fn shown(
-        issue: PolicyIssueRecord,
-        open: impl Fn(&str) -> bool,
-        now: NaiveDateTime,
-    ) -> Self {
+    /// The issue as `visibility::policy_issues_as_seen_by` left it: with the signal ids its
+    /// reader may open.
+    pub fn shown(seen: SeenPolicyIssue, now: NaiveDateTime) -> Self {
+        let SeenPolicyIssue {
+            issue,
+            open_signal_ids,
+        } = seen;
         let row = issue.row;
         let mut neighbourhood_ids: Vec<String> = issue
             .signals
@@ -96,12 +97,7 @@ impl PolicyIssue {
         Self {
             overdue: rules::is_overdue(&row.status, row.response_due_at, now),
             signal_count: issue.signals.len(),
-            signal_ids: issue
-                .signals
-                .into_iter()
-                .map(|s| s.id)
-                .filter(|id| open(id))
-                .collect(),
+            signal_ids: open_signal_ids,
             neighbourhood_ids,
             id: row.id,
             title: row.title,

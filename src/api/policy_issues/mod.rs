@@ -53,10 +53,9 @@ fn shown_all(
     issues: Vec<PolicyIssueRecord>,
     now: NaiveDateTime,
 ) -> Result<Vec<PolicyIssue>, ApiError> {
-    let open = policy_issues_as_seen_by(conn, principal, &issues)?;
-    Ok(issues
+    Ok(policy_issues_as_seen_by(conn, principal, issues)?
         .into_iter()
-        .map(|issue| PolicyIssue::shown(issue, |id| open.contains(id), now))
+        .map(|seen| PolicyIssue::shown(seen, now))
         .collect())
 }
 

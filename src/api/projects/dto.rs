@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::export::{self, CsvRecord};
+use crate::api::export::{self, Cell, CsvRecord};
 use crate::api::http;
 use crate::api::records::Versioned;
 use crate::api::vocabulary::{Effect, NeighbourhoodId};
@@ -209,7 +209,7 @@ impl CsvRecord for Project {
         "updatedAt",
     ];
 
-    fn fields(&self) -> Vec<String> {
+    fn fields(&self) -> Vec<Cell> {
         let moment = |at: &Option<NaiveDateTime>| export::optional(at.as_ref().map(time::format));
         let partners: Vec<String> = self
             .partners
@@ -222,35 +222,35 @@ impl CsvRecord for Project {
             .map(|l| format!("{}:{}:{}", l.direction, l.kind, l.project_id))
             .collect();
         vec![
-            self.id.clone(),
-            self.title.clone(),
-            export::optional(self.summary.as_ref()),
-            export::joined(&self.neighbourhood_ids),
-            self.district_id.clone(),
-            export::optional(self.initiator.as_ref()),
-            export::optional(self.initiator_partner_id.as_ref()),
-            export::optional(self.project_leader.as_ref()),
-            export::optional(self.start_date.as_ref()),
-            export::optional(self.end_date.as_ref()),
-            export::joined(&self.claimed_effects),
-            export::optional(self.sustainability_plan.as_ref()),
-            self.status.clone(),
-            moment(&self.submitted_at),
-            moment(&self.response_due_at),
-            moment(&self.responded_at),
-            export::joined(&partners),
-            export::joined(&links),
-            self.budget.total_cents.to_string(),
-            self.budget.programme_cents.to_string(),
-            self.budget.other_cents.to_string(),
-            export::optional(self.budget.cofinancing_ratio),
-            self.budget.meets_cofinancing_target.to_string(),
-            export::optional(self.eligible),
-            export::optional(self.assessment_id.as_ref()),
-            export::joined(&self.signal_ids),
-            self.version.to_string(),
-            time::format(&self.created_at),
-            time::format(&self.updated_at),
+            self.id.as_str().into(),
+            self.title.as_str().into(),
+            export::optional(self.summary.as_ref()).into(),
+            export::joined(&self.neighbourhood_ids).into(),
+            self.district_id.as_str().into(),
+            export::optional(self.initiator.as_ref()).into(),
+            export::optional(self.initiator_partner_id.as_ref()).into(),
+            export::optional(self.project_leader.as_ref()).into(),
+            export::optional(self.start_date.as_ref()).into(),
+            export::optional(self.end_date.as_ref()).into(),
+            export::joined(&self.claimed_effects).into(),
+            export::optional(self.sustainability_plan.as_ref()).into(),
+            self.status.as_str().into(),
+            moment(&self.submitted_at).into(),
+            moment(&self.response_due_at).into(),
+            moment(&self.responded_at).into(),
+            export::joined(&partners).into(),
+            export::joined(&links).into(),
+            Cell::figure(self.budget.total_cents),
+            Cell::figure(self.budget.programme_cents),
+            Cell::figure(self.budget.other_cents),
+            Cell::optional_figure(self.budget.cofinancing_ratio),
+            self.budget.meets_cofinancing_target.to_string().into(),
+            export::optional(self.eligible).into(),
+            export::optional(self.assessment_id.as_ref()).into(),
+            export::joined(&self.signal_ids).into(),
+            Cell::figure(self.version),
+            time::format(&self.created_at).into(),
+            time::format(&self.updated_at).into(),
         ]
     }
 }

@@ -22,7 +22,7 @@ use crate::db::{Db, reference as reference_repo};
 use crate::domain::evaluations::{self as rules, MAX_VOICES};
 use crate::domain::{Rejection, reference, time};
 use crate::error::ApiError;
-use crate::visibility::can_open_project;
+use crate::visibility::{can_open_project, evaluation_as_seen_by};
 
 /// What a project taught, and who carries it on.
 #[derive(Debug, Serialize, ToSchema)]
@@ -58,7 +58,8 @@ pub struct EvaluationVoice {
 }
 
 impl Evaluation {
-    fn shown(record: EvaluationRecord, follow_up_open: bool) -> Self {
+    /// The evaluation as `visibility::evaluation_as_seen_by` left it.
+    fn shown(record: EvaluationRecord) -> Self {
         let row = record.row;
         Self {
             project_id: row.project_id,
@@ -66,7 +67,7 @@ impl Evaluation {
             what_worked: row.what_worked,
             what_did_not: row.what_did_not,
             continuation: row.continuation,
-            follow_up_project_id: row.follow_up_project_id.filter(|_| follow_up_open),
+            follow_up_project_id: row.follow_up_project_id,
             voices: record
                 .voices
                 .into_iter()
@@ -197,14 +198,11 @@ pub async fn get_evaluation(
     let (version, evaluation) = db
         .read(move |conn| {
             let (project, _) = readable_project(conn, &principal, &id)?;
-            let record = repo::find(conn, &id)?.ok_or_else(|| {
+            let mut record = repo::find(conn, &id)?.ok_or_else(|| {
                 ApiError::NotFound(format!("Project '{id}' has no evaluation yet."))
             })?;
-            let open = match &record.row.follow_up_project_id {
-                Some(other) => can_open_project(conn, &principal, other)?,
-                None => false,
-            };
-            Ok((project.row.version, Evaluation::shown(record, open)))
+            evaluation_as_seen_by(conn, &principal, &mut record)?;
+            Ok((project.row.version, Evaluation::shown(record)))
         })
         .await?;
     Ok(http::ok_with_etag(version, &evaluation))
@@ -329,7 +327,7 @@ pub async fn put_evaluation(
                 created_at,
                 updated_at: now,
             };
-            let record = repo::put(conn, &row, &voices)?;
+            let mut record = repo::put(conn, &row, &voices)?;
             let after = project_repo::update(conn, &id, version, &ProjectUpdate::default(), now)?;
             record_project_event(
                 conn,
@@ -338,7 +336,8 @@ pub async fn put_evaluation(
                 "evaluation_written",
                 json!({ "continuation": row.continuation, "voices": voices.len() }),
             )?;
-            Ok((after.row.version, Evaluation::shown(record, true)))
+            evaluation_as_seen_by(conn, &principal, &mut record)?;
+            Ok((after.row.version, Evaluation::shown(record)))
         })
         .await?;
     Ok(http::ok_with_etag(project_version, &evaluation))

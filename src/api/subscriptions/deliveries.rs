@@ -31,7 +31,8 @@ pub struct Delivery {
     /// The event's action; the CloudEvent `type` is `nl.wijkregie.` and this.
     #[schema(example = "signal.routed")]
     pub r#type: String,
-    /// pending, retrying, delivered or dead.
+    /// pending, retrying, delivered, dead, or skipped (passed over unfinished: the event stopped
+    /// being the subscription's, its owner no longer reading it or its filter no longer passing it).
     #[schema(example = "retrying")]
     pub status: String,
     pub attempts: i32,
@@ -70,8 +71,11 @@ http::page_schema!(DeliveryPage, Delivery);
 #[into_params(parameter_in = Query)]
 #[allow(dead_code, reason = "documentation only: read through QueryParams")]
 pub struct DeliveryListParams {
-    /// Only deliveries in this state: pending, retrying, delivered or dead.
-    #[param(example = "dead", pattern = "^(pending|retrying|delivered|dead)$")]
+    /// Only deliveries in this state: pending, retrying, delivered, dead or skipped.
+    #[param(
+        example = "dead",
+        pattern = "^(pending|retrying|delivered|dead|skipped)$"
+    )]
     status: Option<String>,
 }
 
@@ -98,7 +102,7 @@ fn status_param(value: &str) -> Result<DeliveryStatus, Rejection> {
     DeliveryStatus::parse(value).ok_or_else(|| {
         Rejection::new(
             "invalid_status",
-            "must be pending, retrying, delivered or dead",
+            "must be pending, retrying, delivered, dead or skipped",
         )
     })
 }
@@ -177,7 +181,9 @@ async fn delivery_page(
 /// Deliver again from an event on.
 ///
 /// The subscription goes back to `fromEventId` and delivers, in order, every event from there
-/// that it wants and its owner may read now, those delivered or dead before included.
+/// that it wants and its owner may read now, those delivered or dead before included. Asked
+/// while an event is being delivered, it still holds: that attempt's outcome gives way to the
+/// replay, which sends the event again in its turn. No delivery record is ever removed.
 #[utoipa::path(
     post, path = "/subscriptions/{subscriptionId}/redeliveries", tag = "Subscriptions",
     operation_id = "create_redelivery",
@@ -210,8 +216,9 @@ pub async fn create_redelivery(
     let principal = caller.principal;
     db.write(move |conn| {
         readable_subscription(conn, &principal, &id)?;
-        repo::replay(conn, &id, from)?;
+        // The subscription's row first, as the worker takes it: then its deliveries.
         subscription_repo::rewind(conn, &id, from)?;
+        repo::replay(conn, &id, from)?;
         let data = json!({ "fromEventId": from });
         crate::api::access::record_event(
             conn,

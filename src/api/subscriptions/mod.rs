@@ -122,7 +122,7 @@ pub async fn list_subscriptions(
     let page = PageRequest::read(&mut query);
     query.finish()?;
     let scope = authz::subscription_scope(&caller.principal);
-    let (limit, after) = (page.limit, page.after_text());
+    let (limit, after) = (page.limit, page.after_text()?);
     let rows = db
         .read(move |conn| repo::list(conn, &scope, after, limit))
         .await?;

@@ -14,6 +14,11 @@
 //! notifications only when a query runs, so receiving them would be a poll on a dedicated
 //! connection all the same, and NOTIFY would add a statement to every write transaction; the
 //! poll is one indexed query on a small table.
+//!
+//! Stopping (`Stopper`, on SIGTERM): the worker claims nothing more, lets the deliveries in
+//! flight finish, writes their outcome and gives their leases back, so that another instance
+//! takes the subscriptions over at once, without sending those events a second time; a delivery
+//! still in flight when the time is up is cut off and its lease given back all the same.
 
 pub mod backoff;
 pub mod cloudevent;
@@ -22,8 +27,9 @@ pub mod sending;
 pub mod signing;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 use self::cloudevent::{CONTENT_TYPE, Origin, cloud_event, message_id};
 use self::queue::{Job, Policy, Step};
@@ -50,15 +56,80 @@ struct Worker {
     channels: Vec<Channel>,
     policy: Policy,
     lease: chrono::Duration,
+    stage: Arc<watch::Sender<Stage>>,
 }
 
-/// Starts the worker on the current runtime: webhooks, and mail when `mailer` is given.
+/// Where the worker is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Running,
+    /// Claims nothing more; deliveries in flight finish and give their leases back.
+    Draining,
+    /// Deliveries still in flight are cut off and give their leases back.
+    Abandoning,
+}
+
+impl Worker {
+    fn stopping(&self) -> bool {
+        *self.stage.borrow() != Stage::Running
+    }
+}
+
+/// Stops the worker gracefully (see the module's documentation).
+#[derive(Clone)]
+pub struct Stopper {
+    stage: Arc<watch::Sender<Stage>>,
+    hands: Arc<Semaphore>,
+    /// Whether a stop has finished; held while one runs, so a second waits for it.
+    stopped: Arc<tokio::sync::Mutex<bool>>,
+}
+
+/// How long the leases of deliveries cut off at a stop may take to be given back.
+const GIVE_BACK_WITHIN: Duration = Duration::from_secs(2);
+
+impl Stopper {
+    /// Stops claiming; waits up to `within` for the deliveries in flight to finish (outcome
+    /// written, lease given back), then cuts off those still going and gives their leases back.
+    /// Returns when this worker holds no delivery; a second call waits for the first.
+    pub async fn stop(&self, within: Duration) {
+        let mut stopped = self.stopped.lock().await;
+        if *stopped {
+            return;
+        }
+        self.stage.send_replace(Stage::Draining);
+        let all = u32::try_from(PARALLEL).unwrap_or(u32::MAX);
+        let drained = match tokio::time::timeout(within, self.hands.acquire_many(all)).await {
+            Ok(hands) => hands.ok(),
+            Err(_) => {
+                log::warn!(
+                    "webhooks: deliveries still in flight after {} s are cut off; their leases are \
+                     given back",
+                    within.as_secs()
+                );
+                self.stage.send_replace(Stage::Abandoning);
+                tokio::time::timeout(GIVE_BACK_WITHIN, self.hands.acquire_many(all))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+            }
+        };
+        // The hands stay taken: nothing starts after the stop.
+        if let Some(hands) = drained {
+            hands.forget();
+        }
+        *stopped = true;
+        log::info!("webhooks: the worker has stopped");
+    }
+}
+
+/// Starts the worker on the current runtime: webhooks, and mail when `mailer` is given; what
+/// stops it.
 pub fn spawn(
     db: Db,
     settings: &WebhookSettings,
     origin: Origin,
     mailer: Option<Mailer>,
-) -> Result<(), String> {
+) -> Result<Stopper, String> {
     let sender = Sender::new(
         settings.allow_http.clone(),
         settings.connect_timeout,
@@ -81,17 +152,28 @@ pub fn spawn(
             suspend_after: settings.suspend_after,
         },
         lease: backoff::chrono_duration(settings.lease),
+        stage: Arc::new(watch::Sender::new(Stage::Running)),
     });
+    let hands = Arc::new(Semaphore::new(PARALLEL));
+    let stopper = Stopper {
+        stage: worker.stage.clone(),
+        hands: hands.clone(),
+        stopped: Arc::default(),
+    };
     let poll = settings.poll;
-    actix_web::rt::spawn(run(worker, poll));
-    Ok(())
+    actix_web::rt::spawn(run(worker, hands, poll));
+    Ok(stopper)
 }
 
-/// Claims work whenever there are free hands: after a commit here, or every `poll`.
-async fn run(worker: Arc<Worker>, poll: std::time::Duration) {
+/// Claims work whenever there are free hands: after a commit here, or every `poll`; until
+/// stopped.
+async fn run(worker: Arc<Worker>, hands: Arc<Semaphore>, poll: Duration) {
     let committed = worker.db.committed();
-    let hands = Arc::new(Semaphore::new(PARALLEL));
+    let mut stage = worker.stage.subscribe();
     loop {
+        if worker.stopping() {
+            return;
+        }
         let free = hands.available_permits();
         if free > 0 {
             let now = time::now();
@@ -110,8 +192,13 @@ async fn run(worker: Arc<Worker>, poll: std::time::Duration) {
             match claimed {
                 Ok(ids) => {
                     for id in ids {
-                        let Ok(hand) = hands.clone().acquire_owned().await else {
-                            return;
+                        // Only this loop and a stop take hands: none free means a stop.
+                        let hand = match hands.clone().try_acquire_owned() {
+                            Ok(hand) if !worker.stopping() => hand,
+                            Ok(_) | Err(_) => {
+                                give_back(&worker, &id).await;
+                                continue;
+                            }
                         };
                         let worker = worker.clone();
                         actix_web::rt::spawn(async move {
@@ -128,13 +215,19 @@ async fn run(worker: Arc<Worker>, poll: std::time::Duration) {
         tokio::select! {
             () = committed.notified() => {}
             () = tokio::time::sleep(poll) => {}
+            _ = stage.changed() => {}
         }
     }
 }
 
-/// Works one claimed subscription until it has nothing to send now.
+/// Works one claimed subscription until it has nothing to send now, or the worker stops.
 async fn work_on(worker: &Worker, id: String) {
+    let mut stage = worker.stage.subscribe();
     loop {
+        if worker.stopping() {
+            give_back(worker, &id).await;
+            return;
+        }
         let now = time::now();
         let lease_until = now + worker.lease;
         let (sub, instance) = (id.clone(), worker.instance.clone());
@@ -152,7 +245,18 @@ async fn work_on(worker: &Worker, id: String) {
                 return;
             }
         };
-        let outcome = deliver(worker, &job).await;
+        if worker.stopping() {
+            // Taken, not yet sent: it goes out from the next holder of the lease.
+            give_back(worker, &id).await;
+            return;
+        }
+        let outcome = tokio::select! {
+            outcome = deliver(worker, &job) => outcome,
+            _ = stage.wait_for(|s| *s == Stage::Abandoning) => {
+                give_back(worker, &id).await;
+                return;
+            }
+        };
         if let Outcome::Failed { error, .. } = &outcome {
             log::info!(
                 "webhooks: event {} to subscription {id} failed: {error}",

@@ -39,6 +39,9 @@ pub struct Job {
     pub attempts: i32,
     pub first_attempt_at: Option<NaiveDateTime>,
     pub failing_since: Option<NaiveDateTime>,
+    /// The subscription's `rewinds` when the event was taken: a redelivery since then wins
+    /// over this attempt's outcome.
+    pub rewinds: i64,
 }
 
 /// What to do next with a subscription.
@@ -153,10 +156,10 @@ pub fn next_step(
                 ..Progress::default()
             };
             repo::advance(conn, id, instance, &progress)?;
-            delivery_repo::drop_unfinished_before(conn, id, last_id + 1)?;
+            delivery_repo::skip_unfinished_before(conn, id, last_id + 1)?;
             return Ok(Step::Continue);
         };
-        delivery_repo::drop_unfinished_before(conn, id, event.id)?;
+        delivery_repo::skip_unfinished_before(conn, id, event.id)?;
         let progress = Progress {
             last_event_id: Some(sub.last_event_id.max(event.id - 1)),
             retry_at: Some(None),
@@ -188,6 +191,7 @@ pub fn next_step(
             attempts: delivery.attempts,
             first_attempt_at: delivery.first_attempt_at,
             failing_since: sub.failing_since,
+            rewinds: sub.rewinds,
         })))
     })
 }
@@ -214,8 +218,13 @@ pub fn record_outcome(
 /// pending and the subscription is paused.
 const GONE: &str = "gone";
 
+/// The outcome's label when a redelivery came while the attempt was in flight: nothing of the
+/// attempt is written (the replay made its delivery pending again), and the worker goes on
+/// from the replay's position.
+const SUPERSEDED: &str = "superseded";
+
 /// Writes how an attempt went; whether the worker goes on, and the outcome as recorded
-/// (`delivered`, `retrying`, `dead` or `gone`).
+/// (`delivered`, `retrying`, `dead`, `gone`, or `superseded` by a redelivery).
 fn write_outcome(
     conn: &mut DbConnection,
     job: &Job,
@@ -226,6 +235,9 @@ fn write_outcome(
     jitter: f64,
 ) -> Result<(bool, &'static str), ApiError> {
     let id = job.subscription_id.as_str();
+    if !repo::still_unrewound(conn, id, job.rewinds)? {
+        return Ok((true, SUPERSEDED));
+    }
     let event_id = job.event.id;
     let attempts = job.attempts + 1;
     let first = job.first_attempt_at.unwrap_or(now);

@@ -1,14 +1,18 @@
 //! Sending one delivery: the callback's host is resolved here, every address checked against the
 //! forbidden ranges (unless the host is allow-listed), and the request pinned to the checked
 //! address, so a DNS answer that changes between check and connect (rebinding) cannot reach an
-//! internal service. reqwest over rustls with the webpki roots; no redirects are followed.
+//! internal service. reqwest over rustls with the webpki roots; no redirects are followed; of
+//! the answer only the status counts, and at most `outbound::DELIVERY_ANSWER_BYTES` of its body
+//! are read.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::domain::webhooks::{host_allowed, is_forbidden_address};
+use crate::domain::reachability::why_unreachable;
+use crate::domain::webhooks::host_allowed;
+use crate::outbound;
 
 /// How one attempt ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,10 +71,15 @@ pub async fn checked_address(
         .first()
         .copied()
         .ok_or_else(|| unresolved(format!("{host} resolves to no address")))?;
-    if !host_allowed(host, allow_http) && addresses.iter().any(|a| is_forbidden_address(a.ip())) {
-        return Err(AddressProblem::Refused(format!(
-            "refused: {host} resolves to a loopback, private, link-local or metadata address"
-        )));
+    if !host_allowed(host, allow_http) {
+        let refused = addresses
+            .iter()
+            .find_map(|a| why_unreachable(a.ip()).map(|why| (a.ip(), why)));
+        if let Some((ip, why)) = refused {
+            return Err(AddressProblem::Refused(format!(
+                "refused: {host} resolves to {ip}, which is not globally reachable ({why})"
+            )));
+        }
     }
     Ok(first)
 }
@@ -158,8 +167,9 @@ impl Sender {
         match request.body(body).send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
-                // Read (and drop) the body, so the connection can be reused.
-                let _ = response.bytes().await;
+                // The status is the answer: a short body is read so that the connection can be
+                // reused, a long one cut off with its connection; neither changes the outcome.
+                let _ = outbound::read_at_most(response, outbound::DELIVERY_ANSWER_BYTES).await;
                 match status {
                     200..=299 => Outcome::Delivered(status),
                     410 => Outcome::Gone,

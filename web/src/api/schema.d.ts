@@ -141,46 +141,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/health/live": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Liveness: the process answers.
-         * @description Access: anyone, without a token.
-         */
-        get: operations["health_live"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/health/ready": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Readiness: the database answers and holds wijkregie's schema. 503 when it does not.
-         * @description Access: anyone, without a token.
-         */
-        get: operations["health_ready"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/mail-deliveries": {
         parameters: {
             query?: never;
@@ -1118,7 +1078,9 @@ export interface paths {
         /**
          * Deliver again from an event on.
          * @description The subscription goes back to `fromEventId` and delivers, in order, every event from there
-         *     that it wants and its owner may read now, those delivered or dead before included.
+         *     that it wants and its owner may read now, those delivered or dead before included. Asked
+         *     while an event is being delivered, it still holds: that attempt's outcome gives way to the
+         *     replay, which sends the event again in its turn. No delivery record is ever removed.
          *
          *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau: its own; stadsdeel: its own; vakdienst: its own; partner: its own; admin ✔.
          */
@@ -1202,60 +1164,6 @@ export interface paths {
          *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel –; vakdienst –; partner –; admin ✔.
          */
         patch: operations["update_theme"];
-        trace?: never;
-    };
-    "/track/{trackingCode}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Follow a signal: its status history, the department responsible now, the due date and the
-         *     response once answered. No login: the tracking code (32 hex digits, 128 random bits) is
-         *     the key, given in the response that creates the signal and in the reporter's e-mails. Never
-         *     shows the reporter's or any other person's data.
-         * @description A small Dutch HTML page by default; JSON with `Accept: application/json`. Unknown codes are
-         *     a 404; more than `WIJKREGIE_TRACK_RATE_PER_MINUTE` requests a minute from one address a 429.
-         *
-         *     Access: anyone, without a token.
-         */
-        get: operations["track_signal"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/unsubscribe/{token}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The unsubscribe page of an e-mail's link: asks to confirm (a link a mail scanner opens must
-         *     not unsubscribe anyone).
-         * @description Access: anyone, without a token.
-         */
-        get: operations["unsubscribe_page"];
-        put?: never;
-        /**
-         * Unsubscribe: the form of the unsubscribe page, and one-click unsubscribing from a mail
-         *     program (RFC 8058, `List-Unsubscribe-Post`). A reporter's consent on the signal is
-         *     withdrawn (`reporter.wantsUpdates` becomes false); a partner's contact gets no more mail.
-         *     The body, if any, is not read.
-         * @description Access: anyone, without a token.
-         */
-        post: operations["unsubscribe"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
 }
@@ -1439,7 +1347,8 @@ export interface components {
             /** Format: date-time */
             nextAttemptAt?: string | null;
             /**
-             * @description pending, retrying, delivered or dead.
+             * @description pending, retrying, delivered, dead, or skipped (passed over unfinished: the event stopped
+             *     being the subscription's, its owner no longer reading it or its filter no longer passing it).
              * @example retrying
              */
             status: string;
@@ -1822,19 +1731,6 @@ export interface components {
             /** Format: double */
             target?: number;
             unit?: string;
-        };
-        /** @description The service's health. */
-        Health: {
-            /**
-             * @description The database backend in use (`postgresql` or `sqlite`), on the readiness check.
-             * @example postgresql
-             */
-            database?: string | null;
-            /**
-             * @description `up`.
-             * @example up
-             */
-            status: string;
         };
         /** @description One problem with one input field (query key, path segment, header or body member). */
         InvalidParam: {
@@ -2997,40 +2893,6 @@ export interface components {
              */
             responseDays?: number;
         };
-        /** @description A signal as its public tracking page shows it. No person's data. */
-        Tracking: {
-            /** Format: date-time */
-            answeredAt?: string | null;
-            /** @description The department responsible now. */
-            department: string;
-            /** Format: date-time */
-            dueAt: string;
-            /** @description What happened, oldest first. */
-            history: components["schemas"]["TrackingStep"][];
-            /** @description The neighbourhood's name. */
-            neighbourhood: string;
-            /** @description Open and past `dueAt`. */
-            overdue: boolean;
-            /** Format: date-time */
-            receivedAt: string;
-            /** @description The answer, once answered. */
-            response?: string | null;
-            /** @description received, acknowledged, in_progress, answered, closed or reopened. */
-            status: string;
-            /** @description The status in Dutch. */
-            statusLabel: string;
-            /** @description The theme's name. */
-            theme: string;
-        };
-        /** @description One step in a signal's history. */
-        TrackingStep: {
-            /** Format: date-time */
-            at: string;
-            /** @description The step in Dutch. */
-            description: string;
-            /** @description received, routed, reassigned, overdue, or the status it moved to. */
-            kind: string;
-        };
         /** @description A status change. */
         TransitionInput: {
             /** @description Required when returning to draft, rejecting or stopping. */
@@ -4020,86 +3882,11 @@ export interface operations {
             };
         };
     };
-    health_live: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The process is alive */
-            200: {
-                headers: {
-                    /** @description The version of the API contract (SemVer) */
-                    "API-Version"?: string;
-                    /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Health"];
-                };
-            };
-            /** @description Internal error; details are in the server log */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    health_ready: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Ready to serve */
-            200: {
-                headers: {
-                    /** @description The version of the API contract (SemVer) */
-                    "API-Version"?: string;
-                    /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Health"];
-                };
-            };
-            /** @description Internal error; details are in the server log */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The database cannot be reached or is not migrated */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     list_mail_deliveries: {
         parameters: {
             query?: {
                 /**
-                 * @description Only deliveries in this state: pending, retrying, delivered or dead.
+                 * @description Only deliveries in this state: pending, retrying, delivered, dead or skipped.
                  * @example dead
                  */
                 status?: string;
@@ -10344,7 +10131,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Only deliveries in this state: pending, retrying, delivered or dead.
+                 * @description Only deliveries in this state: pending, retrying, delivered, dead or skipped.
                  * @example dead
                  */
                 status?: string;
@@ -11177,236 +10964,6 @@ export interface operations {
             };
             /** @description The database cannot be reached */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    track_signal: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The signal's tracking code */
-                trackingCode: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The signal's progress */
-            200: {
-                headers: {
-                    /** @description The version of the API contract (SemVer) */
-                    "API-Version"?: string;
-                    /** @description Accept: HTML or JSON */
-                    Vary?: string;
-                    /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Tracking"];
-                    "text/html": string;
-                };
-            };
-            /** @description Invalid input: every problem at once in invalidParams */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No signal has this tracking code */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Neither HTML nor JSON is acceptable */
-            406: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests from this address */
-            429: {
-                headers: {
-                    /** @description Seconds to wait */
-                    "Retry-After"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Internal error; details are in the server log */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    unsubscribe_page: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The token of the e-mail's unsubscribe link */
-                token: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A Dutch page with the button that unsubscribes */
-            200: {
-                headers: {
-                    /** @description The version of the API contract (SemVer) */
-                    "API-Version"?: string;
-                    /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description Invalid input: every problem at once in invalidParams */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such link */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests from this address */
-            429: {
-                headers: {
-                    /** @description Seconds to wait */
-                    "Retry-After"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Internal error; details are in the server log */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    unsubscribe: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                /** @description The token of the e-mail's unsubscribe link */
-                token: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Unsubscribed: a Dutch page that says so */
-            200: {
-                headers: {
-                    /** @description The version of the API contract (SemVer) */
-                    "API-Version"?: string;
-                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
-                    "Idempotent-Replayed"?: string;
-                    /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
-                    "X-Request-Id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description Invalid input: every problem at once in invalidParams */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such link */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict; also idempotency_key_in_use while a request with the same key runs */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description idempotency_key_reused: the key was used with another body */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests from this address */
-            429: {
-                headers: {
-                    /** @description Seconds to wait */
-                    "Retry-After"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Internal error; details are in the server log */
-            500: {
                 headers: {
                     [name: string]: unknown;
                 };
