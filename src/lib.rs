@@ -25,3 +25,4 @@ pub mod startup;
 pub mod telemetry;
 pub mod tls;
 pub mod visibility;
+pub mod werkbank;

@@ -169,6 +169,7 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
         settings.mail.track_rate_per_minute,
     ));
     let request_metrics = metrics.clone();
+    let werkbank = settings.werkbank.clone();
     let live = web::Data::from(LiveEvents::start(db.clone(), settings.streams.clone()));
     end_streams_on_shutdown(live.clone().into_inner());
 
@@ -227,6 +228,11 @@ pub fn build(settings: &Settings, dev_secret: Option<&[u8]>) -> Result<Applicati
                     .default_service(web::to(routes::not_found)),
             )
             .configure(routes::operations)
+            .configure(|cfg| {
+                if let Some(werkbank) = &werkbank {
+                    crate::werkbank::configure(cfg, werkbank);
+                }
+            })
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
                     // No badge from the public validator: it fails (and shows a broken image) on

@@ -10,12 +10,14 @@ mod mail;
 mod metrics;
 mod public_url;
 mod streams;
+mod werkbank;
 
 pub use log_format::LogFormat;
 use mail::mail_settings;
 pub use mail::{MailSettings, SmtpSecurity, SmtpSettings};
 pub use public_url::public_url;
 pub use streams::StreamSettings;
+pub use werkbank::{WerkbankOidc, WerkbankSettings};
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/wijkregie.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -131,6 +133,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// Where Prometheus scrapes the metrics (`WIJKREGIE_METRICS_BIND`; `None`: no metrics).
     pub metrics_bind: Option<String>,
+    /// The web client served at `/werkbank/` (`WIJKREGIE_WERKBANK_DIR`; `None`: not served).
+    pub werkbank: Option<WerkbankSettings>,
     /// Live updates for browsers: streams per principal, heartbeat, poll (DESIGN §16).
     pub streams: StreamSettings,
 }
@@ -208,6 +212,7 @@ impl Settings {
         }
 
         let (key, oidc_issuer) = jwt_key(&lookup, &var, &mut problems);
+        let werkbank = werkbank::werkbank_settings(&var, oidc_issuer.as_deref(), &mut problems);
         let claims_map = var("WIJKREGIE_CLAIMS_MAP_FILE").map(PathBuf::from);
         if let Some(path) = claims_map.as_ref().filter(|path| !path.is_file()) {
             problems.push(format!(
@@ -348,6 +353,7 @@ impl Settings {
                 webhooks,
                 mail,
                 metrics_bind,
+                werkbank,
                 streams,
             }),
             _ => Err(problems),

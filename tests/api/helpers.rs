@@ -234,6 +234,7 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         webhooks: WebhookSettings::defaults(),
         mail: MailSettings::defaults(),
         metrics_bind: None,
+        werkbank: None,
         streams: StreamSettings::defaults(),
     }
 }

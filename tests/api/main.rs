@@ -53,4 +53,5 @@ mod token_attacks;
 mod tracking;
 mod visibility;
 mod webhooks;
+mod werkbank;
 mod worklist;
