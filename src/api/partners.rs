@@ -25,7 +25,7 @@ use crate::authz::ops;
 use crate::db::partners::{
     self as repo, Partner as PartnerRecord, PartnerChange, PartnerFilter, PartnerRow,
 };
-use crate::db::{Db, DbConnection, reference as reference_repo};
+use crate::db::{Db, reference as reference_repo};
 use crate::domain::partners::{email, kvk_number, partner_kind, search_form, website};
 use crate::domain::{Rejection, bounded_text, reference, time};
 use crate::error::ApiError;
@@ -293,7 +293,7 @@ async fn read_partner_body<P: Presence>(
 }
 
 /// The neighbourhood ids a body names, to look up before [`check_partner_body`].
-fn asked_neighbourhoods(body: &JsonObject) -> Vec<String> {
+pub(crate) fn asked_neighbourhoods(body: &JsonObject) -> Vec<String> {
     body.0
         .get("neighbourhoodIds")
         .and_then(serde_json::Value::as_array)
@@ -351,18 +351,14 @@ fn check_partner_body<P: Presence>(
 }
 
 /// A new partner from a body, by the rules of `POST /partners` (the CSV import reads its rows
-/// with these rules too).
+/// with these rules too), with `known` the districts of the neighbourhoods it may name (looked
+/// up from [`asked_neighbourhoods`], for many bodies at once by the import).
 pub(crate) fn new_partner(
-    conn: &mut DbConnection,
     body: JsonObject,
+    known: &HashMap<String, String>,
     now: NaiveDateTime,
 ) -> Result<PartnerRecord, ApiError> {
-    let asked = asked_neighbourhoods(&body);
-    let known = match asked.is_empty() {
-        true => HashMap::new(),
-        false => reference_repo::districts_of_neighbourhoods(conn, &asked)?,
-    };
-    Ok(partner_record(check_partner_body(body, &known)?, now))
+    Ok(partner_record(check_partner_body(body, known)?, now))
 }
 
 fn partner_record(input: PartnerInput<Create>, now: NaiveDateTime) -> PartnerRecord {

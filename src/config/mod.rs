@@ -18,8 +18,13 @@ pub use public_url::public_url;
 pub const DEFAULT_DATABASE_URL: &str = "./data/wijkregie.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_POOL_SIZE: u32 = 4;
-/// How long a request waits for a pooled connection before a 503 (milliseconds).
-pub const DEFAULT_POOL_TIMEOUT_MS: u64 = 5000;
+/// How long a request waits for a database thread, a connection or a lock before a 503
+/// (milliseconds).
+pub const DEFAULT_DB_TIMEOUT_MS: u64 = 5000;
+/// How long one statement of a request may run on PostgreSQL (milliseconds).
+pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 10_000;
+/// How long one statement of the progress report or a CSV export may run (milliseconds).
+pub const DEFAULT_REPORT_STATEMENT_TIMEOUT_MS: u64 = 120_000;
 /// How long a request body may take to arrive (seconds).
 pub const DEFAULT_BODY_TIMEOUT_SECONDS: u64 = 30;
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
@@ -103,8 +108,11 @@ pub struct Settings {
     pub bind: String,
     pub jwt: JwtSettings,
     pub pool_size: u32,
-    /// How long a request waits for a connection (`WIJKREGIE_POOL_TIMEOUT_MS`, default 5 s).
+    /// How long a request waits for a database thread and a connection together, and for any
+    /// one lock (`WIJKREGIE_DB_TIMEOUT_MS`, formerly `WIJKREGIE_POOL_TIMEOUT_MS`; default 5 s).
     pub pool_timeout: Duration,
+    /// How long one statement may run (PostgreSQL's `statement_timeout`).
+    pub statement_timeouts: StatementTimeouts,
     pub body_limit: usize,
     /// How long a request body may take to arrive (`WIJKREGIE_BODY_TIMEOUT_SECONDS`, 30 s).
     pub body_timeout: Duration,
@@ -129,6 +137,26 @@ pub struct Settings {
     pub mail: MailSettings,
     /// Where Prometheus scrapes the metrics (`WIJKREGIE_METRICS_BIND`; `None`: no metrics).
     pub metrics_bind: Option<String>,
+}
+
+/// How long one statement may run on PostgreSQL before it is cancelled (a 503
+/// `database_busy`); SQLite runs in-process and has no such limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatementTimeouts {
+    /// Every request's statements (`WIJKREGIE_STATEMENT_TIMEOUT_MS`, default 10 s).
+    pub request: Duration,
+    /// The progress report's and the CSV exports' (`WIJKREGIE_REPORT_STATEMENT_TIMEOUT_MS`,
+    /// default 120 s): they read the whole programme.
+    pub report: Duration,
+}
+
+impl Default for StatementTimeouts {
+    fn default() -> Self {
+        Self {
+            request: Duration::from_millis(DEFAULT_STATEMENT_TIMEOUT_MS),
+            report: Duration::from_millis(DEFAULT_REPORT_STATEMENT_TIMEOUT_MS),
+        }
+    }
 }
 
 /// How webhooks are delivered. The durations are settings rather than constants so that tests
@@ -237,14 +265,37 @@ impl Settings {
             64,
             &mut problems,
         );
+        // The older name of the same setting is still read when the new one is not set.
+        let db_timeout_key = match var("WIJKREGIE_DB_TIMEOUT_MS") {
+            None if var("WIJKREGIE_POOL_TIMEOUT_MS").is_some() => "WIJKREGIE_POOL_TIMEOUT_MS",
+            _ => "WIJKREGIE_DB_TIMEOUT_MS",
+        };
         let pool_timeout_ms = number(
             &var,
-            "WIJKREGIE_POOL_TIMEOUT_MS",
-            DEFAULT_POOL_TIMEOUT_MS,
+            db_timeout_key,
+            DEFAULT_DB_TIMEOUT_MS,
             10,
             60_000,
             &mut problems,
         );
+        let statement_timeouts = StatementTimeouts {
+            request: Duration::from_millis(number(
+                &var,
+                "WIJKREGIE_STATEMENT_TIMEOUT_MS",
+                DEFAULT_STATEMENT_TIMEOUT_MS,
+                100,
+                600_000,
+                &mut problems,
+            )),
+            report: Duration::from_millis(number(
+                &var,
+                "WIJKREGIE_REPORT_STATEMENT_TIMEOUT_MS",
+                DEFAULT_REPORT_STATEMENT_TIMEOUT_MS,
+                100,
+                3_600_000,
+                &mut problems,
+            )),
+        };
         let body_timeout_seconds = number(
             &var,
             "WIJKREGIE_BODY_TIMEOUT_SECONDS",
@@ -331,6 +382,7 @@ impl Settings {
                 jwt,
                 pool_size,
                 pool_timeout: Duration::from_millis(pool_timeout_ms),
+                statement_timeouts,
                 body_limit,
                 body_timeout: Duration::from_secs(body_timeout_seconds),
                 cors_origins,
