@@ -100,7 +100,15 @@ pub fn partners(
         if batch.len() == BATCH || (end && !batch.is_empty()) {
             let last_line = batch.last().map_or(0, |(line, _)| *line);
             check_batch(conn, &header, std::mem::take(&mut batch), now, &mut checked).map_err(
-                |e| format!("nothing was imported: the database failed at line {last_line}: {e}"),
+                |e| {
+                    // One line, whatever the driver's message spans.
+                    let e = e
+                        .to_string()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    format!("nothing was imported: the database failed at line {last_line}: {e}")
+                },
             )?;
         }
         if end {

@@ -307,7 +307,10 @@ pub(crate) use on_backend;
 /// Whether the database answers and holds wijkregie's schema (the readiness check).
 pub fn ping(conn: &mut DbConnection) -> Result<(), ApiError> {
     conn.batch_execute("SELECT last_id FROM event_counter WHERE id = 1")
-        .map_err(|e| ApiError::DatabaseUnavailable(e.to_string()))
+        .map_err(|e| match ApiError::from(e) {
+            busy @ ApiError::DatabaseBusy(_) => busy,
+            other => ApiError::DatabaseUnavailable(other.to_string()),
+        })
 }
 
 /// The pool and the way into it from async handlers.
@@ -624,11 +627,14 @@ impl Probe {
             .conn
             .lock()
             .map_err(|_| ApiError::Internal("the readiness check failed before".to_owned()))?;
+        // The database cancels the check's statement before the check gives up on it, so
+        // that the next check finds the connection free.
+        let limit = Self::PATIENCE * 3 / 4;
         let limits = SessionLimits {
-            lock_wait: Self::PATIENCE,
+            lock_wait: limit,
             statements: StatementTimeouts {
-                request: Self::PATIENCE,
-                report: Self::PATIENCE,
+                request: limit,
+                report: limit,
             },
         };
         let conn = match slot.as_mut() {
