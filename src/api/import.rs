@@ -88,12 +88,13 @@ pub fn partners(
     let mut checked = Checked::default();
     let mut batch = Vec::with_capacity(BATCH);
     let mut rows = 0;
+    let mut lines = Lines::default();
     let mut records = reader.records();
     loop {
         let record = records.next();
         let end = record.is_none();
         match record {
-            Some(Ok(record)) => batch.push((line_of(file, record.position()), record)),
+            Some(Ok(record)) => batch.push((lines.line_of(file, record.position()), record)),
             Some(Err(e)) => checked.problems.push(format!("{e}")),
             None => {}
         }
@@ -174,19 +175,37 @@ fn header_of(reader: &mut csv::Reader<&[u8]>) -> Result<Vec<String>, String> {
     Ok(header)
 }
 
-/// The line of the file a record starts on, 1 for the first. (The reader's own line count
-/// sees a CRLF record end as the start of the next record.)
-fn line_of(file: &[u8], position: Option<&csv::Position>) -> u64 {
-    let start = position.map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
-    let start = file
-        .iter()
-        .skip(start)
-        .take_while(|&&b| b == b'\r' || b == b'\n')
-        .count()
-        .saturating_add(start)
-        .min(file.len());
-    let breaks = file[..start].iter().filter(|&&b| b == b'\n').count();
-    u64::try_from(breaks).map_or(u64::MAX, |n| n + 1)
+/// Numbers records by the line they start on, 1 for the first (the reader's own line count
+/// sees a CRLF record end as the start of the next record), counting the line breaks since the previous
+/// record only (counting from the top for every record made the import quadratic).
+#[derive(Debug, Default)]
+struct Lines {
+    /// Where the previous record started, and the line breaks before it.
+    offset: usize,
+    breaks: usize,
+}
+
+impl Lines {
+    /// The line a record at `position` starts on; records come in file order.
+    fn line_of(&mut self, file: &[u8], position: Option<&csv::Position>) -> u64 {
+        let start = position.map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+        let start = file
+            .iter()
+            .skip(start)
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count()
+            .saturating_add(start)
+            .min(file.len());
+        if start < self.offset {
+            *self = Self::default();
+        }
+        self.breaks += file[self.offset..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.offset = start;
+        u64::try_from(self.breaks).map_or(u64::MAX, |n| n + 1)
+    }
 }
 
 /// The body a row stands for: its non-empty fields as the members of `POST /partners`.
@@ -410,7 +429,7 @@ fn updated_to(
 
 #[cfg(test)]
 mod tests {
-    use super::line_of;
+    use super::Lines;
 
     #[test]
     fn rows_are_numbered_by_the_line_they_start_on_whatever_the_line_ends() {
@@ -419,9 +438,12 @@ mod tests {
             "name,kind\r\nA,school\r\n\"B\r\nC\",welfare\r\nD,other\r\n",
         ] {
             let mut reader = csv::Reader::from_reader(file.as_bytes());
+            let mut counter = Lines::default();
             let lines: Vec<u64> = reader
                 .records()
-                .map(|r| line_of(file.as_bytes(), r.ok().as_ref().and_then(|r| r.position())))
+                .map(|r| {
+                    counter.line_of(file.as_bytes(), r.ok().as_ref().and_then(|r| r.position()))
+                })
                 .collect();
             assert_eq!(lines, [2, 3, 5], "{file:?}");
         }
