@@ -9,11 +9,13 @@ mod log_format;
 mod mail;
 mod metrics;
 mod public_url;
+mod timeouts;
 
 pub use log_format::LogFormat;
 use mail::mail_settings;
 pub use mail::{MailSettings, SmtpSecurity, SmtpSettings};
 pub use public_url::public_url;
+pub use timeouts::StatementTimeouts;
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/wijkregie.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -21,10 +23,6 @@ pub const DEFAULT_POOL_SIZE: u32 = 4;
 /// How long a request waits for a database thread, a connection or a lock before a 503
 /// (milliseconds).
 pub const DEFAULT_DB_TIMEOUT_MS: u64 = 5000;
-/// How long one statement of a request may run on PostgreSQL (milliseconds).
-pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 10_000;
-/// How long one statement of the progress report or a CSV export may run (milliseconds).
-pub const DEFAULT_REPORT_STATEMENT_TIMEOUT_MS: u64 = 120_000;
 /// How long a request body may take to arrive (seconds).
 pub const DEFAULT_BODY_TIMEOUT_SECONDS: u64 = 30;
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
@@ -137,26 +135,6 @@ pub struct Settings {
     pub mail: MailSettings,
     /// Where Prometheus scrapes the metrics (`WIJKREGIE_METRICS_BIND`; `None`: no metrics).
     pub metrics_bind: Option<String>,
-}
-
-/// How long one statement may run on PostgreSQL before it is cancelled (a 503
-/// `database_busy`); SQLite runs in-process and has no such limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatementTimeouts {
-    /// Every request's statements (`WIJKREGIE_STATEMENT_TIMEOUT_MS`, default 10 s).
-    pub request: Duration,
-    /// The progress report's and the CSV exports' (`WIJKREGIE_REPORT_STATEMENT_TIMEOUT_MS`,
-    /// default 120 s): they read the whole programme.
-    pub report: Duration,
-}
-
-impl Default for StatementTimeouts {
-    fn default() -> Self {
-        Self {
-            request: Duration::from_millis(DEFAULT_STATEMENT_TIMEOUT_MS),
-            report: Duration::from_millis(DEFAULT_REPORT_STATEMENT_TIMEOUT_MS),
-        }
-    }
 }
 
 /// How webhooks are delivered. The durations are settings rather than constants so that tests
@@ -278,24 +256,7 @@ impl Settings {
             60_000,
             &mut problems,
         );
-        let statement_timeouts = StatementTimeouts {
-            request: Duration::from_millis(number(
-                &var,
-                "WIJKREGIE_STATEMENT_TIMEOUT_MS",
-                DEFAULT_STATEMENT_TIMEOUT_MS,
-                100,
-                600_000,
-                &mut problems,
-            )),
-            report: Duration::from_millis(number(
-                &var,
-                "WIJKREGIE_REPORT_STATEMENT_TIMEOUT_MS",
-                DEFAULT_REPORT_STATEMENT_TIMEOUT_MS,
-                100,
-                3_600_000,
-                &mut problems,
-            )),
-        };
+        let statement_timeouts = timeouts::statement_timeouts(&var, &mut problems);
         let body_timeout_seconds = number(
             &var,
             "WIJKREGIE_BODY_TIMEOUT_SECONDS",
