@@ -126,6 +126,10 @@ pub enum ApiError {
     /// there, this instance is saturated.
     #[error("connection pool exhausted")]
     PoolExhausted,
+    /// A statement waited for a lock longer than the request's deadline, or ran longer than its
+    /// statement timeout, and was cancelled: another transaction holds what it needs.
+    #[error("database busy: {0}")]
+    DatabaseBusy(String),
     /// The identity provider's keys cannot be fetched and the token's key is not cached.
     #[error("identity provider unavailable: {0}")]
     IdentityProviderUnavailable(String),
@@ -178,6 +182,7 @@ impl ApiError {
             Self::HeadersTooLarge { .. } => "headers_too_large",
             Self::DatabaseUnavailable(_) => "database_unavailable",
             Self::PoolExhausted => "pool_exhausted",
+            Self::DatabaseBusy(_) => "database_busy",
             Self::IdentityProviderUnavailable(_) => "identity_provider_unavailable",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::TooManyStreams { .. } => "too_many_streams",
@@ -211,6 +216,7 @@ impl ApiError {
             Self::Internal(cause) => log::error!("internal error: {cause}"),
             Self::DatabaseUnavailable(cause) => log::warn!("database unavailable: {cause}"),
             Self::PoolExhausted => log::warn!("every database connection stayed busy"),
+            Self::DatabaseBusy(cause) => log::warn!("database busy: {cause}"),
             Self::IdentityProviderUnavailable(cause) => {
                 log::warn!("identity provider unavailable: {cause}");
             }
@@ -237,6 +243,7 @@ impl ApiError {
             Self::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::DatabaseUnavailable(_)
             | Self::PoolExhausted
+            | Self::DatabaseBusy(_)
             | Self::IdentityProviderUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooManyRequests { .. } | Self::TooManyStreams { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
@@ -301,6 +308,11 @@ impl ApiError {
             Self::PoolExhausted => {
                 "Every database connection is busy; try again in a moment.".to_owned()
             }
+            Self::DatabaseBusy(_) => {
+                "The data this request needs is held by other work for longer than the request \
+                 may wait; nothing was changed. Try again in a moment."
+                    .to_owned()
+            }
             Self::IdentityProviderUnavailable(_) => {
                 "The identity provider's keys cannot be fetched right now, so the token cannot be \
                  checked; try again shortly."
@@ -361,7 +373,7 @@ impl ApiError {
             Self::DatabaseUnavailable(_) => {
                 builder.insert_header((header::RETRY_AFTER, "5"));
             }
-            Self::PoolExhausted => {
+            Self::PoolExhausted | Self::DatabaseBusy(_) => {
                 builder.insert_header((header::RETRY_AFTER, "1"));
             }
             Self::IdentityProviderUnavailable(_) => {
@@ -409,10 +421,12 @@ impl From<diesel::result::Error> for ApiError {
                 "concurrent_update",
                 "Another change to the same data was committed at the same moment; retry.",
             ),
+            // SQLite's busy timeout, PostgreSQL's lock and statement timeouts.
             Error::DatabaseError(DatabaseErrorKind::Unknown, info)
-                if info.message().contains("database is locked") =>
+                if info.message().contains("database is locked")
+                    || info.message().starts_with("canceling statement due to") =>
             {
-                Self::DatabaseUnavailable(error.to_string())
+                Self::DatabaseBusy(error.to_string())
             }
             _ => Self::Internal(error.to_string()),
         }

@@ -259,12 +259,13 @@ fn load_demo(settings: &Settings) -> Result<(), String> {
 }
 
 /// Imports partners from a CSV file, with a progress bar on standard error (hidden when that
-/// is not a terminal).
+/// is not a terminal): the rows checked, then the rows written. Ends with the rate.
 fn import_partners(
     settings: &Settings,
     file: &std::path::Path,
     dry_run: bool,
 ) -> Result<(), String> {
+    use wijkregie::api::import::{self, Stage};
     let text = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let rows = text
         .iter()
@@ -275,18 +276,33 @@ fn import_partners(
     let mut conn = db
         .get()
         .map_err(|e| format!("cannot open the database: {e}"))?;
-    let bar = indicatif::ProgressBar::new(u64::try_from(rows).unwrap_or(u64::MAX));
-    let imported =
-        wijkregie::api::import::partners(&mut conn, text.as_slice(), dry_run, &mut || bar.inc(1));
+    wijkregie::db::allow_long_statements(&mut conn)
+        .map_err(|e| format!("cannot prepare the database session: {e}"))?;
+    let bar = indicatif::ProgressBar::new(u64::try_from(rows).unwrap_or(u64::MAX)).with_style(
+        indicatif::ProgressStyle::with_template("{msg:9} {wide_bar} {pos}/{len} rows, {per_sec}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message("checking");
+    let started = std::time::Instant::now();
+    let mut stage = Stage::Checking;
+    let imported = import::partners(&mut conn, text.as_slice(), dry_run, &mut |now, done| {
+        if now != stage {
+            stage = now;
+            bar.set_message("writing");
+            bar.reset();
+        }
+        bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
+    });
     bar.finish_and_clear();
     let imported = imported?;
+    let seconds = started.elapsed().as_secs_f64();
+    let total = imported.created + imported.updated + imported.unchanged;
     let verb = if dry_run { "would import" } else { "imported" };
+    #[expect(clippy::cast_precision_loss, reason = "a rate to print")]
+    let rate = total as f64 / seconds.max(0.001);
     println!(
-        "{verb} {} partner(s): {} created, {} updated, {} unchanged",
-        imported.created + imported.updated + imported.unchanged,
-        imported.created,
-        imported.updated,
-        imported.unchanged
+        "{verb} {total} partner(s): {} created, {} updated, {} unchanged, in {seconds:.1} s ({rate:.0} rows/s)",
+        imported.created, imported.updated, imported.unchanged,
     );
     Ok(())
 }

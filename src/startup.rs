@@ -118,9 +118,13 @@ pub fn open_database(settings: &Settings) -> Result<Db, String> {
         settings.database.clone(),
         settings.pool_size,
         settings.pool_timeout,
+        settings.statement_timeouts,
     )?;
-    let mut conn = db
-        .get()
+    // Migrations may take longer than a request may: a connection of their own, without the
+    // pool's statement and lock timeouts.
+    let mut conn = settings
+        .database
+        .connect()
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let applied = db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
     for version in applied {

@@ -30,6 +30,7 @@ mod capture;
 mod data;
 mod delivery;
 mod export;
+mod import;
 mod measure;
 mod open_loop;
 mod report;
@@ -47,6 +48,7 @@ use crate::capture::capture;
 use crate::data::{prepare_database, random_ids};
 use crate::delivery::run_delivery;
 use crate::export::run_export;
+use crate::import::run_import;
 use crate::measure::{run_pgbench, run_wrk};
 use crate::open_loop::{OpenLoop, run_open_loop};
 use crate::report::{Outcome, load_average, report_json, table};
@@ -74,6 +76,7 @@ struct Options {
     reuse: bool,
     check: bool,
     only: Option<String>,
+    import_rows: usize,
 }
 
 const HELP: &str = "\
@@ -96,7 +99,9 @@ usage: cargo bench --bench load -- [options]
   --small             CI size: 1000 projects, 10000 signals, 3 s per side, 1 s warm-up
   --check             exit non-zero on any non-2xx response or socket error
   --only TEXT         run only the workloads whose name contains TEXT (delivery: the webhooks;
-                      csv export: the memory of the CSV export of every project)
+                      csv export: the memory of the CSV export of every project;
+                      import: wijkregie import partners while requests come in)
+  --import-rows N     partners in the import workload's file (default 100000; --small 2000)
 ";
 
 fn options() -> Result<Options, String> {
@@ -115,6 +120,7 @@ fn options() -> Result<Options, String> {
         reuse: false,
         check: false,
         only: None,
+        import_rows: 100_000,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -140,6 +146,7 @@ fn options() -> Result<Options, String> {
             "--database-url" => o.server_url = value(&arg)?,
             "--json" => o.json = Some(PathBuf::from(value(&arg)?)),
             "--only" => o.only = Some(value(&arg)?),
+            "--import-rows" => o.import_rows = number(&arg, value(&arg)?)?,
             "--sqlite" => o.sqlite = true,
             "--reuse" => o.reuse = true,
             "--check" => o.check = true,
@@ -148,6 +155,7 @@ fn options() -> Result<Options, String> {
                 o.signals = 10_000;
                 o.duration = 3;
                 o.warmup = 1;
+                o.import_rows = 2_000;
             }
             other => return Err(format!("unknown option '{other}'; see --help")),
         }
@@ -278,7 +286,12 @@ fn run(o: &Options) -> Result<bool, String> {
         .only
         .as_ref()
         .is_none_or(|only| "csv export".contains(only.as_str()));
-    if selected.is_empty() && !deliveries && !exports {
+    // And the import, after the export and before the delivery.
+    let imports = o
+        .only
+        .as_ref()
+        .is_none_or(|only| "import".contains(only.as_str()));
+    if selected.is_empty() && !deliveries && !exports && !imports {
         return Err("--only matches no workload".to_owned());
     }
     let tokens = selected
@@ -367,6 +380,25 @@ fn run(o: &Options) -> Result<bool, String> {
     } else {
         None
     };
+    let import = if imports {
+        step(&format!(
+            "import {} partners with wijkregie import while requests come in",
+            o.import_rows
+        ));
+        let token = mint(&database_url, &secret, Caller::Programmabureau)?;
+        let outcome = run_import(
+            &server,
+            &database_url,
+            &token,
+            &signal_ids,
+            o.import_rows,
+            &dir,
+        )?;
+        eprintln!("    {}", outcome.summary());
+        Some(outcome)
+    } else {
+        None
+    };
     let delivery = if deliveries {
         step("workload: delivery (webhooks to a local receiver)");
         let token = mint(&database_url, &secret, Caller::Programmabureau)?;
@@ -382,7 +414,8 @@ fn run(o: &Options) -> Result<bool, String> {
     let clean = results
         .iter()
         .all(|r| r.api.non_2xx == 0 && r.api.socket_errors == 0)
-        && open_loops.iter().all(|l| l.non_2xx == 0 && l.errors == 0);
+        && open_loops.iter().all(|l| l.non_2xx == 0 && l.errors == 0)
+        && import.as_ref().is_none_or(|i| i.clean());
     let table = table(o, &results, peak_rss_kb, load_at_start.as_deref());
     println!("\n{table}");
     for open in &open_loops {
@@ -390,6 +423,9 @@ fn run(o: &Options) -> Result<bool, String> {
     }
     if let Some(export) = &export {
         println!("{}", export.summary());
+    }
+    if let Some(import) = &import {
+        println!("{}", import.summary());
     }
     if let Some(delivery) = &delivery {
         println!("{}", delivery.summary());
@@ -410,6 +446,9 @@ fn run(o: &Options) -> Result<bool, String> {
     );
     if let Some(export) = &export {
         document["csvExport"] = export.json();
+    }
+    if let Some(import) = &import {
+        document["import"] = import.json();
     }
     if let Some(delivery) = &delivery {
         document["delivery"] = delivery.json();

@@ -124,7 +124,8 @@ where
     Key: Send + Sync + 'static,
 {
     let load = Arc::clone(load);
-    db.read(move |conn| load(conn, after.as_ref(), BATCH)).await
+    db.read_long(move |conn| load(conn, after.as_ref(), BATCH))
+        .await
 }
 
 /// One batch as CSV (with the header row first when `header`), and the key to continue after

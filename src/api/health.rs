@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::error::ApiError;
 
 /// The service's health.
@@ -31,17 +31,22 @@ pub async fn live() -> HttpResponse {
     })
 }
 
-/// Readiness: the database answers and holds wijkregie's schema. 503 when it does not.
+/// Readiness: the database answers and holds wijkregie's schema. Asked on a connection of the
+/// check's own, so it answers within about a second however busy the service is: 503
+/// `database_busy` when the database gives no answer in that second (another transaction
+/// holds what the check reads), 503 `database_unavailable` when it cannot be reached or is
+/// not migrated.
 #[utoipa::path(
     get, path = "/health/ready", tag = "Health", operation_id = "health_ready",
     responses(
         (status = 200, description = "Ready to serve", body = Health),
-        (status = 503, description = "The database cannot be reached or is not migrated"),
+        (status = 503, description = "The database cannot be reached or is not migrated \
+            (`database_unavailable`), or did not answer within a second (`database_busy`)"),
     )
 )]
 pub async fn ready(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     let backend = db.backend();
-    db.read(db::ping).await?;
+    db.ready().await?;
     Ok(HttpResponse::Ok().json(Health {
         status: "up",
         database: Some(backend),

@@ -27,10 +27,9 @@ use super::input::JsonObject;
 use super::partners::{self, Partner};
 use super::records::snapshot;
 use crate::auth::Principal;
-use crate::db::partners::{self as repo, Partner as PartnerRecord, PartnerChange};
-use crate::db::{DbConnection, events as event_store, write_transaction};
+use crate::db::partners::{self as repo, Partner as PartnerRecord, PartnerRow};
+use crate::db::{BATCH, DbConnection, events as event_store, reference, write_transaction};
 use crate::domain::events::NewEvent;
-use crate::domain::partners::search_form;
 use crate::domain::time;
 use crate::error::ApiError;
 use crate::reports::cell::restored;
@@ -46,6 +45,16 @@ pub struct Imported {
     pub unchanged: usize,
 }
 
+/// Where an import is, for a progress bar: the rows of the file are checked first (outside any
+/// transaction), then the good ones are written in one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Rows read and checked so far.
+    Checking,
+    /// Rows written so far, inside the import's transaction.
+    Writing,
+}
+
 /// What one good row comes to.
 enum Plan {
     Create(PartnerRecord),
@@ -53,60 +62,69 @@ enum Plan {
     Unchanged,
 }
 
+/// The rows checked so far: what to do, the problems, and the partner each row is.
+#[derive(Default)]
+struct Checked {
+    plans: Vec<Plan>,
+    problems: Vec<String>,
+    /// A row's partner (its matching key) and the line that named it first.
+    seen: HashMap<String, u64>,
+}
+
 /// Checks every row of `file` and, unless `dry_run`, writes them all in one transaction.
-/// `progress` hears of each row checked. `Err` lists every problem, one per line.
+/// `progress` hears how many rows are done at each [`Stage`]. `Err` lists every problem of the
+/// rows, one per line — or, when the database fails, that one error: nothing is written either
+/// way.
+///
+/// The work is linear in the rows: they are checked and matched [`BATCH`] at a time, with one
+/// indexed look-up per batch, and written a batch per statement; the events of all of them
+/// take their ids at the end ([`event_store::record_all`]), so other writers never wait
+/// behind the import's work.
 pub fn partners(
     conn: &mut DbConnection,
     file: &[u8],
     dry_run: bool,
-    progress: &mut dyn FnMut(),
+    progress: &mut dyn FnMut(Stage, usize),
 ) -> Result<Imported, String> {
     let mut reader = csv::Reader::from_reader(file);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| format!("cannot read the header row: {e}"))?
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let unknown: Vec<&String> = header
-        .iter()
-        .filter(|c| !<Partner as CsvRecord>::HEADER.contains(&c.as_str()))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(format!(
-            "line 1: unknown column(s) {unknown:?}; the columns are those of the export: {}",
-            <Partner as CsvRecord>::HEADER.join(",")
-        ));
-    }
+    let header = header_of(&mut reader)?;
     let now = time::now();
-    let mut problems = Vec::new();
-    let mut plans = Vec::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    for record in reader.records() {
-        progress();
-        let record = match record {
-            Ok(record) => record,
-            Err(e) => {
-                problems.push(format!("{e}"));
-                continue;
-            }
-        };
-        let line = line_of(file, record.position());
-        match plan_row(conn, &header, &record, now) {
-            Ok((key, plan)) => match seen.insert(key, line) {
-                Some(earlier) => problems.push(format!(
-                    "line {line}: the same partner as line {earlier} (kvkNumber, or name without one)"
-                )),
-                None => plans.push(plan),
-            },
-            Err(ApiError::InvalidInput(params)) => problems.extend(
-                params
-                    .iter()
-                    .map(|p| format!("line {line}: {}: {} ({})", p.name, p.reason, p.code)),
-            ),
-            Err(other) => problems.push(format!("line {line}: {other}")),
+    let mut checked = Checked::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut rows = 0;
+    let mut lines = Lines::default();
+    let mut records = reader.records();
+    loop {
+        let record = records.next();
+        let end = record.is_none();
+        match record {
+            Some(Ok(record)) => batch.push((lines.line_of(file, record.position()), record)),
+            Some(Err(e)) => checked.problems.push(format!("{e}")),
+            None => {}
         }
+        if batch.len() == BATCH || (end && !batch.is_empty()) {
+            let last_line = batch.last().map_or(0, |(line, _)| *line);
+            check_batch(conn, &header, std::mem::take(&mut batch), now, &mut checked).map_err(
+                |e| {
+                    // One line, whatever the driver's message spans.
+                    let e = e
+                        .to_string()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    format!("nothing was imported: the database failed at line {last_line}: {e}")
+                },
+            )?;
+        }
+        if end {
+            break;
+        }
+        rows += 1;
+        progress(Stage::Checking, rows);
     }
+    let Checked {
+        plans, problems, ..
+    } = checked;
     if !problems.is_empty() {
         return Err(format!(
             "nothing was imported; {} problem(s):\n  {}",
@@ -123,25 +141,75 @@ pub fn partners(
         }
     }
     if !dry_run {
-        write_transaction(conn, |conn| write(conn, plans, now))
+        write_transaction(conn, |conn| write(conn, plans, now, progress))
             .map_err(|e| format!("nothing was imported: {e}"))?;
     }
     Ok(imported)
 }
 
-/// The line of the file a record starts on, 1 for the first. (The reader's own line count
-/// sees a CRLF record end as the start of the next record.)
-fn line_of(file: &[u8], position: Option<&csv::Position>) -> u64 {
-    let start = position.map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
-    let start = file
+/// The header row: only columns of the export, each at most once.
+fn header_of(reader: &mut csv::Reader<&[u8]>) -> Result<Vec<String>, String> {
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("cannot read the header row: {e}"))?
         .iter()
-        .skip(start)
-        .take_while(|&&b| b == b'\r' || b == b'\n')
-        .count()
-        .saturating_add(start)
-        .min(file.len());
-    let breaks = file[..start].iter().filter(|&&b| b == b'\n').count();
-    u64::try_from(breaks).map_or(u64::MAX, |n| n + 1)
+        .map(str::to_owned)
+        .collect();
+    let unknown: Vec<&String> = header
+        .iter()
+        .filter(|c| !<Partner as CsvRecord>::HEADER.contains(&c.as_str()))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(format!(
+            "line 1: unknown column(s) {unknown:?}; the columns are those of the export: {}",
+            <Partner as CsvRecord>::HEADER.join(",")
+        ));
+    }
+    let mut twice: Vec<&String> = Vec::new();
+    for (i, column) in header.iter().enumerate() {
+        if header[..i].contains(column) && !twice.contains(&column) {
+            twice.push(column);
+        }
+    }
+    if !twice.is_empty() {
+        return Err(format!(
+            "line 1: column(s) {twice:?} appear more than once; each column may appear once"
+        ));
+    }
+    Ok(header)
+}
+
+/// Numbers records by the line they start on, 1 for the first (the reader's own line count
+/// sees a CRLF record end as the start of the next record), counting the line breaks since the previous
+/// record only (counting from the top for every record made the import quadratic).
+#[derive(Debug, Default)]
+struct Lines {
+    /// Where the previous record started, and the line breaks before it.
+    offset: usize,
+    breaks: usize,
+}
+
+impl Lines {
+    /// The line a record at `position` starts on; records come in file order.
+    fn line_of(&mut self, file: &[u8], position: Option<&csv::Position>) -> u64 {
+        let start = position.map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+        let start = file
+            .iter()
+            .skip(start)
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count()
+            .saturating_add(start)
+            .min(file.len());
+        if start < self.offset {
+            *self = Self::default();
+        }
+        self.breaks += file[self.offset..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.offset = start;
+        u64::try_from(self.breaks).map_or(u64::MAX, |n| n + 1)
+    }
 }
 
 /// The body a row stands for: its non-empty fields as the members of `POST /partners`, each
@@ -186,35 +254,89 @@ fn body_of(header: &[String], record: &csv::StringRecord) -> JsonObject {
     JsonObject(body)
 }
 
-/// Checks a row and finds the partner it is: its matching key and what to do.
-fn plan_row(
+/// Checks a batch of rows and finds the partners they are, with one look-up of their
+/// neighbourhoods and one of the partners they may be. A row's problems go into `checked`;
+/// `Err` is the database failing, which stops the import.
+fn check_batch(
     conn: &mut DbConnection,
     header: &[String],
-    record: &csv::StringRecord,
+    batch: Vec<(u64, csv::StringRecord)>,
     now: chrono::NaiveDateTime,
-) -> Result<(String, Plan), ApiError> {
-    let new = partners::new_partner(conn, body_of(header, record), now)?;
-    let kvk = new.row.kvk_number.clone();
-    let key = match &kvk {
-        Some(kvk) => format!("kvk {kvk}"),
-        None => format!("name {}", new.row.name),
+    checked: &mut Checked,
+) -> Result<(), ApiError> {
+    let bodies: Vec<(u64, JsonObject)> = batch
+        .into_iter()
+        .map(|(line, record)| (line, body_of(header, &record)))
+        .collect();
+    let mut asked: Vec<String> = bodies
+        .iter()
+        .flat_map(|(_, body)| partners::asked_neighbourhoods(body))
+        .collect();
+    asked.sort();
+    asked.dedup();
+    let known = match asked.is_empty() {
+        true => HashMap::new(),
+        false => reference::districts_of_neighbourhoods(conn, &asked)?,
     };
-    let mut existing = repo::matching(conn, kvk.as_deref(), &new.row.name)?;
-    let plan = match (existing.pop(), existing.is_empty()) {
-        (None, _) => Plan::Create(new),
-        (Some(old), true) => match same(&old, &new) {
-            true => Plan::Unchanged,
-            false => Plan::Update(Box::new(old), new),
-        },
-        (Some(_), false) => {
-            return Err(ApiError::invalid(
-                "kvkNumber",
-                "ambiguous",
-                "matches more than one registered partner",
-            ));
+    let mut good = Vec::with_capacity(bodies.len());
+    for (line, body) in bodies {
+        match partners::new_partner(body, &known, now) {
+            Ok(new) => good.push((line, new)),
+            Err(ApiError::InvalidInput(params)) => checked.problems.extend(
+                params
+                    .iter()
+                    .map(|p| format!("line {line}: {}: {} ({})", p.name, p.reason, p.code)),
+            ),
+            Err(other) => return Err(other),
         }
-    };
-    Ok((key, plan))
+    }
+    let (kvk_numbers, names): (Vec<_>, Vec<_>) = good
+        .iter()
+        .map(|(_, new)| &new.row)
+        .partition(|row| row.kvk_number.is_some());
+    let kvk_numbers: Vec<String> = kvk_numbers
+        .iter()
+        .filter_map(|r| r.kvk_number.clone())
+        .collect();
+    let names: Vec<String> = names.iter().map(|r| r.name.clone()).collect();
+    let mut registered: HashMap<String, Vec<PartnerRecord>> = HashMap::new();
+    for partner in repo::matching(conn, &kvk_numbers, &names)? {
+        registered
+            .entry(key_of(&partner.row))
+            .or_default()
+            .push(partner);
+    }
+    for (line, new) in good {
+        let key = key_of(&new.row);
+        let plan = match registered.get(&key).map(Vec::as_slice) {
+            None | Some([]) => Plan::Create(new),
+            Some([old]) => match same(old, &new) {
+                true => Plan::Unchanged,
+                false => Plan::Update(Box::new(old.clone()), new),
+            },
+            Some(_) => {
+                checked.problems.push(format!(
+                    "line {line}: kvkNumber: matches more than one registered partner (ambiguous)"
+                ));
+                continue;
+            }
+        };
+        match checked.seen.insert(key, line) {
+            Some(earlier) => checked.problems.push(format!(
+                "line {line}: the same partner as line {earlier} (kvkNumber, or name without one)"
+            )),
+            None => checked.plans.push(plan),
+        }
+    }
+    Ok(())
+}
+
+/// The partner a row or a registered partner is: its KvK number, or its name without one.
+fn key_of(row: &PartnerRow) -> String {
+    match &row.kvk_number {
+        Some(kvk) => format!("kvk {kvk}"),
+        None => format!("name {}", row.name),
+    }
 }
 
 /// Whether a row says nothing new about a partner.
@@ -231,48 +353,89 @@ fn same(old: &PartnerRecord, new: &PartnerRecord) -> bool {
         && old_ids == new_ids
 }
 
+/// Writes the plans a batch at a time, then the events of all of them at once.
 fn write(
     conn: &mut DbConnection,
     plans: Vec<Plan>,
     now: chrono::NaiveDateTime,
+    progress: &mut dyn FnMut(Stage, usize),
 ) -> Result<(), ApiError> {
-    let actor = Principal::system("wijkregie-import").actor();
-    for plan in plans {
-        let event = match plan {
-            Plan::Unchanged => continue,
-            Plan::Create(new) => {
-                let created = Partner::from(repo::insert(conn, &new)?);
-                NewEvent::created("partner", &created.id, snapshot(&created)?)
+    let mut events = Vec::new();
+    let mut written = 0;
+    let mut plans = plans.into_iter();
+    loop {
+        let batch: Vec<Plan> = plans.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        written += batch.len();
+        let mut created = Vec::new();
+        let mut updated = Vec::new();
+        for plan in batch {
+            match plan {
+                Plan::Unchanged => {}
+                Plan::Create(mut new) => {
+                    new.neighbourhood_ids.sort();
+                    created.push(new);
+                }
+                Plan::Update(old, new) => {
+                    let after = updated_to(&old, new, now);
+                    updated.push((*old, after));
+                }
             }
-            Plan::Update(old, new) => {
-                let row = new.row;
-                let change = PartnerChange {
-                    name_search: Some(search_form(&row.name)),
-                    name: Some(row.name),
-                    kind: Some(row.kind),
-                    kvk_number: Some(row.kvk_number),
-                    contact_name: Some(row.contact_name),
-                    contact_email: Some(row.contact_email),
-                    contact_phone: Some(row.contact_phone),
-                    website: Some(row.website),
-                    active: Some(row.active),
-                };
-                let id = old.row.id.clone();
-                let changed = (change, Some(new.neighbourhood_ids));
-                let (before, after) = repo::update(conn, &id, old.row.version, &changed, now)?
-                    .ok_or_else(|| ApiError::NotFound(format!("partner '{id}' went away")))?;
-                let (before, after) = (Partner::from(before), Partner::from(after));
-                NewEvent::updated("partner", &id, &snapshot(&before)?, &snapshot(&after)?)
-            }
-        };
-        event_store::record(conn, &actor, event, now)?;
+        }
+        repo::insert_all(conn, &created.iter().collect::<Vec<_>>())?;
+        let changes: Vec<(i64, &PartnerRecord)> = updated
+            .iter()
+            .map(|(old, after)| (old.row.version, after))
+            .collect();
+        if !repo::update_all(conn, &changes)? {
+            return Err(ApiError::conflict(
+                "partner_changed",
+                "a partner of the file was changed while the file was checked; run the import again",
+            ));
+        }
+        for new in created {
+            let new = Partner::from(new);
+            events.push(NewEvent::created("partner", &new.id, snapshot(&new)?));
+        }
+        for (old, after) in updated {
+            let id = after.row.id.clone();
+            let (before, after) = (Partner::from(old), Partner::from(after));
+            let (before, after) = (snapshot(&before)?, snapshot(&after)?);
+            events.push(NewEvent::updated("partner", &id, &before, &after));
+        }
+        progress(Stage::Writing, written);
     }
+    let actor = Principal::system("wijkregie-import").actor();
+    event_store::record_all(conn, &actor, events, now)?;
     Ok(())
+}
+
+/// A registered partner as a row makes it: the row's values, the partner's identity, its next
+/// version.
+fn updated_to(
+    old: &PartnerRecord,
+    new: PartnerRecord,
+    now: chrono::NaiveDateTime,
+) -> PartnerRecord {
+    let mut neighbourhood_ids = new.neighbourhood_ids;
+    neighbourhood_ids.sort();
+    PartnerRecord {
+        row: PartnerRow {
+            id: old.row.id.clone(),
+            version: old.row.version + 1,
+            created_at: old.row.created_at,
+            updated_at: now,
+            ..new.row
+        },
+        neighbourhood_ids,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::line_of;
+    use super::Lines;
 
     #[test]
     fn rows_are_numbered_by_the_line_they_start_on_whatever_the_line_ends() {
@@ -281,9 +444,12 @@ mod tests {
             "name,kind\r\nA,school\r\n\"B\r\nC\",welfare\r\nD,other\r\n",
         ] {
             let mut reader = csv::Reader::from_reader(file.as_bytes());
+            let mut counter = Lines::default();
             let lines: Vec<u64> = reader
                 .records()
-                .map(|r| line_of(file.as_bytes(), r.ok().as_ref().and_then(|r| r.position())))
+                .map(|r| {
+                    counter.line_of(file.as_bytes(), r.ok().as_ref().and_then(|r| r.position()))
+                })
                 .collect();
             assert_eq!(lines, [2, 3, 5], "{file:?}");
         }

@@ -300,7 +300,7 @@ async fn read_partner_body<P: Presence>(
 /// The neighbourhood ids a body names, to look up before [`check_partner_body`]: only those
 /// that are ids at all (a NUL byte never reaches the database); [`check_partner_body`] refuses
 /// the others.
-fn asked_neighbourhoods(body: &JsonObject) -> Vec<String> {
+pub(crate) fn asked_neighbourhoods(body: &JsonObject) -> Vec<String> {
     body.0
         .get("neighbourhoodIds")
         .and_then(serde_json::Value::as_array)
@@ -358,18 +358,14 @@ fn check_partner_body<P: Presence>(
 }
 
 /// A new partner from a body, by the rules of `POST /partners` (the CSV import reads its rows
-/// with these rules too).
+/// with these rules too), with `known` the districts of the neighbourhoods it may name (looked
+/// up from [`asked_neighbourhoods`], for many bodies at once by the import).
 pub(crate) fn new_partner(
-    conn: &mut DbConnection,
     body: JsonObject,
+    known: &HashMap<String, String>,
     now: NaiveDateTime,
 ) -> Result<PartnerRecord, ApiError> {
-    let asked = asked_neighbourhoods(&body);
-    let known = match asked.is_empty() {
-        true => HashMap::new(),
-        false => reference_repo::districts_of_neighbourhoods(conn, &asked)?,
-    };
-    Ok(partner_record(check_partner_body(body, &known)?, now))
+    Ok(partner_record(check_partner_body(body, known)?, now))
 }
 
 fn partner_record(input: PartnerInput<Create>, now: NaiveDateTime) -> PartnerRecord {

@@ -10,6 +10,7 @@ mod mail;
 mod metrics;
 mod public_url;
 mod streams;
+mod timeouts;
 mod werkbank;
 
 pub use log_format::LogFormat;
@@ -17,13 +18,15 @@ use mail::mail_settings;
 pub use mail::{MailSettings, SmtpSecurity, SmtpSettings};
 pub use public_url::public_url;
 pub use streams::StreamSettings;
+pub use timeouts::StatementTimeouts;
 pub use werkbank::{WerkbankOidc, WerkbankSettings};
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/wijkregie.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_POOL_SIZE: u32 = 4;
-/// How long a request waits for a pooled connection before a 503 (milliseconds).
-pub const DEFAULT_POOL_TIMEOUT_MS: u64 = 5000;
+/// How long a request waits for a database thread, a connection or a lock before a 503
+/// (milliseconds).
+pub const DEFAULT_DB_TIMEOUT_MS: u64 = 5000;
 /// How long a request body may take to arrive (seconds).
 pub const DEFAULT_BODY_TIMEOUT_SECONDS: u64 = 30;
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
@@ -107,8 +110,11 @@ pub struct Settings {
     pub bind: String,
     pub jwt: JwtSettings,
     pub pool_size: u32,
-    /// How long a request waits for a connection (`WIJKREGIE_POOL_TIMEOUT_MS`, default 5 s).
+    /// How long a request waits for a database thread and a connection together, and for any
+    /// one lock (`WIJKREGIE_DB_TIMEOUT_MS`, formerly `WIJKREGIE_POOL_TIMEOUT_MS`; default 5 s).
     pub pool_timeout: Duration,
+    /// How long one statement may run (PostgreSQL's `statement_timeout`).
+    pub statement_timeouts: StatementTimeouts,
     pub body_limit: usize,
     /// How long a request body may take to arrive (`WIJKREGIE_BODY_TIMEOUT_SECONDS`, 30 s).
     pub body_timeout: Duration,
@@ -246,14 +252,20 @@ impl Settings {
             64,
             &mut problems,
         );
+        // The older name of the same setting is still read when the new one is not set.
+        let db_timeout_key = match var("WIJKREGIE_DB_TIMEOUT_MS") {
+            None if var("WIJKREGIE_POOL_TIMEOUT_MS").is_some() => "WIJKREGIE_POOL_TIMEOUT_MS",
+            _ => "WIJKREGIE_DB_TIMEOUT_MS",
+        };
         let pool_timeout_ms = number(
             &var,
-            "WIJKREGIE_POOL_TIMEOUT_MS",
-            DEFAULT_POOL_TIMEOUT_MS,
+            db_timeout_key,
+            DEFAULT_DB_TIMEOUT_MS,
             10,
             60_000,
             &mut problems,
         );
+        let statement_timeouts = timeouts::statement_timeouts(&var, &mut problems);
         let body_timeout_seconds = number(
             &var,
             "WIJKREGIE_BODY_TIMEOUT_SECONDS",
@@ -341,6 +353,7 @@ impl Settings {
                 jwt,
                 pool_size,
                 pool_timeout: Duration::from_millis(pool_timeout_ms),
+                statement_timeouts,
                 body_limit,
                 body_timeout: Duration::from_secs(body_timeout_seconds),
                 cors_origins,

@@ -17,6 +17,8 @@ use crate::telemetry::metrics as telemetry;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = events)]
+// An absent value is NULL rather than DEFAULT, so that many rows go into one SQLite statement.
+#[diesel(treat_none_as_default_value = false)]
 pub struct EventRow {
     pub id: i64,
     pub occurred_at: NaiveDateTime,
@@ -57,18 +59,69 @@ pub struct EventFilter {
 ///
 /// The id comes from the single `event_counter` row: updating it takes a row lock that is held
 /// until commit, so events get ids in commit order and a consumer reading `?after=` never misses
-/// one that committed late. It is the last statement of a write, to hold that lock briefly.
+/// one that committed late. It is the last statement of a write, to hold that lock briefly; a
+/// transaction that goes on working after its changes (the import) uses [`record_all`] at its
+/// end instead.
 pub fn record(
     conn: &mut DbConnection,
     actor: &Actor,
     event: NewEvent,
     occurred_at: NaiveDateTime,
 ) -> Result<i64, ApiError> {
-    let id: i64 = diesel::update(event_counter::table.filter(event_counter::id.eq(1)))
-        .set(event_counter::last_id.eq(event_counter::last_id + 1))
-        .returning(event_counter::last_id)
-        .get_result(conn)?;
-    let row = EventRow {
+    let id = take_ids(conn, 1)?;
+    let row = event_row(id, actor, event, occurred_at);
+    diesel::insert_into(events::table)
+        .values(&row)
+        .execute(conn)?;
+    Tally::note(row.action);
+    Ok(id)
+}
+
+/// Records the events of a long transaction together, as its last statements: one statement
+/// takes all their ids from the `event_counter` row, and the rows follow
+/// [`super::BATCH`] to a statement. So the counter's lock, which keeps ids in commit
+/// order, is held from here to the commit only — not while the transaction did its work, when
+/// every other write of every instance would have waited behind it. Returns the last id.
+pub fn record_all(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    events: Vec<NewEvent>,
+    occurred_at: NaiveDateTime,
+) -> Result<Option<i64>, ApiError> {
+    let Ok(count) = i64::try_from(events.len()) else {
+        return Err(ApiError::Internal("too many events".to_owned()));
+    };
+    if count == 0 {
+        return Ok(None);
+    }
+    let last = take_ids(conn, count)?;
+    let rows: Vec<EventRow> = (last - count + 1..)
+        .zip(events)
+        .map(|(id, event)| event_row(id, actor, event, occurred_at))
+        .collect();
+    for chunk in rows.chunks(super::BATCH) {
+        super::on_backend!(&mut *conn, |c| diesel::insert_into(events::table)
+            .values(chunk.to_vec())
+            .execute(c))?;
+    }
+    for row in rows {
+        Tally::note(row.action);
+    }
+    Ok(Some(last))
+}
+
+/// Takes `count` event ids at once: the last of them.
+fn take_ids(conn: &mut DbConnection, count: i64) -> Result<i64, ApiError> {
+    Ok(
+        diesel::update(event_counter::table.filter(event_counter::id.eq(1)))
+            .set(event_counter::last_id.eq(event_counter::last_id + count))
+            .returning(event_counter::last_id)
+            .get_result(conn)?,
+    )
+}
+
+fn event_row(id: i64, actor: &Actor, event: NewEvent, occurred_at: NaiveDateTime) -> EventRow {
+    EventRow {
         id,
         occurred_at,
         actor_sub: actor.sub.clone(),
@@ -80,12 +133,7 @@ pub fn record(
         resource_type: event.resource_type.to_owned(),
         resource_id: event.resource_id,
         data: event.data.to_string(),
-    };
-    diesel::insert_into(events::table)
-        .values(&row)
-        .execute(conn)?;
-    Tally::note(row.action);
-    Ok(id)
+    }
 }
 
 thread_local! {

@@ -26,6 +26,8 @@ pub mod subscriptions;
 pub mod tracking;
 pub mod worklist;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
@@ -35,6 +37,7 @@ use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use crate::config::DatabaseTarget;
+use crate::config::StatementTimeouts;
 use crate::error::ApiError;
 use crate::telemetry::metrics::{self as telemetry, Metrics};
 
@@ -48,26 +51,82 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
+/// How long the statements of a pooled connection may wait for a lock and run: so that no
+/// request waits behind another's transaction longer than its deadline (a 503
+/// `database_busy` instead).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    /// PostgreSQL's `lock_timeout`, SQLite's `busy_timeout`: `WIJKREGIE_DB_TIMEOUT_MS`.
+    pub lock_wait: Duration,
+    /// PostgreSQL's `statement_timeout`, for requests and for the report and exports.
+    pub statements: StatementTimeouts,
+}
+
 impl DatabaseTarget {
-    /// Opens one connection and prepares the session the same way for every pool member.
+    /// Opens one connection, its session in UTC, without limits on waits and statements (for
+    /// tools, tests and migrations; the pool's connections have them).
     pub fn connect(&self) -> Result<DbConnection, ConnectError> {
+        self.connect_with(None)
+    }
+
+    /// Opens one connection and prepares the session the same way for every pool member.
+    fn connect_with(&self, limits: Option<&SessionLimits>) -> Result<DbConnection, ConnectError> {
         match self {
             Self::Postgres(url) => {
                 let mut conn = PgConnection::establish(url)?;
                 // Timestamps are naive UTC; a session in another zone would shift them.
-                conn.batch_execute("SET TIME ZONE 'UTC'")?;
+                let mut setup = "SET TIME ZONE 'UTC'".to_owned();
+                if let Some(limits) = limits {
+                    setup.push_str(&format!(
+                        "; SET lock_timeout = {}; SET statement_timeout = {}",
+                        limits.lock_wait.as_millis(),
+                        limits.statements.request.as_millis()
+                    ));
+                }
+                conn.batch_execute(&setup)?;
                 Ok(DbConnection::Pg(conn))
             }
             Self::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)?;
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                )?;
+                let busy = limits.map_or(5000, |l| l.lock_wait.as_millis());
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {busy}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+                ))?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }
     }
+}
+
+/// Lifts the pool's limits on a connection's waits and statements, for work that is meant to
+/// be long and has no client waiting on a deadline (`wijkregie import`). Such a connection
+/// must not serve requests afterwards.
+pub fn allow_long_statements(conn: &mut DbConnection) -> Result<(), ApiError> {
+    match conn {
+        DbConnection::Pg(pg) => {
+            pg.batch_execute("SET lock_timeout = 0; SET statement_timeout = 0")?
+        }
+        DbConnection::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA busy_timeout = 600000")?,
+    }
+    Ok(())
+}
+
+/// Runs `work` with PostgreSQL's `statement_timeout` at `long`, then sets it back to `usual`
+/// (whatever the work's outcome). SQLite has no statement timeout.
+fn with_statement_timeout<T>(
+    conn: &mut DbConnection,
+    long: Duration,
+    usual: Duration,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    if let DbConnection::Sqlite(_) = conn {
+        return work(conn);
+    }
+    conn.batch_execute(&format!("SET statement_timeout = {}", long.as_millis()))?;
+    let result = work(conn);
+    conn.batch_execute(&format!("SET statement_timeout = {}", usual.as_millis()))?;
+    result
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,10 +137,11 @@ pub enum ConnectError {
     Setup(#[from] diesel::result::Error),
 }
 
-/// The r2d2 manager: connects through [`DatabaseTarget::connect`].
+/// The r2d2 manager: connects with the session limits of requests.
 #[derive(Debug)]
 pub struct ConnectionManager {
     target: DatabaseTarget,
+    limits: SessionLimits,
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
@@ -89,7 +149,7 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
-        self.target.connect()
+        self.target.connect_with(Some(&self.limits))
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
@@ -174,6 +234,10 @@ pub(crate) type Backend = <DbConnection as diesel::Connection>::Backend;
 pub(crate) type Condition<T> =
     Box<dyn BoxableExpression<T, Backend, SqlType = diesel::sql_types::Bool>>;
 
+/// Rows per statement when many are written at once (the import): within both databases'
+/// limits on bound values (a partner's 13 columns: 13,000 of SQLite's 32,766).
+pub const BATCH: usize = 1000;
+
 /// A fresh id for a new row: a UUIDv7 (ordered by creation time) as text.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -253,7 +317,10 @@ pub(crate) use on_backend;
 /// Whether the database answers and holds wijkregie's schema (the readiness check).
 pub fn ping(conn: &mut DbConnection) -> Result<(), ApiError> {
     conn.batch_execute("SELECT last_id FROM event_counter WHERE id = 1")
-        .map_err(|e| ApiError::DatabaseUnavailable(e.to_string()))
+        .map_err(|e| match ApiError::from(e) {
+            busy @ ApiError::DatabaseBusy(_) => busy,
+            other => ApiError::DatabaseUnavailable(other.to_string()),
+        })
 }
 
 /// The pool and the way into it from async handlers.
@@ -271,6 +338,9 @@ pub struct Db {
     metrics: Option<Metrics>,
     /// The writer of the personal-data access log (group commit, see [`access_log`]).
     access_log: access_log::AccessLog,
+    statements: StatementTimeouts,
+    /// The readiness check's own connection, apart from the requests' pool and threads.
+    probe: Arc<Probe>,
 }
 
 /// A connection from the pool. When none came within the checkout timeout, it tells a saturated
@@ -302,15 +372,23 @@ fn saturated(connections: u32, idle: u32, max_size: u32) -> bool {
 }
 
 impl Db {
-    /// Builds the pool and checks that one connection can be made now.
+    /// Builds the pool and checks that one connection can be made now. `checkout_timeout`
+    /// (`WIJKREGIE_DB_TIMEOUT_MS`) bounds a request's wait for a thread and a connection
+    /// together, and each of its waits for a lock.
     pub fn connect(
         target: DatabaseTarget,
         pool_size: u32,
         checkout_timeout: Duration,
+        statements: StatementTimeouts,
     ) -> Result<Self, String> {
         let backend = target.backend_name();
+        let limits = SessionLimits {
+            lock_wait: checkout_timeout,
+            statements,
+        };
         // The access log's writer has a connection of its own, made when it first writes: in
         // the request pool it would wait behind the very reads whose rows it is to commit.
+        let target_for_probe = target.clone();
         let writer = r2d2::Pool::builder()
             .max_size(1)
             .min_idle(Some(0))
@@ -318,6 +396,7 @@ impl Db {
             .connection_timeout(checkout_timeout)
             .build_unchecked(ConnectionManager {
                 target: target.clone(),
+                limits,
             });
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
@@ -326,7 +405,7 @@ impl Db {
             // found by `has_broken` and by the failing query, which answers 503.
             .test_on_check_out(false)
             .connection_timeout(checkout_timeout)
-            .build(ConnectionManager { target })
+            .build(ConnectionManager { target, limits })
             .map_err(|e| format!("cannot open the {backend} database: {e}"))?;
         Ok(Self {
             pool,
@@ -335,6 +414,12 @@ impl Db {
             commits: std::sync::Arc::new(tokio::sync::watch::Sender::new(0)),
             metrics: None,
             access_log: access_log::AccessLog::new(writer),
+            statements,
+            probe: Arc::new(Probe {
+                target: target_for_probe,
+                conn: std::sync::Mutex::new(None),
+                since: std::sync::Mutex::new(None),
+            }),
         })
     }
 
@@ -389,27 +474,63 @@ impl Db {
         self.access_log.store(self.metrics.as_ref(), rows).await
     }
 
-    /// Runs blocking database work on the blocking thread pool.
+    /// Whether the database answers with wijkregie's schema, asked on a connection and a thread
+    /// of the check's own: it never waits behind request work. No answer within a second is
+    /// 503 `database_busy`; an error, 503 `database_unavailable`.
+    pub async fn ready(&self) -> Result<(), ApiError> {
+        if let Some(since) = self.probe.waiting_since() {
+            if since.elapsed() >= Probe::PATIENCE {
+                return Err(ApiError::DatabaseBusy(format!(
+                    "the readiness check has waited {} ms for the database",
+                    since.elapsed().as_millis()
+                )));
+            }
+        }
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let probe = Arc::clone(&self.probe);
+        std::thread::Builder::new()
+            .name("wijkregie-readiness".to_owned())
+            .spawn(move || {
+                let _ = answer.send(probe.ping());
+            })
+            .map_err(|e| ApiError::Internal(format!("cannot start the readiness check: {e}")))?;
+        match actix_web::rt::time::timeout(Probe::PATIENCE, answered).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(ApiError::Internal("the readiness check ended".to_owned())),
+            Err(_) => Err(ApiError::DatabaseBusy(format!(
+                "the database did not answer the readiness check within {} ms",
+                Probe::PATIENCE.as_millis()
+            ))),
+        }
+    }
+
+    /// Runs blocking database work on the blocking thread pool, within the request's deadline
+    /// (see [`Db::on_thread`]).
     pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        let metrics = self.metrics.clone();
-        let asked = Instant::now();
-        actix_web::web::block(move || {
-            telemetry::recording(metrics.as_ref(), || {
-                let mut conn = checkout(&pool, asked)?;
-                work(&mut conn)
-            })
-        })
-        .await?
+        self.on_thread(move |pool, asked| work(&mut *checkout(pool, asked)?))
+            .await
     }
 
-    /// Like [`Db::read`], with a second connection when one is free at once (never waiting for
-    /// it, so requests holding one connection cannot block each other on a second), for work
-    /// that can run two queries side by side.
+    /// Like [`Db::read`], with the longer statement timeout of the report and the exports.
+    pub async fn read_long<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let StatementTimeouts { request, report } = self.statements;
+        self.on_thread(move |pool, asked| {
+            with_statement_timeout(&mut *checkout(pool, asked)?, report, request, work)
+        })
+        .await
+    }
+
+    /// Like [`Db::read_long`], with a second connection when one is free at once (never
+    /// waiting for it, so requests holding one connection cannot block each other on a
+    /// second), for work that can run two queries side by side (the report).
     pub async fn read_with_spare<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection, Option<&mut DbConnection>) -> Result<T, ApiError>
@@ -417,17 +538,51 @@ impl Db {
             + 'static,
         T: Send + 'static,
     {
+        let StatementTimeouts { request, report } = self.statements;
+        self.on_thread(move |pool, asked| {
+            let mut conn = checkout(pool, asked)?;
+            with_statement_timeout(&mut conn, report, request, |conn| match pool.try_get() {
+                Some(mut spare) => with_statement_timeout(&mut spare, report, request, |spare| {
+                    work(conn, Some(spare))
+                }),
+                None => work(conn, None),
+            })
+        })
+        .await
+    }
+
+    /// Runs `work` on a blocking thread, which gets the pool and when the request asked. The
+    /// request waits at most the checkout timeout for a thread: work still queued then never
+    /// runs, and the answer is 503 `pool_exhausted` (the same when the client goes away
+    /// first). Work that has started is not abandoned — it may be a write about to commit,
+    /// whose answer must say so — but it is bounded by the session's lock and statement
+    /// timeouts.
+    async fn on_thread<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&r2d2::Pool<ConnectionManager>, Instant) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
         let pool = self.pool.clone();
         let metrics = self.metrics.clone();
         let asked = Instant::now();
-        actix_web::web::block(move || {
-            telemetry::recording(metrics.as_ref(), || {
-                let mut conn = checkout(&pool, asked)?;
-                let mut spare = pool.try_get();
-                work(&mut conn, spare.as_deref_mut())
-            })
-        })
-        .await?
+        let ticket = Ticket::queued();
+        let on_thread = ticket.clone();
+        let job = actix_web::web::block(move || {
+            if !on_thread.start() {
+                return Err(ApiError::PoolExhausted);
+            }
+            telemetry::recording(metrics.as_ref(), || work(&pool, asked))
+        });
+        let mut job = std::pin::pin!(job);
+        let deadline = self.pool.connection_timeout();
+        match actix_web::rt::time::timeout(deadline, job.as_mut()).await {
+            Ok(done) => done?,
+            Err(_) if ticket.abandon() => {
+                telemetry::pool_waited(asked.elapsed());
+                Err(ApiError::PoolExhausted)
+            }
+            Err(_) => job.await?,
+        }
     }
 
     /// Runs blocking work in one write transaction: the change and its events commit together.
@@ -458,6 +613,110 @@ impl Db {
         reservation.set_committed();
         self.notify_committed();
         Ok(value)
+    }
+}
+
+/// The readiness check's connection (made when first needed, made again after an error) and
+/// since when a check has been waiting for the database.
+struct Probe {
+    target: DatabaseTarget,
+    conn: std::sync::Mutex<Option<DbConnection>>,
+    since: std::sync::Mutex<Option<Instant>>,
+}
+
+impl Probe {
+    /// How long the readiness check waits for the database.
+    const PATIENCE: Duration = Duration::from_secs(1);
+
+    fn waiting_since(&self) -> Option<Instant> {
+        self.since.lock().ok().and_then(|since| *since)
+    }
+
+    /// Runs [`ping`] on the probe's connection (one check at a time).
+    fn ping(&self) -> Result<(), ApiError> {
+        if let Ok(mut since) = self.since.lock() {
+            since.get_or_insert_with(Instant::now);
+        }
+        let result = self.ping_now();
+        if let Ok(mut since) = self.since.lock() {
+            *since = None;
+        }
+        result
+    }
+
+    fn ping_now(&self) -> Result<(), ApiError> {
+        let mut slot = self
+            .conn
+            .lock()
+            .map_err(|_| ApiError::Internal("the readiness check failed before".to_owned()))?;
+        // The database cancels the check's statement before the check gives up on it, so
+        // that the next check finds the connection free.
+        let limit = Self::PATIENCE * 3 / 4;
+        let limits = SessionLimits {
+            lock_wait: limit,
+            statements: StatementTimeouts {
+                request: limit,
+                report: limit,
+            },
+        };
+        let conn = match slot.as_mut() {
+            Some(conn) => conn,
+            None => slot.insert(
+                self.target
+                    .connect_with(Some(&limits))
+                    .map_err(|e| ApiError::DatabaseUnavailable(e.to_string()))?,
+            ),
+        };
+        let result = ping(conn);
+        if result.is_err() {
+            *slot = None;
+        }
+        result
+    }
+}
+
+/// One piece of work handed to the blocking threads, shared by the request waiting for it and
+/// the thread that runs it: whichever moves it first out of `QUEUED` decides whether it runs.
+/// Dropped by a request that went away while it was still queued, it is abandoned.
+struct Ticket(Arc<AtomicU8>);
+
+impl Ticket {
+    const QUEUED: u8 = 0;
+    const STARTED: u8 = 1;
+    const ABANDONED: u8 = 2;
+
+    fn queued() -> Self {
+        Self(Arc::new(AtomicU8::new(Self::QUEUED)))
+    }
+
+    /// The thread takes the work up; `false`: the request gave it up already.
+    fn start(&self) -> bool {
+        self.moved_to(Self::STARTED)
+    }
+
+    /// The request gives the work up; `false`: it has started already.
+    fn abandon(&self) -> bool {
+        self.moved_to(Self::ABANDONED)
+    }
+
+    fn moved_to(&self, state: u8) -> bool {
+        self.0
+            .compare_exchange(Self::QUEUED, state, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+}
+
+impl Clone for Ticket {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        // Dropped while the work waits for a thread (the request went away): it never runs.
+        // Once started, this changes nothing.
+        self.abandon();
     }
 }
 

@@ -7,12 +7,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{partner_neighbourhoods, partners};
-use super::{DbConnection, new_id};
+use super::{BATCH, DbConnection, new_id};
 use crate::domain::partners::search_form;
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = partners)]
+// An absent value is NULL rather than DEFAULT, so that many rows go into one SQLite statement.
+#[diesel(treat_none_as_default_value = false)]
 pub struct PartnerRow {
     pub id: String,
     pub name: String,
@@ -257,24 +259,109 @@ pub fn update(
     Ok(Some((before, after)))
 }
 
-/// The partners an imported row is the same as: those with its `kvk_number`, or without one,
-/// those of exactly its name that have no number either.
+/// The partners that imported rows may be the same as, in two statements for a whole batch of
+/// rows (and one for their neighbourhoods): those with one of `kvk_numbers`, and those without
+/// a number that have one of `names` exactly. Both look-ups are indexed
+/// (migration `import_indexes`).
 pub fn matching(
     conn: &mut DbConnection,
-    kvk_number: Option<&str>,
-    name: &str,
+    kvk_numbers: &[String],
+    names: &[String],
 ) -> Result<Vec<Partner>, ApiError> {
-    let query = partners::table.select(partners::id).into_boxed();
-    let query = match kvk_number {
-        Some(kvk) => query.filter(partners::kvk_number.eq(kvk.to_owned())),
-        None => query
-            .filter(partners::kvk_number.is_null())
-            .filter(partners::name.eq(name.to_owned())),
-    };
-    let ids: Vec<String> = query.order(partners::id.asc()).load(conn)?;
-    ids.iter()
-        .filter_map(|id| find(conn, id).transpose())
-        .collect()
+    let mut rows: Vec<PartnerRow> = Vec::new();
+    if !kvk_numbers.is_empty() {
+        rows.extend(
+            partners::table
+                .filter(partners::kvk_number.eq_any(kvk_numbers))
+                .select(PartnerRow::as_select())
+                .order(partners::id.asc())
+                .load(conn)?,
+        );
+    }
+    if !names.is_empty() {
+        rows.extend(
+            partners::table
+                .filter(partners::kvk_number.is_null())
+                .filter(partners::name.eq_any(names))
+                .select(PartnerRow::as_select())
+                .order(partners::id.asc())
+                .load(conn)?,
+        );
+    }
+    with_neighbourhoods(conn, rows)
+}
+
+/// Inserts new partners and their neighbourhoods, [`BATCH`] rows per statement.
+pub fn insert_all(conn: &mut DbConnection, new: &[&Partner]) -> Result<(), ApiError> {
+    let rows: Vec<&PartnerRow> = new.iter().map(|p| &p.row).collect();
+    for chunk in rows.chunks(BATCH) {
+        super::on_backend!(&mut *conn, |c| diesel::insert_into(partners::table)
+            .values(chunk.iter().copied().cloned().collect::<Vec<_>>())
+            .execute(c))?;
+    }
+    insert_neighbourhoods(conn, new)
+}
+
+/// Writes imported changes to existing partners: each row version-checked (`Ok(false)` when
+/// one was changed meanwhile), their neighbourhood sets replaced, a batch at a time.
+pub fn update_all(conn: &mut DbConnection, changed: &[(i64, &Partner)]) -> Result<bool, ApiError> {
+    for (expected_version, after) in changed {
+        let row = &after.row;
+        let touched = diesel::update(
+            partners::table
+                .filter(partners::id.eq(&row.id))
+                .filter(partners::version.eq(expected_version)),
+        )
+        .set((
+            partners::name.eq(&row.name),
+            partners::name_search.eq(&row.name_search),
+            partners::kind.eq(&row.kind),
+            partners::kvk_number.eq(&row.kvk_number),
+            partners::contact_name.eq(&row.contact_name),
+            partners::contact_email.eq(&row.contact_email),
+            partners::contact_phone.eq(&row.contact_phone),
+            partners::website.eq(&row.website),
+            partners::active.eq(row.active),
+            partners::version.eq(row.version),
+            partners::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+        if touched == 0 {
+            return Ok(false);
+        }
+    }
+    let partners: Vec<&Partner> = changed.iter().map(|(_, p)| *p).collect();
+    for chunk in partners.chunks(BATCH) {
+        let ids: Vec<&str> = chunk.iter().map(|p| p.row.id.as_str()).collect();
+        diesel::delete(
+            partner_neighbourhoods::table.filter(partner_neighbourhoods::partner_id.eq_any(ids)),
+        )
+        .execute(conn)?;
+    }
+    insert_neighbourhoods(conn, &partners)?;
+    Ok(true)
+}
+
+fn insert_neighbourhoods(conn: &mut DbConnection, of: &[&Partner]) -> Result<(), ApiError> {
+    let pairs: Vec<_> = of
+        .iter()
+        .flat_map(|p| {
+            p.neighbourhood_ids.iter().map(|n| {
+                (
+                    partner_neighbourhoods::partner_id.eq(p.row.id.clone()),
+                    partner_neighbourhoods::neighbourhood_id.eq(n.clone()),
+                )
+            })
+        })
+        .collect();
+    for chunk in pairs.chunks(BATCH) {
+        super::on_backend!(&mut *conn, |c| diesel::insert_into(
+            partner_neighbourhoods::table
+        )
+        .values(chunk.to_vec())
+        .execute(c))?;
+    }
+    Ok(())
 }
 
 /// Newest first (ids are UUIDv7); `limit + 1` rows after the cursor id.

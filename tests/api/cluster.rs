@@ -16,8 +16,10 @@ use crate::helpers::{
     AUDIENCE, ISSUER, TEST_SECRET, TestDatabase, pb, required_postgres_server_url,
 };
 use crate::receiver::{Received, Receiver};
+use diesel::prelude::*;
 use wijkregie::auth::{Role, TokenMinter};
 use wijkregie::config::{JwtKey, JwtSettings};
+use wijkregie::db::schema::{events, partners};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wijkregie");
 
@@ -67,6 +69,15 @@ pub(crate) fn start(database_url: &str) -> Instance {
 
 /// Starts the real binary with leases of `lease_seconds`.
 fn start_with_lease(database_url: &str, lease_seconds: u32) -> Instance {
+    start_configured(database_url, lease_seconds, &[])
+}
+
+/// [`start`], with more settings in the environment.
+fn start_with(database_url: &str, settings: &[(&str, &str)]) -> Instance {
+    start_configured(database_url, 3, settings)
+}
+
+fn start_configured(database_url: &str, lease_seconds: u32, settings: &[(&str, &str)]) -> Instance {
     let mut child = Command::new(BIN)
         .arg("serve")
         .env_clear()
@@ -80,6 +91,7 @@ fn start_with_lease(database_url: &str, lease_seconds: u32) -> Instance {
         .env("WIJKREGIE_WEBHOOK_ALLOW_HTTP", "127.0.0.1")
         .env("WIJKREGIE_WEBHOOK_LEASE_SECONDS", lease_seconds.to_string())
         .env("RUST_LOG", "info,actix_web::middleware::logger=warn")
+        .envs(settings.iter().copied())
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -324,4 +336,185 @@ async fn a_graceful_stop_finishes_the_delivery_in_flight_and_hands_over_at_once(
         .expect("the held delivery's record");
     assert_eq!(held["status"], "delivered", "{held}");
     assert_eq!(held["attempts"], 1, "{held}");
+}
+
+/// One request of the client during the import: its status and how long it took.
+async fn timed(request: awc::ClientRequest, body: Option<&Value>) -> (u16, Value, Duration) {
+    let started = Instant::now();
+    let sent = match body {
+        Some(body) => request.send_json(body).await,
+        None => request.send().await,
+    };
+    let mut response = sent.expect("the instance answers");
+    let json = response.json::<Value>().await.unwrap_or(Value::Null);
+    (response.status().as_u16(), json, started.elapsed())
+}
+
+/// A long import on one database served by two instances (issue: "no single write stops the
+/// city"). While `wijkregie import partners` writes 50,000 partners in one transaction, a
+/// client writes and reads on both instances: every request answers 2xx or 503 within the
+/// deadline (`WIJKREGIE_DB_TIMEOUT_MS`, 2 s here), readiness within a second, no read ever sees
+/// part of the import, and afterwards every accepted write and every imported partner is
+/// there, each with its event, the event ids without gaps. On PostgreSQL the writes go through
+/// while the import works, and wait only while it writes its events at its end (the counter's
+/// lock); SQLite lets one writer at a time, so there a write that comes while the import writes
+/// waits. Either way a write that waits past the deadline answers 503 — which is what the
+/// deadline promises, and is counted below.
+#[actix_rt::test]
+async fn a_long_import_leaves_both_instances_answering_within_their_deadline() {
+    const ROWS: usize = 50_000;
+    let database = TestDatabase::new();
+    let url = match database.target() {
+        wijkregie::db::DatabaseTarget::Postgres(url)
+        | wijkregie::db::DatabaseTarget::Sqlite(url) => url,
+    };
+    let mut conn = database.target().connect().unwrap();
+    wijkregie::db::run_migrations(&mut conn).unwrap();
+    let deadline = Duration::from_secs(2);
+    let settings = [("WIJKREGIE_DB_TIMEOUT_MS", "2000")];
+    let instances = [start_with(&url, &settings), start_with(&url, &settings)];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("partners.csv");
+    let mut csv = String::from("name,kind,kvkNumber,neighbourhoodIds\r\n");
+    for n in 0..ROWS {
+        csv.push_str(&format!(
+            "Stichting Import {n},welfare,{:08},transvaal\r\n",
+            80_000_000 + n
+        ));
+    }
+    std::fs::write(&file, csv).unwrap();
+    let mut import = Command::new(BIN)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "warn")
+        .args(["import", "partners"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the import");
+
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .finish();
+    let token = format!("Bearer {}", token(&pb()));
+    let imported = || {
+        partners::table
+            .filter(partners::name.like("Stichting Import %"))
+            .count()
+            .get_result::<i64>(&mut database.target().connect().unwrap())
+            .unwrap()
+    };
+    let mut accepted: Vec<String> = Vec::new();
+    let (mut refused, mut slowest, mut slowest_ready, mut rounds) =
+        (0, Duration::ZERO, Duration::ZERO, 0);
+    while import.try_wait().unwrap().is_none() {
+        let base = &instances[rounds % 2].base;
+        rounds += 1;
+        let body = json!({"name": format!("Stichting Klant {rounds}"), "kind": "welfare"});
+        let write = client
+            .post(format!("{base}/api/v1/partners"))
+            .insert_header(("Authorization", token.as_str()));
+        let (status, created, took) = timed(write, Some(&body)).await;
+        assert!(
+            status == 201 || status == 503,
+            "a write answered {status}: {created}"
+        );
+        if status == 201 {
+            accepted.push(created["id"].as_str().unwrap().to_owned());
+        } else {
+            assert_eq!(created["code"], "database_busy", "{created}");
+            refused += 1;
+        }
+        slowest = slowest.max(took);
+        if let Some(id) = accepted.last() {
+            let read = client
+                .get(format!("{base}/api/v1/partners/{id}"))
+                .insert_header(("Authorization", token.as_str()));
+            let (status, body, took) = timed(read, None).await;
+            assert!(
+                status == 200 || status == 503,
+                "a read answered {status}: {body}"
+            );
+            slowest = slowest.max(took);
+        }
+        let (status, body, took) = timed(client.get(format!("{base}/health/ready")), None).await;
+        assert!(
+            status == 200 || status == 503,
+            "readiness answered {status}: {body}"
+        );
+        slowest_ready = slowest_ready.max(took);
+        let seen = imported();
+        assert!(
+            seen == 0 || seen == i64::try_from(ROWS).unwrap(),
+            "a reader saw {seen} of the import's partners: it is all or nothing"
+        );
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    let output = import.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains(&format!("{ROWS} created")), "{stdout}");
+    eprintln!(
+        "{rounds} rounds during the import: {} writes accepted, {refused} refused (503), \
+         slowest request {slowest:?}, slowest readiness {slowest_ready:?}; {stdout}",
+        accepted.len()
+    );
+    assert!(
+        slowest < deadline + Duration::from_millis(1500),
+        "a request took {slowest:?}; the deadline is {deadline:?}"
+    );
+    assert!(
+        slowest_ready < Duration::from_millis(1500),
+        "readiness took {slowest_ready:?}"
+    );
+    assert!(rounds > 1, "the client worked while the import ran");
+    if database.is_postgres() {
+        // Writes wait only while the import writes its events at its end (then some may
+        // answer 503 at the deadline), not while it works.
+        assert!(
+            accepted.len() > refused,
+            "on PostgreSQL writes go through while the import works: {} accepted, {refused} refused",
+            accepted.len()
+        );
+    }
+
+    assert_eq!(imported(), i64::try_from(ROWS).unwrap());
+    for (n, id) in accepted.iter().enumerate() {
+        let read = client
+            .get(format!("{}/api/v1/partners/{id}", instances[n % 2].base))
+            .insert_header(("Authorization", token.as_str()));
+        let (status, body, _) = timed(read, None).await;
+        assert_eq!(status, 200, "an accepted write is there: {body}");
+    }
+    let total: i64 = partners::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(
+        total,
+        i64::try_from(ROWS + accepted.len()).unwrap(),
+        "nothing lost"
+    );
+    let (count, first, last): (i64, Option<i64>, Option<i64>) = events::table
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(events::id),
+            diesel::dsl::max(events::id),
+        ))
+        .get_result(&mut conn)
+        .unwrap();
+    let created: i64 = events::table
+        .filter(events::action.eq("partner.created"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(created, total, "one event per partner");
+    assert_eq!(
+        last.unwrap() - first.unwrap() + 1,
+        count,
+        "event ids without gaps"
+    );
 }

@@ -286,3 +286,127 @@ async fn routing_and_hand_off_events_name_the_department_as_the_signal_does() {
         "dsb"
     );
 }
+
+/// A follower of the feed (DESIGN §10): reads `?after=` its last event id, page by page.
+struct Follower {
+    seen: Vec<i64>,
+}
+
+impl Follower {
+    async fn catch_up(&mut self, app: &crate::helpers::TestApp, token: &str) {
+        loop {
+            let after = self.seen.last().copied().unwrap_or(0);
+            let page = app
+                .get(&format!("/api/v1/events?after={after}&limit=200"), token)
+                .await;
+            assert_eq!(page.status, 200, "{}", page.text);
+            let ids: Vec<i64> = page.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_i64().unwrap())
+                .collect();
+            if ids.is_empty() {
+                return;
+            }
+            self.seen.extend(ids);
+        }
+    }
+}
+
+/// The feed's order-of-commit guarantee with a slow writer: the import holds its transaction
+/// open while it writes (here: stopped after its first batch) and a single write comes in
+/// meanwhile. On PostgreSQL the fast write commits while the slow one still works — the slow
+/// one takes its event ids only at its end — and the follower, which read the fast write's
+/// event first, still gets every event of the slow one after it. SQLite lets one writer at a
+/// time: the fast write waits for the slow one's commit and its event comes after. Either way
+/// the follower's feed is every event, without gaps, in commit order.
+#[actix_rt::test]
+async fn a_slow_writer_holds_up_no_other_and_a_follower_of_the_feed_misses_nothing() {
+    use std::time::Duration;
+    use wijkregie::api::import::Stage;
+
+    let app = crate::helpers::spawn_app_with(|s| s.pool_timeout = Duration::from_secs(10)).await;
+    let token = app.token(&Role::Programmabureau);
+    let rows = 2500;
+    let mut file = String::from("name,kind,kvkNumber\r\n");
+    for n in 0..rows {
+        file.push_str(&format!("Stichting {n},welfare,{:08}\r\n", 70_000_000 + n));
+    }
+    let (inside, is_inside) = std::sync::mpsc::channel();
+    let (finish, may_finish) = std::sync::mpsc::channel::<()>();
+    let target = app.database.target();
+    let slow = std::thread::spawn(move || {
+        let mut conn = target.connect().unwrap();
+        let mut paused = false;
+        wijkregie::api::import::partners(&mut conn, file.as_bytes(), false, &mut |stage, _| {
+            if stage == Stage::Writing && !paused {
+                paused = true;
+                inside.send(()).unwrap();
+                let _ = may_finish.recv_timeout(Duration::from_secs(30));
+            }
+        })
+    });
+    actix_web::rt::task::spawn_blocking(move || is_inside.recv_timeout(Duration::from_secs(60)))
+        .await
+        .unwrap()
+        .expect("the slow writer is inside its transaction, its first rows written");
+
+    let mut follower = Follower { seen: Vec::new() };
+    let body = json!({"name": "Snelle Stichting", "kind": "welfare"});
+    let mut fast = std::pin::pin!(app.post("/api/v1/partners", &token, &body));
+    let during = actix_web::rt::time::timeout(Duration::from_secs(3), fast.as_mut()).await;
+    let answered_during = during.is_ok();
+    if answered_during {
+        follower.catch_up(&app, &token).await;
+    }
+    finish.send(()).unwrap();
+    let imported = actix_web::rt::task::spawn_blocking(move || slow.join().unwrap())
+        .await
+        .unwrap()
+        .expect("the slow writer commits");
+    assert_eq!(imported.created, rows);
+    let fast = match during {
+        Ok(answer) => answer,
+        Err(_) => fast.await,
+    };
+    assert_eq!(fast.status, 201, "{}", fast.text);
+    follower.catch_up(&app, &token).await;
+
+    let fast_event = app
+        .get(
+            &format!(
+                "/api/v1/events?resourceType=partner&resourceId={}",
+                fast.body["id"].as_str().unwrap()
+            ),
+            &token,
+        )
+        .await;
+    let fast_id = fast_event.body["items"][0]["id"].as_i64().unwrap();
+    let mut everything = Follower { seen: Vec::new() };
+    everything.catch_up(&app, &token).await;
+    assert!(
+        everything.seen.len() > rows,
+        "the import's events and the fast one's"
+    );
+    let first = everything.seen[0];
+    let gap_free: Vec<i64> = (first..first + everything.seen.len() as i64).collect();
+    assert_eq!(everything.seen, gap_free, "event ids without gaps");
+    assert_eq!(
+        follower.seen, everything.seen,
+        "the follower saw every event once, in order, though one writer committed late"
+    );
+    if app.database.is_postgres() {
+        assert!(
+            answered_during,
+            "the fast write committed while the slow transaction was still open"
+        );
+        assert_eq!(fast_id, first, "committed first, so numbered first");
+    } else {
+        assert!(
+            !answered_during,
+            "SQLite serialises writers: the fast write waited for the slow one's commit"
+        );
+        assert_eq!(fast_id, *everything.seen.last().unwrap(), "committed last");
+    }
+}

@@ -23,7 +23,8 @@ use serde_json::{Value, json};
 
 use wijkregie::auth::{Role, TokenMinter};
 use wijkregie::config::{
-    JwksRefresh, JwtKey, JwtSettings, MailSettings, Settings, StreamSettings, WebhookSettings,
+    JwksRefresh, JwtKey, JwtSettings, MailSettings, Settings, StatementTimeouts, StreamSettings,
+    WebhookSettings,
 };
 use wijkregie::db::DatabaseTarget;
 use wijkregie::startup;
@@ -222,6 +223,7 @@ pub fn test_settings(database: &TestDatabase) -> Settings {
         },
         pool_size: 4,
         pool_timeout: Duration::from_secs(5),
+        statement_timeouts: StatementTimeouts::default(),
         body_limit: 64 * 1024,
         body_timeout: Duration::from_secs(30),
         cors_origins: Vec::new(),

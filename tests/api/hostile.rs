@@ -462,3 +462,38 @@ async fn what_actix_http_refuses_itself_is_answered_as_the_api_guide_says() {
         "{answer}"
     );
 }
+
+/// Another transaction holds what a write needs (here: the event counter, as the import once
+/// held it for minutes): the write waits at most `WIJKREGIE_DB_TIMEOUT_MS` for it — PostgreSQL's
+/// `lock_timeout`, SQLite's busy timeout — and answers 503 `database_busy` with `Retry-After`,
+/// having changed nothing. Once the other transaction ends, the same write goes through.
+#[actix_rt::test]
+async fn a_write_that_cannot_get_its_lock_in_time_answers_503_and_changes_nothing() {
+    let app = spawn_app_with(|s| s.pool_timeout = Duration::from_millis(1000)).await;
+    let token = app.token(&Role::Programmabureau);
+    let mut holder = app.database.target().connect().unwrap();
+    let hold = match app.database.is_postgres() {
+        true => "BEGIN; UPDATE event_counter SET last_id = last_id WHERE id = 1",
+        false => "BEGIN IMMEDIATE",
+    };
+    diesel::connection::SimpleConnection::batch_execute(&mut holder, hold).unwrap();
+    let body = serde_json::json!({"name": "Stichting Wachtend", "kind": "welfare"});
+    let started = std::time::Instant::now();
+    let refused = app.post("/api/v1/partners", &token, &body).await;
+    let waited = started.elapsed();
+    refused.assert_problem(503, "database_busy");
+    assert_eq!(refused.header("retry-after").as_deref(), Some("1"));
+    assert!(
+        waited < Duration::from_millis(3000),
+        "answered after {waited:?}, the deadline is 1 s"
+    );
+    diesel::connection::SimpleConnection::batch_execute(&mut holder, "ROLLBACK").unwrap();
+    let listed = app.get("/api/v1/partners", &token).await;
+    assert_eq!(
+        listed.body["items"],
+        serde_json::json!([]),
+        "nothing written"
+    );
+    let created = app.post("/api/v1/partners", &token, &body).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+}

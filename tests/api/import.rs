@@ -4,7 +4,7 @@ use std::process::{Command, Output};
 
 use wijkregie::db::DatabaseTarget;
 
-use crate::helpers::{TestApp, pb, spawn_app};
+use crate::helpers::{TestApp, TestDatabase, pb, spawn_app};
 
 const HEADER: &str = "id,name,kind,kvkNumber,neighbourhoodIds,contact.name,contact.email,\
                       contact.phone,website,active,version,createdAt,updatedAt\r\n";
@@ -231,4 +231,69 @@ async fn an_export_with_formula_cells_goes_back_in_unchanged() {
     expected.sort();
     assert_eq!(listed, expected);
     assert_eq!(partner_events(&app).await, 6, "nothing was written back");
+}
+
+#[actix_rt::test]
+async fn a_header_naming_a_column_twice_is_refused() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let output = import(
+        &app,
+        dir.path(),
+        "name,kind,name\r\nStichting Een,welfare,Stichting Twee\r\n",
+        false,
+    );
+    assert!(!output.status.success(), "the last column must not win");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("line 1")
+            && stderr.contains("\"name\"")
+            && stderr.contains("more than once"),
+        "{stderr}"
+    );
+    assert!(partners(&app).await.is_empty());
+}
+
+/// A file of `rows` good partners without neighbourhoods, each with its own KvK number.
+fn many_partners(rows: usize) -> String {
+    let mut file = String::from(HEADER);
+    for n in 0..rows {
+        file.push_str(&format!(
+            ",Stichting {n},welfare,{:08},,,,,,,,,\r\n",
+            60_000_000 + n
+        ));
+    }
+    file
+}
+
+#[actix_rt::test]
+async fn a_database_lost_during_an_import_stops_it_with_one_error() {
+    let database = TestDatabase::new();
+    let mut conn = database.target().connect().unwrap();
+    wijkregie::db::run_migrations(&mut conn).unwrap();
+    let file = many_partners(200);
+    let mut lost = false;
+    let result =
+        wijkregie::api::import::partners(&mut conn, file.as_bytes(), false, &mut |_, _| {
+            if !lost {
+                lost = true;
+                // PostgreSQL: the import's connection is ended from outside, as a restart or a
+                // failover would. SQLite has no connection to lose; its table goes away instead.
+                match database.is_postgres() {
+                    true => database.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                    ),
+                    false => database.execute("ALTER TABLE partners RENAME TO partners_gone"),
+                }
+            }
+        });
+    let error = result.expect_err("the import cannot go on without its database");
+    assert_eq!(
+        error.lines().count(),
+        1,
+        "one error, not one per remaining row: {error}"
+    );
+    assert!(error.contains("nothing was imported"), "{error}");
+    assert!(error.contains("the database failed"), "{error}");
 }

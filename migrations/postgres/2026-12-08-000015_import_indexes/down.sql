@@ -1,0 +1,2 @@
+DROP INDEX partners_name_without_kvk_number;
+DROP INDEX partners_kvk_number;
