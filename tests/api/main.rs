@@ -41,6 +41,7 @@ mod projects;
 mod receiver;
 mod reference;
 mod report_feedback;
+mod report_results;
 mod reports;
 mod scopes;
 mod signals;
