@@ -38,10 +38,48 @@ pub struct ProgressParams {
     district_id: Option<String>,
     /// With `text/csv`, the table to give: `neighbourhoods` (default), `policy_feedback` (per
     /// theme and department), `quarters`, `lessons` (one row per voice, or per lesson without
-    /// voices) or `advice` (per department). JSON and the page always hold every section.
-    #[param(value_type = Option<String>, pattern = "^(neighbourhoods|policy_feedback|quarters|lessons|advice)$")]
+    /// voices), `advice` (per department),
+    /// `results` (the goals per neighbourhood and effect, then the total per effect)
+    /// or `policy_changes` (the policy issues answered in the period). The columns of each are
+    /// in the `text/csv` response's description. JSON and the page always hold every section.
+    #[param(value_type = Option<String>, pattern = "^(neighbourhoods|policy_feedback|quarters|lessons|advice|results|policy_changes)$")]
     section: Option<String>,
 }
+
+/// The 200 answer's description in the OpenAPI document: the report's CSV sections and their
+/// columns (a test holds it to the header rows the service writes).
+const CSV_SECTIONS: &str = "The report, in the negotiated format. \
+With `text/csv`, the table `section` names, a header row first. Columns are named as the JSON \
+members, a nested member by its path, an entry of a list by its code; ratios have at most four \
+decimals, money is in cents, an empty field is a figure that does not exist.\n\n\
+- `neighbourhoods` (default), one row per neighbourhood and a `total` row: \
+`neighbourhoodId,name,districtId,focusArea,projects.count,projects.byStatus.draft,\
+projects.byStatus.submitted,projects.byStatus.in_dialogue,projects.byStatus.under_assessment,\
+projects.byStatus.approved,projects.byStatus.rejected,projects.byStatus.running,\
+projects.byStatus.completed,projects.byStatus.stopped,projects.byStatus.evaluated,\
+projects.budget.totalCents,projects.budget.programmeCents,projects.budget.otherCents,\
+projects.budget.cofinancingRatio,projects.budget.meetsTarget,projects.effects.social_cohesion,\
+projects.effects.positive_image,projects.effects.access_to_services,projects.effects.safety,\
+projects.effects.employment,projects.effects.ownership,projects.links.projects,\
+projects.links.links,projects.links.linksPerProject,projects.links.unlinkedProjects,\
+projects.waitingPastResponseDue,signals.received,signals.answered,signals.answeredOnTime,\
+signals.answeredOnTimePercentage,signals.medianDaysToAnswer,signals.overdueNow,signals.handOffs`\n\
+- `policy_feedback`, one row per theme, per department and the total (`dimension`): \
+`dimension,id,name,feedback.policyFeedbackSignals,feedback.issuesRaised,\
+feedback.issuesResponded,feedback.positions.will_adjust,feedback.positions.under_review,\
+feedback.positions.no_change,feedback.positions.already_addressed,feedback.responsesOverdue`\n\
+- `quarters`, one row per quarter: `quarter,from,to,projectsCreated,signalsReceived,\
+signalsAnswered,signalsAnsweredOnTime,answeredOnTimePercentage,policyFeedbackSignals,\
+policyIssuesRaised`\n\
+- `lessons`, one row per voice (per lesson without voices): `projectId,title,status,districtId,\
+lessonsLearned,continuation,voices.quote,voices.speakerRole,voices.neighbourhoodId`\n\
+- `advice`, one row per department: `departmentId,name,requested,givenOnTime,givenLate,\
+withdrawn,open,overdueNow`\n\
+- `results`, one row per neighbourhood and effect, then per effect a `total` row: \
+`neighbourhoodId,name,effect,goals,met,progressing,notMet,notMeasured`\n\
+- `policy_changes`, one row per policy issue answered in the period, `will_adjust` first: \
+`policyIssueId,title,themeId,departmentId,departmentName,position,explanation,decidedOn,\
+followUpOn`";
 
 /// The media types the report comes in, in the order of preference for `*/*`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,9 +118,12 @@ impl Format {
 /// The programme's progress per neighbourhood and in total.
 ///
 /// Per neighbourhood and in total: projects per status; committed and received funding,
-/// programme money and the co-financing ratio against the target; per effect the approved,
-/// running, completed and evaluated projects that score it substantial; links per project;
-/// submitted projects waiting past `responseDueAt`. Signals received, answered, answered on
+/// programme money and the co-financing ratio against the target (met at 40 % or more); per
+/// effect the approved, running, completed and evaluated projects that score it substantial,
+/// and the results of their goals (`results`: met, progressing, not met, not measured, in the
+/// direction from baseline to target); links per project; submitted projects waiting past
+/// `responseDueAt`. The policy issues answered in the period (`policyChanges`, `will_adjust`
+/// first). Signals received, answered, answered on
 /// time, median days to answer, overdue now and hand-offs, also per theme and per department.
 /// Every figure is computed in the database.
 ///
@@ -96,11 +137,11 @@ impl Format {
     get, path = "/reports/progress", tag = "Reports", operation_id = "get_progress_report",
     params(ProgressParams),
     responses(
-        (status = 200, description = "The report, in the negotiated format",
+        (status = 200, description = CSV_SECTIONS,
             headers(("Vary" = String, description = "Accept: the format follows the Accept header")),
             content(
                 (ProgressReport = "application/json"),
-                (String = "text/csv", example = "neighbourhood_id,name,district_id,focus_area,projects,...\r\n"),
+                (String = "text/csv", example = "neighbourhoodId,name,districtId,focusArea,projects.count,...\r\n"),
                 (String = "text/html"),
             )),
         (status = 406, description = "None of JSON, CSV or HTML is acceptable"),

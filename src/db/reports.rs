@@ -18,11 +18,15 @@ use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 
+use self::results::council_figures;
+pub use self::results::{CouncilFigures, GoalFigures, PolicyChangeFigure};
 use super::evaluations::Lesson;
 use super::schema::{advice_requests, policy_issue_signals, policy_issues, projects, signals};
 use super::{DbConnection, evaluations};
 use crate::domain::projects::EFFECTS;
 use crate::error::ApiError;
+
+mod results;
 
 /// What the report covers. Projects are selected by `created_at`, signals by `received_at`;
 /// `until` is exclusive (the day after the report's `to`).
@@ -151,6 +155,7 @@ pub struct Figures {
     pub projects: Vec<ProjectFigures>,
     pub signals: Vec<SignalFigures>,
     pub later: LaterFigures,
+    pub council: CouncilFigures,
 }
 
 /// The figures of policy feedback, learning and the quarters (DESIGN §13).
@@ -212,10 +217,12 @@ pub fn figures(
                     let project_rows = load(conn, projects_sql)?;
                     let (issues, lessons) = feedback_figures(conn, scope)?;
                     let advice = advice_figures(conn, scope)?;
+                    let council = council_figures(conn, scope)?;
                     let signal_rows = signal_rows.join().map_err(|_| {
                         ApiError::Internal("the signal figures' query thread failed".to_owned())
                     })??;
-                    let mut figures = Figures::new(project_rows, signal_rows, issues, lessons);
+                    let mut figures =
+                        Figures::new(project_rows, signal_rows, issues, lessons).with(council);
                     figures.later.advice = advice;
                     Ok(figures)
                 })
@@ -234,7 +241,9 @@ pub fn figures(
                 let project_rows = load(conn, projects_sql)?;
                 let signal_rows = load(conn, signals(scope, dialect))?;
                 let (issues, lessons) = feedback_figures(conn, scope)?;
-                let mut figures = Figures::new(project_rows, signal_rows, issues, lessons);
+                let council = council_figures(conn, scope)?;
+                let mut figures =
+                    Figures::new(project_rows, signal_rows, issues, lessons).with(council);
                 figures.later.advice = advice_figures(conn, scope)?;
                 Ok(figures)
             })
@@ -288,7 +297,12 @@ impl Figures {
                 lessons,
                 advice: Vec::new(),
             },
+            council: CouncilFigures::default(),
         }
+    }
+
+    fn with(self, council: CouncilFigures) -> Self {
+        Self { council, ..self }
     }
 }
 

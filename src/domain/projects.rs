@@ -174,6 +174,18 @@ pub fn transition(from: Status, to: Status) -> Option<Transition> {
 /// The co-financing target of the programme: the share of cost from other sources.
 pub const COFINANCING_TARGET: f64 = 0.40;
 
+/// [`COFINANCING_TARGET`] as a whole percentage, for the exact comparison in cents.
+const COFINANCING_TARGET_PERCENT: i128 = 40;
+
+/// Whether `other_cents` of `total_cents` meets the co-financing target: a ratio of 40 % or
+/// more (DESIGN §18), judged on the cents rather than on a rounded ratio. No funding meets
+/// nothing. The one comparison for the project, the report's neighbourhoods, its total and
+/// its page.
+pub fn meets_cofinancing_target(other_cents: i64, total_cents: i64) -> bool {
+    total_cents > 0
+        && i128::from(other_cents) * 100 >= i128::from(total_cents) * COFINANCING_TARGET_PERCENT
+}
+
 pub fn source_type(value: &str) -> Result<String, Rejection> {
     one_of(value, &FUNDING_SOURCES)
 }
@@ -213,7 +225,7 @@ pub struct Budget {
     pub other_cents: i64,
     /// `other / total`; `None` without funding.
     pub cofinancing_ratio: Option<f64>,
-    /// Whether the ratio exceeds [`COFINANCING_TARGET`].
+    /// Whether the ratio reaches [`COFINANCING_TARGET`] ([`meets_cofinancing_target`]).
     pub meets_cofinancing_target: bool,
 }
 
@@ -237,7 +249,7 @@ impl Budget {
             programme_cents,
             other_cents,
             cofinancing_ratio,
-            meets_cofinancing_target: cofinancing_ratio.is_some_and(|r| r > COFINANCING_TARGET),
+            meets_cofinancing_target: meets_cofinancing_target(other_cents, total_cents),
         }
     }
 }
@@ -483,12 +495,25 @@ mod tests {
         );
         assert_eq!(budget.cofinancing_ratio, Some(0.4));
         assert!(
-            !budget.meets_cofinancing_target,
-            "the target is more than 0.40"
+            budget.meets_cofinancing_target,
+            "the target is met at exactly 0.40"
         );
         let empty = Budget::of(&[]);
         assert_eq!(empty.cofinancing_ratio, None);
         assert!(!empty.meets_cofinancing_target);
+    }
+
+    #[test]
+    fn the_cofinancing_target_is_met_at_forty_percent_and_not_below() {
+        assert!((COFINANCING_TARGET * 100.0 - 40.0).abs() < f64::EPSILON);
+        assert!(meets_cofinancing_target(40, 100));
+        assert!(meets_cofinancing_target(41, 100));
+        assert!(!meets_cofinancing_target(39_999, 100_000));
+        assert!(!meets_cofinancing_target(0, 0));
+        assert!(meets_cofinancing_target(
+            MAX_AMOUNT_CENTS * 4,
+            MAX_AMOUNT_CENTS * 10
+        ));
     }
 
     #[test]

@@ -13,6 +13,9 @@
 
 use std::borrow::Cow;
 
+/// The decimals of a ratio in a CSV file ([`Cell::ratio`]).
+pub const RATIO_DECIMALS: i32 = 4;
+
 /// What makes a spreadsheet read a cell as a formula (OWASP's list).
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
@@ -34,6 +37,14 @@ impl Cell {
     /// A number that may not exist (a ratio without a denominator): an empty field then.
     pub fn optional_figure(value: Option<impl Figure>) -> Self {
         value.map_or(Self::Text(String::new()), Figure::cell)
+    }
+
+    /// A ratio (a share between figures, such as the co-financing ratio), rounded to
+    /// [`RATIO_DECIMALS`] decimals in every CSV the service writes; an empty field when it does
+    /// not exist.
+    pub fn ratio(value: Option<f64>) -> Self {
+        let scale = 10f64.powi(RATIO_DECIMALS);
+        Self::optional_figure(value.map(|r| (r * scale).round() / scale))
     }
 
     /// The field as it goes into the file (before RFC 4180 quoting).
@@ -147,5 +158,14 @@ mod tests {
         assert_eq!(Cell::optional_figure(None::<f64>).written(), "");
         assert_eq!(Cell::figure(f64::NEG_INFINITY).written(), "'-inf");
         assert_eq!(Cell::from("-12").written(), "'-12");
+    }
+
+    #[test]
+    fn ratios_are_written_with_at_most_four_decimals() {
+        assert_eq!(Cell::ratio(Some(1.0 / 3.0)).written(), "0.3333");
+        assert_eq!(Cell::ratio(Some(2.0 / 3.0)).written(), "0.6667");
+        assert_eq!(Cell::ratio(Some(0.4)).written(), "0.4");
+        assert_eq!(Cell::ratio(Some(0.123_45)).written(), "0.1235");
+        assert_eq!(Cell::ratio(None).written(), "");
     }
 }

@@ -1,11 +1,16 @@
 //! The progress report as CSV (RFC 4180): a header row, one row per neighbourhood and a total
 //! row; CRLF line ends; fields with a comma, quote or line break are quoted, quotes doubled.
-//! Money in cents and ratios as in the JSON; an empty field is a figure that does not exist
-//! (a ratio without a denominator). Figures are written as numbers, text (names, titles,
-//! lessons, quotes) neutralised against formulas ([`Cell`]).
+//! Money in cents, ratios rounded to four decimals ([`Cell::ratio`]); an empty field is a
+//! figure that does not exist (a ratio without a denominator). Figures are written as numbers,
+//! text (names, titles, lessons, quotes) neutralised against formulas ([`Cell`]).
+//!
+//! Columns are named as in every CSV the service writes: by the JSON member, a nested member
+//! by its path (`projects.budget.cofinancingRatio`), an entry of a list keyed by its code by
+//! that code (`projects.byStatus.running`, `projects.effects.safety`).
 
 use super::cell::Cell;
 use super::feedback::FeedbackFigures;
+use super::results::EffectResult;
 use super::{NeighbourhoodProgress, ProgressReport, ProjectProgress, SignalProgress};
 use crate::domain::Rejection;
 use crate::domain::policy_issues::POSITIONS;
@@ -19,6 +24,8 @@ pub enum Section {
     Quarters,
     Lessons,
     Advice,
+    Results,
+    PolicyChanges,
 }
 
 impl Section {
@@ -29,9 +36,12 @@ impl Section {
             "quarters" => Ok(Self::Quarters),
             "lessons" => Ok(Self::Lessons),
             "advice" => Ok(Self::Advice),
+            "results" => Ok(Self::Results),
+            "policy_changes" => Ok(Self::PolicyChanges),
             _ => Err(Rejection::new(
                 "not_allowed",
-                "must be one of neighbourhoods, policy_feedback, quarters, lessons, advice",
+                "must be one of neighbourhoods, policy_feedback, quarters, lessons, advice, results, \
+                 policy_changes",
             )),
         }
     }
@@ -44,20 +54,22 @@ pub fn render(report: &ProgressReport, section: Section) -> String {
         Section::Quarters => quarters(report),
         Section::Lessons => lessons(report),
         Section::Advice => advice(report),
+        Section::Results => results(report),
+        Section::PolicyChanges => policy_changes(report),
     }
 }
 
 /// One row per department: the advice asked of it in the period and how it was given.
 fn advice(report: &ProgressReport) -> String {
     let header = [
-        "department_id",
+        "departmentId",
         "name",
         "requested",
-        "given_on_time",
-        "given_late",
+        "givenOnTime",
+        "givenLate",
         "withdrawn",
         "open",
-        "overdue_now",
+        "overdueNow",
     ]
     .map(str::to_owned);
     let mut out = String::new();
@@ -78,20 +90,100 @@ fn advice(report: &ProgressReport) -> String {
     out
 }
 
+/// One row per neighbourhood and effect, then per effect the total (`neighbourhoodId`
+/// `total`).
+fn results(report: &ProgressReport) -> String {
+    let mut out = String::new();
+    let header = [
+        "neighbourhoodId",
+        "name",
+        "effect",
+        "goals",
+        "met",
+        "progressing",
+        "notMet",
+        "notMeasured",
+    ]
+    .map(str::to_owned);
+    header_line(&mut out, &header);
+    let rows = report
+        .results
+        .neighbourhoods
+        .iter()
+        .flat_map(|n| {
+            n.effects
+                .iter()
+                .map(|e| (n.neighbourhood_id.as_str(), n.name.as_str(), e))
+        })
+        .chain(report.results.total.iter().map(|e| ("total", "Total", e)));
+    for (id, name, e) in rows {
+        line(&mut out, &result_row(id, name, e));
+    }
+    out
+}
+
+fn result_row(id: &str, name: &str, e: &EffectResult) -> Vec<Cell> {
+    vec![
+        id.into(),
+        name.into(),
+        e.effect.into(),
+        Cell::figure(e.goals),
+        Cell::figure(e.met),
+        Cell::figure(e.progressing),
+        Cell::figure(e.not_met),
+        Cell::figure(e.not_measured),
+    ]
+}
+
+/// One row per policy issue answered in the period, `will_adjust` first.
+fn policy_changes(report: &ProgressReport) -> String {
+    let mut out = String::new();
+    let header = [
+        "policyIssueId",
+        "title",
+        "themeId",
+        "departmentId",
+        "departmentName",
+        "position",
+        "explanation",
+        "decidedOn",
+        "followUpOn",
+    ]
+    .map(str::to_owned);
+    header_line(&mut out, &header);
+    for c in &report.policy_changes {
+        line(
+            &mut out,
+            &[
+                c.policy_issue_id.as_str().into(),
+                c.title.as_str().into(),
+                c.theme_id.as_str().into(),
+                c.department_id.as_str().into(),
+                c.department_name.as_str().into(),
+                c.position.as_str().into(),
+                c.explanation.clone().unwrap_or_default().into(),
+                c.decided_on.clone().unwrap_or_default().into(),
+                c.follow_up_on.clone().unwrap_or_default().into(),
+            ],
+        );
+    }
+    out
+}
+
 /// One row per theme, per department and the total: `dimension` says which.
 fn policy_feedback(report: &ProgressReport) -> String {
     let mut header: Vec<String> = [
         "dimension",
         "id",
         "name",
-        "policy_feedback_signals",
-        "issues_raised",
-        "issues_responded",
+        "feedback.policyFeedbackSignals",
+        "feedback.issuesRaised",
+        "feedback.issuesResponded",
     ]
     .map(str::to_owned)
     .to_vec();
-    header.extend(POSITIONS.iter().map(|p| format!("position_{p}")));
-    header.push("responses_overdue".to_owned());
+    header.extend(POSITIONS.iter().map(|p| format!("feedback.positions.{p}")));
+    header.push("feedback.responsesOverdue".to_owned());
     let mut out = String::new();
     header_line(&mut out, &header);
     let section = &report.policy_feedback;
@@ -134,13 +226,13 @@ fn quarters(report: &ProgressReport) -> String {
         "quarter",
         "from",
         "to",
-        "projects_created",
-        "signals_received",
-        "signals_answered",
-        "signals_answered_on_time",
-        "answered_on_time_percentage",
-        "policy_feedback_signals",
-        "policy_issues_raised",
+        "projectsCreated",
+        "signalsReceived",
+        "signalsAnswered",
+        "signalsAnsweredOnTime",
+        "answeredOnTimePercentage",
+        "policyFeedbackSignals",
+        "policyIssuesRaised",
     ]
     .map(str::to_owned);
     header_line(&mut out, &header);
@@ -168,15 +260,15 @@ fn quarters(report: &ProgressReport) -> String {
 fn lessons(report: &ProgressReport) -> String {
     let mut out = String::new();
     let header = [
-        "project_id",
+        "projectId",
         "title",
         "status",
-        "district_id",
-        "lessons_learned",
+        "districtId",
+        "lessonsLearned",
         "continuation",
-        "quote",
-        "speaker_role",
-        "neighbourhood_id",
+        "voices.quote",
+        "voices.speakerRole",
+        "voices.neighbourhoodId",
     ]
     .map(str::to_owned);
     header_line(&mut out, &header);
@@ -208,38 +300,48 @@ fn lessons(report: &ProgressReport) -> String {
 }
 
 fn neighbourhoods(report: &ProgressReport) -> String {
-    let mut header: Vec<String> = ["neighbourhood_id", "name", "district_id", "focus_area"]
-        .map(str::to_owned)
-        .to_vec();
-    header.push("projects".to_owned());
-    header.extend(STATUSES.iter().map(|s| format!("projects_{s}")));
+    let mut header: Vec<String> = [
+        "neighbourhoodId",
+        "name",
+        "districtId",
+        "focusArea",
+        "projects.count",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    header.extend(STATUSES.iter().map(|s| format!("projects.byStatus.{s}")));
     header.extend(
         [
-            "budget_total_cents",
-            "budget_programme_cents",
-            "budget_other_cents",
-            "cofinancing_ratio",
-            "cofinancing_meets_target",
+            "totalCents",
+            "programmeCents",
+            "otherCents",
+            "cofinancingRatio",
+            "meetsTarget",
         ]
-        .map(str::to_owned),
+        .map(|m| format!("projects.budget.{m}")),
     );
-    header.extend(EFFECTS.iter().map(|e| format!("effect_{e}")));
+    header.extend(EFFECTS.iter().map(|e| format!("projects.effects.{e}")));
     header.extend(
         [
-            "projects_past_draft",
-            "links",
-            "links_per_project",
-            "unlinked_projects",
-            "waiting_past_response_due",
-            "signals_received",
-            "signals_answered",
-            "signals_answered_on_time",
-            "signals_answered_on_time_percentage",
-            "signals_median_days_to_answer",
-            "signals_overdue_now",
-            "signals_hand_offs",
+            "links.projects",
+            "links.links",
+            "links.linksPerProject",
+            "links.unlinkedProjects",
+            "waitingPastResponseDue",
         ]
-        .map(str::to_owned),
+        .map(|m| format!("projects.{m}")),
+    );
+    header.extend(
+        [
+            "received",
+            "answered",
+            "answeredOnTime",
+            "answeredOnTimePercentage",
+            "medianDaysToAnswer",
+            "overdueNow",
+            "handOffs",
+        ]
+        .map(|m| format!("signals.{m}")),
     );
     let mut out = String::new();
     header_line(&mut out, &header);
@@ -274,7 +376,7 @@ fn row(
         Cell::figure(budget.total_cents),
         Cell::figure(budget.programme_cents),
         Cell::figure(budget.other_cents),
-        Cell::optional_figure(budget.cofinancing_ratio),
+        Cell::ratio(budget.cofinancing_ratio),
         budget
             .meets_target
             .map(|m| m.to_string())
@@ -285,7 +387,7 @@ fn row(
     fields.extend([
         Cell::figure(projects.links.projects),
         Cell::figure(projects.links.links),
-        Cell::optional_figure(projects.links.links_per_project),
+        Cell::ratio(projects.links.links_per_project),
         Cell::figure(projects.links.unlinked_projects),
         Cell::figure(projects.waiting_past_response_due),
         Cell::figure(signals.received),

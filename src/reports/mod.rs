@@ -8,6 +8,7 @@ pub mod csv;
 mod dutch;
 pub mod feedback;
 pub mod html;
+pub mod results;
 
 use std::collections::HashMap;
 
@@ -18,7 +19,7 @@ use utoipa::ToSchema;
 use crate::db::reference::{DepartmentRow, NeighbourhoodRow, ThemeRow};
 use crate::db::reports::{self as figures_repo, Figures};
 use crate::domain::advice_requests as advice_rules;
-use crate::domain::projects::{COFINANCING_TARGET, EFFECTS, STATUSES};
+use crate::domain::projects::{COFINANCING_TARGET, EFFECTS, STATUSES, meets_cofinancing_target};
 use crate::domain::time;
 
 /// The progress of the programme over a period.
@@ -53,6 +54,11 @@ pub struct ProgressReport {
     /// Quarter by quarter inside the period; without `from`, the last four quarters up to `to`
     /// (or today).
     pub quarters: Vec<feedback::QuarterProgress>,
+    /// The results of the goals per effect, per neighbourhood and in total (DESIGN §18).
+    pub results: results::Results,
+    /// The policy issues answered in the period, `will_adjust` first, then in the order of
+    /// their answers: what the neighbourhoods' signals changed.
+    pub policy_changes: Vec<results::PolicyChange>,
     /// The advice the bureau asked of each department in the period (by the day it was asked),
     /// and how it was given (DESIGN §16).
     pub advice_by_department: Vec<DepartmentAdvice>,
@@ -183,7 +189,8 @@ pub struct BudgetProgress {
     /// `otherCents / totalCents`, four decimals; null without funding.
     #[schema(example = 0.44)]
     pub cofinancing_ratio: Option<f64>,
-    /// Whether the ratio exceeds the programme's target; null without funding.
+    /// Whether the ratio reaches the programme's target (`>=`, judged on the cents); null
+    /// without funding.
     pub meets_target: Option<bool>,
 }
 
@@ -347,6 +354,9 @@ pub fn assemble(request: &Request, labels: Labels, figures: Figures) -> Progress
             },
         );
     }
+    let results = results::results(&figures.council.results, &labels.neighbourhoods);
+    let policy_changes =
+        results::policy_changes(figures.council.policy_changes, &labels.departments);
     let mut signals_of = |dimension: &str, key: Option<&str>| {
         signals
             .remove(&(dimension.to_owned(), key.map(str::to_owned)))
@@ -418,6 +428,8 @@ pub fn assemble(request: &Request, labels: Labels, figures: Figures) -> Progress
         lessons: feedback::lessons(figures.later),
         quarters,
         advice_by_department,
+        results,
+        policy_changes,
     }
 }
 
@@ -463,11 +475,8 @@ impl ProjectGroups {
                 programme_cents: sums.programme_cents,
                 other_cents,
                 cofinancing_ratio,
-                // Compared on cents, not on the rounded ratio: over 40 % means strictly more.
-                meets_target: (sums.total_cents > 0).then(|| {
-                    i128::from(other_cents) * 100
-                        > i128::from(sums.total_cents) * i128::from(target_percent())
-                }),
+                meets_target: (sums.total_cents > 0)
+                    .then(|| meets_cofinancing_target(other_cents, sums.total_cents)),
             },
             effects: EFFECTS
                 .iter()
@@ -483,12 +492,6 @@ impl ProjectGroups {
             waiting_past_response_due: sums.waiting,
         }
     }
-}
-
-/// The co-financing target as a whole percentage (40), for exact comparison in cents.
-fn target_percent() -> i64 {
-    // COFINANCING_TARGET is a constant with two decimals; rounding makes the intent explicit.
-    (COFINANCING_TARGET * 100.0).round() as i64
 }
 
 /// `part / whole` rounded to `decimals`, or None when `whole` is zero.
@@ -511,10 +514,5 @@ mod tests {
         assert_eq!(ratio(2, 3, 4), Some(0.6667));
         assert_eq!(ratio(200, 3, 1), Some(66.7));
         assert_eq!(ratio(5, 0, 2), None);
-    }
-
-    #[test]
-    fn the_target_is_forty_percent() {
-        assert_eq!(target_percent(), 40);
     }
 }

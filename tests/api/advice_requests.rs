@@ -400,7 +400,7 @@ async fn the_report_counts_advice_asked_given_on_time_and_late_per_department() 
     assert_eq!(csv.status, 200, "{}", csv.text);
     assert!(
         csv.text.starts_with(
-            "department_id,name,requested,given_on_time,given_late,withdrawn,open,overdue_now\r\n"
+            "departmentId,name,requested,givenOnTime,givenLate,withdrawn,open,overdueNow\r\n"
         ),
         "{}",
         csv.text

@@ -266,6 +266,9 @@ async fn the_reports_csv_neutralises_names_and_keeps_its_figures_numbers() {
         .find(|r| &r[0] == "moerwijk")
         .unwrap();
     assert_eq!(&moerwijk[column(&header, "name")], "'=1+1");
-    assert_eq!(&moerwijk[column(&header, "projects")], "0");
-    assert_eq!(&moerwijk[column(&header, "budget_total_cents")], "0");
+    assert_eq!(&moerwijk[column(&header, "projects.count")], "0");
+    assert_eq!(
+        &moerwijk[column(&header, "projects.budget.totalCents")],
+        "0"
+    );
 }

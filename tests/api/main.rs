@@ -42,6 +42,7 @@ mod projects;
 mod receiver;
 mod reference;
 mod report_feedback;
+mod report_results;
 mod reports;
 mod scopes;
 mod signals;

@@ -29,7 +29,7 @@ pub struct Budget {
     /// `otherCents / totalCents`; `null` without funding. The programme's target is 0.40.
     #[schema(example = 0.5)]
     pub cofinancing_ratio: Option<f64>,
-    /// Whether the ratio exceeds the programme's co-financing target (0.40).
+    /// Whether the ratio reaches the programme's co-financing target: 0.40 or more.
     pub meets_cofinancing_target: bool,
 }
 
@@ -243,7 +243,7 @@ impl CsvRecord for Project {
             Cell::figure(self.budget.total_cents),
             Cell::figure(self.budget.programme_cents),
             Cell::figure(self.budget.other_cents),
-            Cell::optional_figure(self.budget.cofinancing_ratio),
+            Cell::ratio(self.budget.cofinancing_ratio),
             self.budget.meets_cofinancing_target.to_string().into(),
             export::optional(self.eligible).into(),
             export::optional(self.assessment_id.as_ref()).into(),
