@@ -32,6 +32,7 @@ pub(crate) fn prepare_database(o: &Options, database_url: &str) -> Result<Option
             let target = DatabaseTarget::parse(database_url)?;
             let mut conn = target.connect().map_err(|e| e.to_string())?;
             if wijkregie::demo::has_programme_data(&mut conn).map_err(|e| e.to_string())? {
+                reusable(o, &mut admin, &target)?;
                 step(&format!("reusing the data in {BENCH_DATABASE} (--reuse)"));
                 return Ok(None);
             }
@@ -70,7 +71,95 @@ pub(crate) fn prepare_database(o: &Options, database_url: &str) -> Result<Option
     if !status.success() {
         return Err(format!("wijkregie generate failed ({status})"));
     }
-    Ok(Some(started.elapsed().as_secs_f64()))
+    let seconds = started.elapsed().as_secs_f64();
+    if !o.sqlite {
+        // What was generated, kept with the database, so that `--reuse` can check it.
+        let mut admin = PgConnection::establish(&o.server_url).map_err(|e| e.to_string())?;
+        admin
+            .batch_execute(&format!(
+                "COMMENT ON DATABASE {BENCH_DATABASE} IS '{}'",
+                generated_label(o.projects, o.signals, o.seed)
+            ))
+            .map_err(|e| format!("cannot label {BENCH_DATABASE}: {e}"))?;
+    }
+    Ok(Some(seconds))
+}
+
+/// The label `prepare_database` puts on the bench database after generating it.
+fn generated_label(projects: usize, signals: usize, seed: u64) -> String {
+    format!("wijkregie generate --projects {projects} --signals {signals} --seed {seed}")
+}
+
+/// The rows the measured database holds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dataset {
+    pub(crate) projects: i64,
+    pub(crate) signals: i64,
+}
+
+impl Dataset {
+    pub(crate) fn count(target: &DatabaseTarget) -> Result<Self, String> {
+        let mut conn = target.connect().map_err(|e| e.to_string())?;
+        let count = |table: &str, conn: &mut wijkregie::db::DbConnection| {
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+                "(SELECT COUNT(*) FROM {table})"
+            )))
+            .get_result::<i64>(conn)
+            .map_err(|e| format!("cannot count the {table}: {e}"))
+        };
+        Ok(Self {
+            projects: count("projects", &mut conn)?,
+            signals: count("signals", &mut conn)?,
+        })
+    }
+
+    /// One line for the output: what was measured, and what earlier runs' writes added.
+    pub(crate) fn summary(&self, o: &Options) -> String {
+        format!(
+            "dataset: {} projects, {} signals ({} generated with seed {}, {} written by earlier runs)",
+            self.projects,
+            self.signals,
+            o.signals,
+            o.seed,
+            self.signals - o.signals as i64
+        )
+    }
+}
+
+/// `--reuse` keeps only a database generated with the same options: its label says so, it holds
+/// exactly the projects asked for (no workload creates one) and at least the signals asked for
+/// (the `POST` workloads and the delivery line add some). Anything else is refused, since a
+/// run over another size would be reported as this one.
+fn reusable(o: &Options, admin: &mut PgConnection, target: &DatabaseTarget) -> Result<(), String> {
+    let label: Option<String> = diesel::select(diesel::dsl::sql::<
+        diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    >(&format!(
+        "(SELECT shobj_description(oid, 'pg_database') FROM pg_database \
+         WHERE datname = '{BENCH_DATABASE}')"
+    )))
+    .get_result(admin)
+    .map_err(|e| e.to_string())?;
+    let counted = Dataset::count(target)?;
+    let wanted = generated_label(o.projects, o.signals, o.seed);
+    let refuse = |why: String| {
+        Err(format!(
+            "--reuse refused: {BENCH_DATABASE} {why}, but this run asks for {} projects and {} \
+             signals with seed {}; run without --reuse to generate them",
+            o.projects, o.signals, o.seed
+        ))
+    };
+    match label {
+        Some(label) if label == wanted => {}
+        Some(label) => return refuse(format!("was made by `{label}`")),
+        None => return refuse("carries no label of the options that generated it".to_owned()),
+    }
+    if counted.projects != o.projects as i64 || counted.signals < o.signals as i64 {
+        return refuse(format!(
+            "holds {} projects and {} signals",
+            counted.projects, counted.signals
+        ));
+    }
+    Ok(())
 }
 
 /// `RANDOM_IDS` ids of a table, spread over all of it, the same for the same seed.

@@ -45,7 +45,7 @@ use diesel::Connection;
 use wijkregie::db::DatabaseTarget;
 
 use crate::capture::capture;
-use crate::data::{prepare_database, random_ids};
+use crate::data::{Dataset, prepare_database, random_ids};
 use crate::delivery::run_delivery;
 use crate::export::run_export;
 use crate::import::run_import;
@@ -260,6 +260,8 @@ fn run(o: &Options) -> Result<bool, String> {
     let generate_seconds = prepare_database(o, &database_url)?;
 
     let target = DatabaseTarget::parse(&database_url)?;
+    let dataset = Dataset::count(&target)?;
+    step(&dataset.summary(o));
     let signal_ids = random_ids(&target, "signals", o.seed)?;
     let project_ids = random_ids(&target, "projects", o.seed + 1)?;
     let secret = format!(
@@ -417,7 +419,7 @@ fn run(o: &Options) -> Result<bool, String> {
         && open_loops.iter().all(|l| l.non_2xx == 0 && l.errors == 0)
         && import.as_ref().is_none_or(|i| i.clean());
     let table = table(o, &results, peak_rss_kb, load_at_start.as_deref());
-    println!("\n{table}");
+    println!("\n{}\n{table}", dataset.summary(o));
     for open in &open_loops {
         println!("{}", open.summary());
     }
@@ -444,6 +446,8 @@ fn run(o: &Options) -> Result<bool, String> {
         &database_url,
         load_at_start,
     );
+    document["dataset"]["measured"] =
+        serde_json::json!({ "projects": dataset.projects, "signals": dataset.signals });
     if let Some(export) = &export {
         document["csvExport"] = export.json();
     }

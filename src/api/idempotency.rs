@@ -2,15 +2,16 @@
 //! once for the whole API as a middleware on its scope, so no handler knows about it.
 //!
 //! A `POST` with the header and a valid token has its body read (within the body limit),
-//! fingerprinted (SHA-256) and put back for the handler. The key is reserved per principal (the
+//! fingerprinted (SHA-256) and put back for the handler. The key is looked up per principal (the
 //! token's `sub`, role and scope: two tokens sharing a `sub` with different roles have separate
-//! keys), method and path before the handler runs; a repeat is answered from the reservation:
+//! keys), method and path before the handler runs, and reserved by the handler's own write
+//! transaction (no statement of its own); a repeat is answered from the key's row:
 //! the stored response with `Idempotent-Replayed: true` (nothing written), 422
 //! `idempotency_key_reused` for another body, 409 `idempotency_key_in_use` while the first still
 //! runs. A stored answer is replayed only if the caller may still open what it is about, and see
 //! the reporter it shows (`visibility::may_see_again`); otherwise 404, as for what one cannot open. After the handler the
 //! response is stored (status, `Location`, `ETag`, `Content-Type`, body) — every answer except a
-//! 5xx or a lost race (409, 412, 428) that committed nothing, whose reservation is released so
+//! 5xx or a lost race (409, 412, 428) that committed nothing, which leaves no row behind so
 //! that a retry runs. How the reservation is tied to the write's own transaction, and the crash
 //! window that closes, is told in `db::idempotency`.
 //!
@@ -28,7 +29,7 @@ use sha2::{Digest, Sha256};
 use super::input::{self, BodyLimit, BodyTimeout};
 use super::personal_data::{View, reporters_shown};
 use crate::auth::{Principal, TokenVerifier};
-use crate::db::idempotency::{self as keys, RESERVATION, Reservation, StoredResponse};
+use crate::db::idempotency::{self as keys, FreshKey, RESERVATION, Reservation, StoredResponse};
 use crate::db::personal_data::AccessRow;
 use crate::db::{Db, DbConnection};
 use crate::domain::time;
@@ -46,8 +47,10 @@ pub struct IdempotencyHours(pub i64);
 
 /// What the reservation step decided.
 enum Decision {
-    /// The key is ours: run the handler.
+    /// The key is ours (taken over): run the handler.
     Run,
+    /// Nobody holds the key: run the handler; its write inserts the key's row.
+    RunFresh,
     /// The same request was answered before.
     Replay(StoredResponse),
     Refuse(ApiError),
@@ -88,15 +91,15 @@ pub async fn idempotency(
         req.path().to_owned(),
         key,
     );
+    let now = time::now();
+    let expires_at = now + Duration::hours(hours);
     let decision = db
         .read({
             let reservation = reservation.clone();
+            let hash = hash.clone();
             move |conn| {
-                let now = time::now();
-                let expires_at = now + Duration::hours(hours);
-                let Some(existing) = keys::reserve(conn, &reservation, &hash, now, expires_at)?
-                else {
-                    return Ok(Decision::Run);
+                let Some(existing) = keys::look_up(conn, &reservation)? else {
+                    return Ok(Decision::RunFresh);
                 };
                 let take_over = |conn: &mut DbConnection| {
                     let taken = keys::take_over(
@@ -126,8 +129,16 @@ pub async fn idempotency(
             }
         })
         .await;
+    let mut reservation = reservation;
     match decision {
         Ok(Decision::Run) => {}
+        Ok(Decision::RunFresh) => {
+            reservation.fresh = Some(FreshKey {
+                request_hash: hash,
+                created_at: now,
+                expires_at,
+            });
+        }
         Ok(Decision::Replay(stored)) => {
             if let Err(error) = may_replay(&db, &caller, req.path(), &stored).await {
                 return Ok(req.error_response(error).map_into_right_body());
@@ -148,9 +159,12 @@ pub async fn idempotency(
         Err(_) => reservation.is_committed(),
     };
     if !keep {
-        let held = reservation.clone();
-        if let Err(error) = db.read(move |conn| keys::release(conn, &held)).await {
-            log::warn!("cannot release an idempotency key: {error}");
+        // A fresh key has no row unless its write committed: nothing to give back.
+        if reservation.fresh.is_none() {
+            let held = reservation.clone();
+            if let Err(error) = db.read(move |conn| keys::release(conn, &held)).await {
+                log::warn!("cannot release an idempotency key: {error}");
+            }
         }
         return Ok(response?.map_into_left_body());
     }
@@ -158,7 +172,7 @@ pub async fn idempotency(
     let (request, answer, stored) = stored;
     if let Some(stored) = stored {
         if let Err(error) = db
-            .read(move |conn| keys::store(conn, &reservation, &stored))
+            .read(move |conn| keys::store_answer(conn, &reservation, &stored))
             .await
         {
             log::warn!("cannot store the response of an idempotency key: {error}");

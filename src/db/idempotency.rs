@@ -4,15 +4,22 @@
 //!
 //! # How a key travels
 //!
-//! The API's middleware (`api::idempotency`) [`reserve`]s the key before the handler runs: one
-//! `INSERT` of an `in_flight` row, whose primary key (the caller, method, path, key) lets exactly
-//! one of several concurrent retries through; the others find the row and are answered from it
-//! (409 while it runs, 422 for another body, the stored response once it is `done`). While the
-//! handler runs, the reservation sits in the task-local [`RESERVATION`], and
-//! [`Db::write`](super::Db::write) calls [`mark_committed`] **inside the write's own
-//! transaction**: the change, its events and `state = 'committed'` commit together or not at all.
-//! After the handler, the middleware [`store`]s the response (`done`), or [`release`]s an
-//! uncommitted reservation that should not be replayed (a 5xx, a lost race) so a retry can run.
+//! The API's middleware (`api::idempotency`) [`look_up`]s the key before the handler runs (one
+//! indexed read, nothing written); a key someone holds is answered from its row (409 while its
+//! request runs, 422 for another body, the stored response once it is `done`). A key nobody
+//! holds costs no statement of its own: while the handler runs, the reservation sits in the
+//! task-local [`RESERVATION`], and [`Db::write`](super::Db::write) calls [`mark_committed`]
+//! **inside the write's own transaction**, which inserts the key's row as `committed`: the change,
+//! its events and the key commit together or not at all, and of several concurrent requests with
+//! one key the primary key (the caller, method, path, key) lets exactly one write commit; the
+//! others roll back with 409 `idempotency_key_in_use`. After the handler, the middleware
+//! [`store_answer`]s the response (`done`): an update of that row, or, for a request that wrote
+//! nothing but whose answer is to be replayed (a 400, a 404), a new `done` row. A failure a retry
+//! may cure (a 5xx, a lost race) leaves no row behind, so a retry runs.
+//!
+//! Rows `in_flight` are those of a [`take_over`]: a key kept past its hours, or (from before the
+//! reservation moved into the write's transaction) one whose request died, is taken over with an
+//! `UPDATE` before the handler runs, and its write then marks it with an `UPDATE`.
 //!
 //! # The crash window this closes
 //!
@@ -58,8 +65,19 @@ pub struct Reservation {
     pub key: String,
     /// Which request holds it (a fresh id per reservation or takeover).
     pub attempt: String,
+    /// The new row of a key nobody held yet, which the write's own transaction inserts
+    /// ([`mark_committed`]); `None` once the row exists (a takeover, or after that write).
+    pub fresh: Option<FreshKey>,
     /// Set once a write transaction with the mark in it has committed.
     committed: Arc<AtomicBool>,
+}
+
+/// What the row of a fresh key is made of.
+#[derive(Debug, Clone)]
+pub struct FreshKey {
+    pub request_hash: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
 }
 
 impl Reservation {
@@ -70,6 +88,7 @@ impl Reservation {
             path,
             key,
             attempt: uuid::Uuid::now_v7().to_string(),
+            fresh: None,
             committed: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -149,41 +168,6 @@ macro_rules! this_key {
     };
 }
 
-/// Reserves the key for `reservation` (`in_flight`), or returns what holds it already.
-pub fn reserve(
-    conn: &mut DbConnection,
-    reservation: &Reservation,
-    request_hash: &str,
-    now: NaiveDateTime,
-    expires_at: NaiveDateTime,
-) -> Result<Option<Existing>, ApiError> {
-    // Twice at most: a row found taken may be released before it can be read.
-    for _ in 0..2 {
-        let inserted = diesel::insert_into(keys::table)
-            .values((
-                keys::subject.eq(&reservation.subject),
-                keys::method.eq(&reservation.method),
-                keys::path.eq(&reservation.path),
-                keys::idempotency_key.eq(&reservation.key),
-                keys::request_hash.eq(request_hash),
-                keys::attempt.eq(&reservation.attempt),
-                keys::state.eq("in_flight"),
-                keys::created_at.eq(now),
-                keys::expires_at.eq(expires_at),
-            ))
-            .execute(conn);
-        match inserted {
-            Ok(_) => return Ok(None),
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
-            Err(other) => return Err(other.into()),
-        }
-        if let Some(existing) = find(conn, reservation)? {
-            return Ok(Some(existing));
-        }
-    }
-    Err(ApiError::IdempotencyKeyInUse)
-}
-
 fn find(conn: &mut DbConnection, reservation: &Reservation) -> Result<Option<Existing>, ApiError> {
     let row = this_key!(reservation)
         .select(KeyRow::as_select())
@@ -235,9 +219,19 @@ pub fn take_over(
     Ok(touched == 1)
 }
 
-/// Marks the reservation committed, inside the write transaction that `conn` is in. When the
-/// reservation was taken over meanwhile, the write must not commit: 409.
+/// Marks the reservation committed, inside the write transaction that `conn` is in: a fresh
+/// key's row is inserted `committed` (one statement, no reservation round trip before the
+/// handler); a concurrent request with the same key that committed first makes it a 409, and
+/// the write rolls back. When a taken-over reservation was taken over again meanwhile, the write
+/// must not commit either: 409.
 pub fn mark_committed(conn: &mut DbConnection, reservation: &Reservation) -> Result<(), ApiError> {
+    match &reservation.fresh {
+        // A second write of the same request finds the row its first one made.
+        Some(fresh) if !reservation.is_committed() => {
+            return insert(conn, reservation, fresh, "committed", None);
+        }
+        _ => {}
+    }
     let touched = diesel::update(
         this_key!(reservation)
             .filter(keys::attempt.eq(&reservation.attempt))
@@ -249,6 +243,68 @@ pub fn mark_committed(conn: &mut DbConnection, reservation: &Reservation) -> Res
         return Err(ApiError::IdempotencyKeyInUse);
     }
     Ok(())
+}
+
+/// Inserts a fresh key's row in `state`, with the response to replay if there is one; 409 when
+/// the key is taken.
+fn insert(
+    conn: &mut DbConnection,
+    reservation: &Reservation,
+    fresh: &FreshKey,
+    state: &str,
+    response: Option<&StoredResponse>,
+) -> Result<(), ApiError> {
+    let inserted = diesel::insert_into(keys::table)
+        .values((
+            keys::subject.eq(&reservation.subject),
+            keys::method.eq(&reservation.method),
+            keys::path.eq(&reservation.path),
+            keys::idempotency_key.eq(&reservation.key),
+            keys::request_hash.eq(&fresh.request_hash),
+            keys::attempt.eq(&reservation.attempt),
+            keys::state.eq(state),
+            keys::response_status.eq(response.map(|r| r.status)),
+            keys::response_location.eq(response.and_then(|r| r.location.as_ref())),
+            keys::response_etag.eq(response.and_then(|r| r.etag.as_ref())),
+            keys::response_content_type.eq(response.and_then(|r| r.content_type.as_ref())),
+            keys::response_body.eq(response.map(|r| &r.body)),
+            keys::created_at.eq(fresh.created_at),
+            keys::expires_at.eq(fresh.expires_at),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            Err(ApiError::IdempotencyKeyInUse)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Looks the key up before the handler runs, reserving nothing: `None` when nobody holds it (the
+/// write's transaction then inserts its row, see [`mark_committed`]).
+pub fn look_up(
+    conn: &mut DbConnection,
+    reservation: &Reservation,
+) -> Result<Option<Existing>, ApiError> {
+    find(conn, reservation)
+}
+
+/// Stores the response to replay (`done`): an update of the row the write made or took over,
+/// or for a fresh key whose request wrote nothing (a refusal worth replaying), a new row. A
+/// fresh key someone else stored first keeps their answer.
+pub fn store_answer(
+    conn: &mut DbConnection,
+    reservation: &Reservation,
+    response: &StoredResponse,
+) -> Result<(), ApiError> {
+    match (&reservation.fresh, reservation.is_committed()) {
+        (Some(fresh), false) => match insert(conn, reservation, fresh, "done", Some(response)) {
+            Err(ApiError::IdempotencyKeyInUse) => Ok(()),
+            other => other,
+        },
+        _ => store(conn, reservation, response),
+    }
 }
 
 /// Stores the response to replay (`done`).

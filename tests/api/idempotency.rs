@@ -11,6 +11,9 @@ use sha2::{Digest, Sha256};
 
 use crate::helpers::{Response, TestApp, pb, signal_action, spawn_app, spawn_app_with, vakdienst};
 use wijkregie::auth::TokenMinter;
+use wijkregie::db::idempotency::{self as keys, FreshKey, Reservation};
+use wijkregie::db::write_transaction;
+use wijkregie::error::ApiError;
 use wijkregie::jobs::idempotency::remove_expired_keys;
 
 fn signal(title: &str) -> Value {
@@ -303,4 +306,53 @@ async fn a_key_is_the_whole_principals_and_its_answer_is_replayed_only_while_the
     );
     assert_eq!(replayed.text, first.text);
     assert_eq!(count(&app, "/api/v1/signals").await, 2, "nothing written");
+}
+
+#[actix_rt::test]
+async fn a_fresh_key_is_reserved_by_the_writes_own_transaction() {
+    let app = spawn_app().await;
+    let mut conn = app.database.target().connect().unwrap();
+    let now = Utc::now().naive_utc();
+    let reservation = || {
+        let mut held = Reservation::new(
+            r#"["test-user","programmabureau",null]"#.to_owned(),
+            "POST".to_owned(),
+            "/api/v1/signals".to_owned(),
+            "in-the-write".to_owned(),
+        );
+        held.fresh = Some(FreshKey {
+            request_hash: "hash".to_owned(),
+            created_at: now,
+            expires_at: now + chrono::Duration::hours(1),
+        });
+        held
+    };
+    let mine = reservation();
+    // A write that rolls back takes the key with it: nothing was reserved before it.
+    let rolled_back: Result<(), ApiError> = write_transaction(&mut conn, |conn| {
+        keys::mark_committed(conn, &mine)?;
+        Err(ApiError::Internal("the change failed".to_owned()))
+    });
+    assert!(rolled_back.is_err());
+    assert!(keys::look_up(&mut conn, &mine).unwrap().is_none());
+    // One that commits holds it, committed, in the same statement as its change.
+    write_transaction(&mut conn, |conn| keys::mark_committed(conn, &mine)).unwrap();
+    let held = keys::look_up(&mut conn, &mine)
+        .unwrap()
+        .expect("the key's row");
+    assert_eq!(
+        (held.state.as_str(), held.attempt.as_str()),
+        ("committed", mine.attempt.as_str())
+    );
+    // Another request's write under the same key is refused and rolls back.
+    let theirs = reservation();
+    let lost = write_transaction(&mut conn, |conn| keys::mark_committed(conn, &theirs));
+    assert!(
+        matches!(lost, Err(ApiError::IdempotencyKeyInUse)),
+        "{lost:?}"
+    );
+    let still = keys::look_up(&mut conn, &mine)
+        .unwrap()
+        .expect("the key's row");
+    assert_eq!(still.attempt, mine.attempt);
 }
