@@ -85,7 +85,7 @@ describe("advice requests on a project page", () => {
     show();
     const item = await screen.findByTestId("adviesvraag");
     await userEvent.type(within(item).getByLabelText("Reden van intrekken (ocw)"), "Het idee is ingetrokken");
-    await userEvent.click(within(item).getByRole("button", { name: "Adviesvraag intrekken" }));
+    await userEvent.click(within(item).getByRole("button", { name: "Adviesvraag aan ocw intrekken" }));
     await waitFor(() => expect(seen.some((s) => s.request.method === "POST")).toBe(true));
     const post = seen.find((s) => s.request.method === "POST")!;
     expect(new URL(post.request.url).pathname).toBe("/api/v1/advice-requests/a1/transitions");
@@ -99,6 +99,6 @@ describe("advice requests on a project page", () => {
     show();
     expect(await screen.findByRole("link", { name: "Advies geven" })).toHaveAttribute("href", "/projecten/p7/toetsing");
     expect(screen.queryByRole("button", { name: "Advies vragen" })).toBeNull();
-    expect(screen.queryByRole("button", { name: "Adviesvraag intrekken" })).toBeNull();
+    expect(screen.queryByRole("button", { name: /intrekken/ })).toBeNull();
   });
 });

@@ -32,7 +32,7 @@ function Withdraw({ request }: { request: AdviceRequest }) {
       </Field>
       <FormAlert outcome={outcome} />
       <Button type="submit" variant="secondary-action">
-        Adviesvraag intrekken
+        Adviesvraag aan {request.departmentId} intrekken
       </Button>
     </form>
   );

@@ -60,7 +60,7 @@ export function Worklist() {
           {countLabel(counts)} ({SIDES.find((s) => s.side === side)?.label.toLowerCase()})
         </Paragraph>
       )}
-      <Field label="Soort">
+      <Field label="Soort" hint={kind && counts ? `${WORKLIST_KIND[kind]}: ${countLabel(counts.byKind[kind])}` : undefined}>
         {(props) => (
           <select
             {...props}
@@ -71,7 +71,7 @@ export function Worklist() {
             <option value="">Alle soorten</option>
             {WORKLIST_KINDS.map((k) => (
               <option key={k} value={k}>
-                {WORKLIST_KIND[k]} ({countLabel(counts?.byKind[k])})
+                {WORKLIST_KIND[k]}
               </option>
             ))}
           </select>
