@@ -99,6 +99,16 @@ function actor(page, mode) {
       const chosen = await field.evaluate((el) => el.selectedOptions[0]?.textContent ?? "");
       if (!chosen.includes(option)) throw new Error(`typing ${option} in ${label} chose ${chosen}`);
     },
+    async date(label, iso) {
+      const field = page.getByLabel(label, { exact: true });
+      if (!keyboard) return field.fill(iso);
+      await tabTo(field);
+      // Chromium's date field (en-US): month, day, year, each segment moving on when full.
+      const [year, month, day] = iso.split("-");
+      await page.keyboard.type(`${month}${day}${year}`);
+      const value = await field.inputValue();
+      if (value !== iso) throw new Error(`typing ${iso} in ${label} gave ${value}`);
+    },
     async check(label) {
       const box = page.getByLabel(label);
       if (!keyboard) return box.check();
@@ -204,11 +214,16 @@ async function partnerWatches(browser, base, tokens, title) {
   return { page, context };
 }
 
-/** The bureau answers the idea, scores it, decides; and raises a policy issue for ocw. */
-async function bureauDecides(browser, base, tokens, mode, title) {
+/** A day `days` from now, as yyyy-mm-dd. */
+const inDays = (days) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+/** The bureau answers the idea, takes it to assessment and asks ocw for advice (and asks szw,
+ * then withdraws that request with a reason). */
+async function bureauAsksAdvice(browser, base, tokens, mode, title) {
   const context = await browser.newContext();
   const { page, act } = await login(context, base, tokens.programmabureau, mode, `bureau-${mode}`);
   await screen(page, `bureau-${mode}-werkvoorraad`);
+  await act.follow("Projecten");
   await act.follow(title);
   await page.getByRole("heading", { name: title }).waitFor();
   await screen(page, `bureau-${mode}-project`);
@@ -221,6 +236,60 @@ async function bureauDecides(browser, base, tokens, mode, title) {
   await act.choose("Stap", "Ter toetsing");
   await act.press("Stap zetten");
   await expectText(page.getByTestId("projectstatus"), "In toetsing");
+  for (const [department, question] of [
+    ["Sociale Zaken en Werkgelegenheid", "Kunnen deelnemers met een uitkering meedoen?"],
+    ["Onderwijs, Cultuur en Welzijn", "Past de moestuin bij het onderwijsbeleid van de wijk?"],
+  ]) {
+    await act.choose("Vakdienst", department);
+    await act.fill("Vraag", question);
+    await act.date("Advies uiterlijk op", inDays(14));
+    await act.press("Advies vragen");
+    await expectText(page.getByTestId("adviesvraag"), question);
+  }
+  await screen(page, `bureau-${mode}-adviesvragen`);
+  await act.fill("Reden van intrekken (szw)", "De vraag is al beantwoord door het wijkteam.");
+  await act.press("Adviesvraag aan szw intrekken");
+  await expectText(page.getByTestId("adviesvraag"), "ingetrokken");
+  await context.close();
+}
+
+/** The asked department finds the request in its Werkvoorraad and gives the advice through its
+ * advisory assessment, which settles the request. */
+async function departmentAdvises(browser, base, tokens, mode, title) {
+  const context = await browser.newContext();
+  const { page, act } = await login(context, base, tokens.vakdienst, mode, `vakdienst-${mode}-advies`);
+  await act.choose("Soort", "Advies");
+  await expectText(page.getByRole("row"), title);
+  await screen(page, `vakdienst-${mode}-werkvoorraad-advies`);
+  await act.follow(title);
+  await page.getByRole("heading", { name: title }).waitFor();
+  await act.follow("Advies geven");
+  await page.getByRole("heading", { name: "Advies geven" }).waitFor();
+  for (const effect of ["Sociale samenhang", "Positief imago", "Toegang tot voorzieningen", "Veiligheid", "Werk en participatie", "Eigenaarschap"]) {
+    await act.score(`${effect}: score`, 1);
+    await act.fill(`${effect}: motivatie`, "Vanuit de vakdienst gezien.");
+  }
+  await act.score("Duurzaamheid: score", 1);
+  await act.fill("Duurzaamheid: motivatie", "Past in het beleid.");
+  await act.choose("Advies", "Onder voorwaarden");
+  await act.fill("Toelichting", "Alleen met een vaste beheerder.");
+  await screen(page, `vakdienst-${mode}-adviesformulier`);
+  await act.press("Advies opslaan");
+  await expectText(page.getByRole("listitem"), "Advies ocw");
+  await expectText(page.getByTestId("adviesvraag"), "advies gegeven");
+  await screen(page, `vakdienst-${mode}-advies`);
+  await context.close();
+}
+
+/** The bureau scores the idea, with the advice in view, and decides; and raises a policy issue
+ * for ocw. */
+async function bureauDecides(browser, base, tokens, mode, title) {
+  const context = await browser.newContext();
+  const { page, act } = await login(context, base, tokens.programmabureau, mode, `bureau-${mode}-besluit`);
+  await act.follow("Projecten");
+  await act.follow(title);
+  await page.getByRole("heading", { name: title }).waitFor();
+  await expectText(page.getByRole("listitem"), "Advies ocw");
   await act.follow("Toetsen");
   await page.getByRole("heading", { name: "Toetsen" }).waitFor();
   const effects = ["Sociale samenhang", "Positief imago", "Toegang tot voorzieningen", "Veiligheid", "Werk en participatie", "Eigenaarschap"];
@@ -266,8 +335,8 @@ async function bureauDecides(browser, base, tokens, mode, title) {
   await context.close();
 }
 
-/** The department answers a signal, responds to the policy issue, and gives advice. */
-async function departmentAnswers(browser, base, tokens, mode, signalId, projectId) {
+/** The department answers a signal and responds to the policy issue. */
+async function departmentAnswers(browser, base, tokens, mode, signalId) {
   const context = await browser.newContext();
   const { page, act } = await login(context, base, tokens.vakdienst, mode, `vakdienst-${mode}`);
   await expectText(page.getByTestId("wie"), "Vakdienst ocw");
@@ -294,19 +363,6 @@ async function departmentAnswers(browser, base, tokens, mode, signalId, projectI
   await act.press("Reactie versturen");
   await expectText(page.getByTestId("vraagstukstatus"), "Beantwoord");
 
-  await open(page, `/projecten/${projectId}/toetsing`);
-  await page.getByRole("heading", { name: "Advies geven" }).waitFor();
-  for (const effect of ["Sociale samenhang", "Positief imago", "Toegang tot voorzieningen", "Veiligheid", "Werk en participatie", "Eigenaarschap"]) {
-    await act.score(`${effect}: score`, 1);
-    await act.fill(`${effect}: motivatie`, "Vanuit de vakdienst gezien.");
-  }
-  await act.score("Duurzaamheid: score", 1);
-  await act.fill("Duurzaamheid: motivatie", "Past in het beleid.");
-  await act.choose("Advies", "Onder voorwaarden");
-  await act.fill("Toelichting", "Alleen met een vaste beheerder.");
-  await act.press("Advies opslaan");
-  await expectText(page.getByRole("listitem"), "Advies ocw");
-  await screen(page, `vakdienst-${mode}-advies`);
   await context.close();
 }
 
@@ -320,15 +376,16 @@ async function main() {
     for (const role of ["programmabureau", "vakdienst", "partner"]) {
       if (!tokens[role]) throw new Error(`wijkregie serve --demo printed no ${role} token`);
     }
-    // Targets for the department: open signals assigned to ocw and submitted projects.
+    // Targets for the department: open signals assigned to ocw.
     const call = async (path) =>
       (await fetch(`${base}/api/v1${path}`, { headers: { Authorization: `Bearer ${tokens.vakdienst}` } })).json();
     const signals = (await call("/signals?status=received&assignedDepartmentId=ocw&limit=2")).items;
-    const projects = (await call("/projects?status=submitted&limit=2")).items;
     for (const [i, mode] of ["mouse", "keyboard"].entries()) {
       console.log(`flows with the ${mode === "mouse" ? "mouse" : "keyboard alone"}:`);
       const title = await partnerSubmits(browser, base, tokens, mode);
       const watcher = mode === "mouse" ? await partnerWatches(browser, base, tokens, title) : null;
+      await bureauAsksAdvice(browser, base, tokens, mode, title);
+      await departmentAdvises(browser, base, tokens, mode, title);
       await bureauDecides(browser, base, tokens, mode, title);
       if (watcher) {
         await expectText(watcher.page.getByTestId("projectstatus"), "Goedgekeurd");
@@ -336,7 +393,7 @@ async function main() {
         console.log("  the partner's open page followed the decision live");
         await watcher.context.close();
       }
-      await departmentAnswers(browser, base, tokens, mode, signals[i].id, projects[i].id);
+      await departmentAnswers(browser, base, tokens, mode, signals[i].id);
       await partnerSeesAnswer(browser, base, tokens, mode, title);
     }
   } finally {

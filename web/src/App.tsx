@@ -1,5 +1,6 @@
 // Routes and providers. Every screen is a route under /werkbank/; without a session the
 // login page shows instead.
+import { useState } from "react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { BrowserRouter, Route, Routes } from "react-router-dom";
 import { ApiProblem } from "./api/client";
@@ -21,15 +22,17 @@ import { NewPolicyIssue } from "./screens/NewPolicyIssue";
 import { Report } from "./screens/Report";
 import { NotFound } from "./screens/NotFound";
 
-const queries = new QueryClient({
-  defaultOptions: {
-    queries: {
-      // A 403 or 404 will not change by asking again.
-      retry: (count, error) => !(error instanceof ApiProblem && error.status < 500) && count < 2,
-      staleTime: 10_000,
+/** One cache per mounted werkbank, so nothing one session read is shown to the next. */
+const newQueryClient = () =>
+  new QueryClient({
+    defaultOptions: {
+      queries: {
+        // A 403 or 404 will not change by asking again.
+        retry: (count, error) => !(error instanceof ApiProblem && error.status < 500) && count < 2,
+        staleTime: 10_000,
+      },
     },
-  },
-});
+  });
 
 function Screens() {
   const session = useSession();
@@ -58,6 +61,7 @@ function Screens() {
 }
 
 export function App() {
+  const [queries] = useState(newQueryClient);
   return (
     <QueryClientProvider client={queries}>
       <SessionProvider>

@@ -4,6 +4,88 @@
  */
 
 export interface paths {
+    "/advice-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every advice request the caller may read, newest first: a department those asked of it, a
+         *     stadsdeel those about its district's projects.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: those about its district's projects; vakdienst: those asked of it; partner: those about projects it initiated or takes part in; admin ✔.
+         */
+        get: operations["list_advice_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/advice-requests/{adviceRequestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one advice request.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: those about its district's projects; vakdienst: those asked of it; partner: those about projects it initiated or takes part in; admin ✔.
+         */
+        get: operations["get_advice_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/advice-requests/{adviceRequestId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The trail of an advice request: requested, given or withdrawn; oldest first.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: those about its district's projects; vakdienst: those asked of it; partner: those about projects it initiated or takes part in; admin ✔.
+         */
+        get: operations["advice_request_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/advice-requests/{adviceRequestId}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw an open advice request (`{ "to": "withdrawn", "reason": … }`): the programme
+         *     bureau. A given or withdrawn request is a 409 `transition_not_allowed`. Requires `If-Match`.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel –; vakdienst –; partner –; admin –.
+         */
+        post: operations["transition_advice_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/departments": {
         parameters: {
             query?: never;
@@ -473,6 +555,32 @@ export interface paths {
          *     Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: its district's projects; vakdienst –; partner: its own drafts; admin –.
          */
         patch: operations["update_project"];
+        trace?: never;
+    };
+    "/projects/{projectId}/advice-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The advice requests about one project, newest first: those the caller may read.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel: those about its district's projects; vakdienst: those asked of it; partner: those about projects it initiated or takes part in; admin ✔.
+         */
+        get: operations["list_project_advice_requests"];
+        put?: never;
+        /**
+         * Ask a department for its advice on a project by `dueOn`: the programme bureau, while the
+         *     project is submitted, in dialogue or under assessment (409 `advice_not_requestable`
+         *     otherwise). The department's next final advisory assessment of the project gives it.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau ✔; stadsdeel –; vakdienst –; partner –; admin –.
+         */
+        post: operations["create_advice_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/projects/{projectId}/assessments": {
@@ -1166,8 +1274,1007 @@ export interface paths {
         patch: operations["update_theme"];
         trace?: never;
     };
+    "/worklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the caller owes and is owed: every open obligation of the programme it is party to and
+         *     may open, ordered by `dueAt` (undated last) then `resourceId`, with the counts per kind and
+         *     overdue. Kinds: `idea_answer` (a submitted idea awaiting the bureau's first answer, owed to
+         *     the district and the initiating partner), `advice` (an open advice request, owed by the
+         *     department to the bureau), `decision` (under assessment with a final programme assessment,
+         *     owed by the bureau), `signal_answer` (an open signal, owed by its assigned department to the
+         *     district and the reporting partner), `policy_response` (a raised policy issue, owed by its
+         *     owner to the bureau), `evaluation` (a completed or stopped project without evaluation, owed
+         *     by the bureau with the project's district), `delivery` (a dead delivery of the caller's own
+         *     subscription). An item leaves in the transaction that settles it.
+         * @description Access (– is 403, or 404 for an object the caller cannot read): programmabureau: what it owes and is owed; stadsdeel: what it owes and is owed; vakdienst: what it owes and is owed; partner: what it owes and is owed; admin: what it owes and is owed.
+         */
+        get: operations["get_worklist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "nl.wijkregie.advice_request.given": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a advice_request.given event */
+        post: operations["deliver_advice_request_given"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.advice_request.requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a advice_request.requested event */
+        post: operations["deliver_advice_request_requested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.advice_request.withdrawn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a advice_request.withdrawn event */
+        post: operations["deliver_advice_request_withdrawn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.department.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a department.created event */
+        post: operations["deliver_department_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.department.mail_stopped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a department.mail_stopped event */
+        post: operations["deliver_department_mail_stopped"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.department.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a department.updated event */
+        post: operations["deliver_department_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.district.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a district.created event */
+        post: operations["deliver_district_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.district.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a district.updated event */
+        post: operations["deliver_district_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.neighbourhood.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a neighbourhood.created event */
+        post: operations["deliver_neighbourhood_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.neighbourhood.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a neighbourhood.updated event */
+        post: operations["deliver_neighbourhood_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.partner.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a partner.created event */
+        post: operations["deliver_partner_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.partner.mail_stopped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a partner.mail_stopped event */
+        post: operations["deliver_partner_mail_stopped"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.partner.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a partner.updated event */
+        post: operations["deliver_partner_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A test event of one subscription (POST /subscriptions/{id}/pings) */
+        post: operations["deliver_ping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.policy_issue.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a policy_issue.created event */
+        post: operations["deliver_policy_issue_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.policy_issue.responded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a policy_issue.responded event */
+        post: operations["deliver_policy_issue_responded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.policy_issue.response_overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a policy_issue.response_overdue event */
+        post: operations["deliver_policy_issue_response_overdue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.policy_issue.status_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a policy_issue.status_changed event */
+        post: operations["deliver_policy_issue_status_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.policy_issue.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a policy_issue.updated event */
+        post: operations["deliver_policy_issue_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.assessment_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.assessment_created event */
+        post: operations["deliver_project_assessment_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.assessment_finalized": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.assessment_finalized event */
+        post: operations["deliver_project_assessment_finalized"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.assessment_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.assessment_updated event */
+        post: operations["deliver_project_assessment_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.created event */
+        post: operations["deliver_project_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.evaluation_written": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.evaluation_written event */
+        post: operations["deliver_project_evaluation_written"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.funding_line_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.funding_line_created event */
+        post: operations["deliver_project_funding_line_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.funding_line_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.funding_line_deleted event */
+        post: operations["deliver_project_funding_line_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.funding_line_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.funding_line_updated event */
+        post: operations["deliver_project_funding_line_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.goal_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.goal_created event */
+        post: operations["deliver_project_goal_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.goal_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.goal_deleted event */
+        post: operations["deliver_project_goal_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.goal_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.goal_updated event */
+        post: operations["deliver_project_goal_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.link_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.link_created event */
+        post: operations["deliver_project_link_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.link_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.link_deleted event */
+        post: operations["deliver_project_link_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.note_added": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.note_added event */
+        post: operations["deliver_project_note_added"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.partner_added": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.partner_added event */
+        post: operations["deliver_project_partner_added"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.partner_removed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.partner_removed event */
+        post: operations["deliver_project_partner_removed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.partner_role_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.partner_role_changed event */
+        post: operations["deliver_project_partner_role_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.status_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.status_changed event */
+        post: operations["deliver_project_status_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.project.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a project.updated event */
+        post: operations["deliver_project_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.signal.answered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a signal.answered event */
+        post: operations["deliver_signal_answered"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.signal.overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a signal.overdue event */
+        post: operations["deliver_signal_overdue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.signal.projects_linked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a signal.projects_linked event */
+        post: operations["deliver_signal_projects_linked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.signal.reassigned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a signal.reassigned event */
+        post: operations["deliver_signal_reassigned"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.signal.received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a signal.received event */
+        post: operations["deliver_signal_received"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.signal.reporter_erased": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a signal.reporter_erased event */
+        post: operations["deliver_signal_reporter_erased"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.signal.routed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a signal.routed event */
+        post: operations["deliver_signal_routed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.signal.status_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a signal.status_changed event */
+        post: operations["deliver_signal_status_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.signal.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a signal.updated event */
+        post: operations["deliver_signal_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.signal.updates_declined": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a signal.updates_declined event */
+        post: operations["deliver_signal_updates_declined"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.subscription.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a subscription.created event */
+        post: operations["deliver_subscription_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.subscription.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a subscription.deleted event */
+        post: operations["deliver_subscription_deleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.subscription.paused": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a subscription.paused event */
+        post: operations["deliver_subscription_paused"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.subscription.redelivery_requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a subscription.redelivery_requested event */
+        post: operations["deliver_subscription_redelivery_requested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.subscription.secret_rotated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a subscription.secret_rotated event */
+        post: operations["deliver_subscription_secret_rotated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.subscription.suspended": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a subscription.suspended event */
+        post: operations["deliver_subscription_suspended"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.subscription.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a subscription.updated event */
+        post: operations["deliver_subscription_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.theme.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a theme.created event */
+        post: operations["deliver_theme_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "nl.wijkregie.theme.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery of a theme.updated event */
+        post: operations["deliver_theme_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -1175,6 +2282,90 @@ export interface components {
          * @enum {string}
          */
         Advice: "positive" | "conditional" | "negative";
+        /**
+         * @description The programme bureau's question to a department about an idea, open until the department
+         *     finalises an advisory assessment of the project (`given`) or the bureau withdraws it.
+         */
+        AdviceRequest: {
+            /** @description The advisory assessment that gave the advice, for the readers who may open it. */
+            assessmentId?: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description The department asked, which owes the advice.
+             * @example ocw
+             */
+            departmentId: string;
+            /**
+             * Format: date-time
+             * @description The moment the request becomes late: the end of `dueOn`.
+             */
+            dueAt: string;
+            /**
+             * Format: date
+             * @description The day the advice is due; late from the end of that day (UTC).
+             * @example 2026-12-22
+             */
+            dueOn: string;
+            id: string;
+            /** @description Given, and by `dueAt`; null while open or when withdrawn. */
+            onTime?: boolean | null;
+            /** @description Open and past `dueAt`. */
+            overdue: boolean;
+            projectId: string;
+            question: string;
+            /** Format: date-time */
+            requestedAt: string;
+            /**
+             * Format: date-time
+             * @description When it was given or withdrawn.
+             */
+            settledAt?: string | null;
+            status: components["schemas"]["AdviceRequestStatusValue"];
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: int64 */
+            version: number;
+            /** @description Why the bureau withdrew it. */
+            withdrawalReason?: string | null;
+        };
+        /** @description A new advice request. */
+        AdviceRequestCreate: {
+            /**
+             * @description The department asked.
+             * @example ocw
+             */
+            departmentId: string;
+            /**
+             * Format: date
+             * @description Today or later.
+             * @example 2026-12-22
+             */
+            dueOn: string;
+            /** @example Past dit idee bij het onderwijsbeleid van de wijk? */
+            question: string;
+        };
+        /**
+         * @description Where a transition may take an advice request.
+         * @enum {string}
+         */
+        AdviceRequestMove: "withdrawn";
+        /** @description One page of a list. */
+        AdviceRequestPage: {
+            items: components["schemas"]["AdviceRequest"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor?: string | null;
+        };
+        /**
+         * @description An advice request's status.
+         * @enum {string}
+         */
+        AdviceRequestStatusValue: "open" | "given" | "withdrawn";
+        /** @description The one move of an advice request: the bureau withdraws it, with a reason. */
+        AdviceRequestTransitionInput: {
+            reason: string;
+            to: components["schemas"]["AdviceRequestMove"];
+        };
         /** @description An assessment of a project. */
         Assessment: {
             /**
@@ -1310,6 +2501,66 @@ export interface components {
              */
             totalCents: number;
         };
+        /**
+         * @description One event as a CloudEvents 1.0 structured JSON document (NL GOV profile), signed per
+         *     Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
+         */
+        CloudEvent: {
+            data: components["schemas"]["CloudEventData"];
+            /** @example application/json */
+            datacontenttype: string;
+            /**
+             * @description The resource's address: fetch it with your own token.
+             * @example https://wijkregie.denhaag.nl/api/v1/signals/0193f0a0-0000-7000-8000-000000000001
+             */
+            dataref: string;
+            /**
+             * @description The event id.
+             * @example 4128
+             */
+            id: string;
+            /** @description The event id in 20 digits. */
+            sequence: string;
+            /** @example Integer */
+            sequencetype: string;
+            /**
+             * @description `WIJKREGIE_EVENT_SOURCE`.
+             * @example urn:nld:gemeente:wijkregie
+             */
+            source: string;
+            /** @example 1.0 */
+            specversion: string;
+            /** @description The resource's id. */
+            subject: string;
+            /** Format: date-time */
+            time: string;
+            /**
+             * @description `nl.wijkregie.` + the action.
+             * @example nl.wijkregie.signal.routed
+             */
+            type: string;
+        };
+        /** @description What changed, by name only: never a value, so no personal data leaves. */
+        CloudEventData: {
+            /**
+             * @description `<resourceType>.<verb>`.
+             * @example signal.routed
+             */
+            action: string;
+            /**
+             * @description The names of the members that changed (of the event's `before` and `after`, or of its
+             *     data), sorted.
+             * @example [
+             *       "assignedDepartmentId",
+             *       "dueAt",
+             *       "themeId"
+             *     ]
+             */
+            changed: string[];
+            resourceId: string;
+            /** @example signal */
+            resourceType: string;
+        };
         /** @description How to reach a partner. */
         Contact: {
             /** @example info@demussen.nl */
@@ -1366,6 +2617,7 @@ export interface components {
         };
         /** @description A department (vakdienst) that owns policy. */
         Department: {
+            contact?: components["schemas"]["DepartmentContact"] | null;
             /** Format: date-time */
             createdAt: string;
             /**
@@ -1384,8 +2636,46 @@ export interface components {
              */
             version: number;
         };
+        /**
+         * @description Advice asked of one department: given by the end of the day it was due or later, withdrawn,
+         *     still open, and open past its deadline now.
+         */
+        DepartmentAdvice: {
+            /** @example ocw */
+            departmentId: string;
+            /** Format: int64 */
+            givenLate: number;
+            /** Format: int64 */
+            givenOnTime: number;
+            name: string;
+            /** Format: int64 */
+            open: number;
+            /** Format: int64 */
+            overdueNow: number;
+            /** Format: int64 */
+            requested: number;
+            /** Format: int64 */
+            withdrawn: number;
+        };
+        /** @description A department's contact: the address that receives the e-mails about advice asked of it. */
+        DepartmentContact: {
+            /**
+             * Format: email
+             * @example advies.ocw@denhaag.nl
+             */
+            email: string;
+        };
+        /** @description A department's contact as given in a body. */
+        DepartmentContactInput: {
+            /**
+             * Format: email
+             * @example advies.ocw@denhaag.nl
+             */
+            email: string;
+        };
         /** @description A new department. */
         DepartmentCreate: {
+            contact?: components["schemas"]["DepartmentContactInput"] | null;
             /**
              * @description Slug id: lower-case words joined by `-` or `_`.
              * @example ocw
@@ -1414,8 +2704,9 @@ export interface components {
             name: string;
             signals: components["schemas"]["SignalProgress"];
         };
-        /** @description Changes to a department (JSON merge patch). */
+        /** @description Changes to a department (JSON merge patch; `contact: null` clears the address). */
         DepartmentUpdate: {
+            contact?: components["schemas"]["DepartmentContactInput"] | null;
             /** @example Onderwijs, Cultuur en Welzijn */
             name?: string;
         };
@@ -2179,6 +3470,11 @@ export interface components {
         /** @description The progress of the programme over a period. */
         ProgressReport: {
             /**
+             * @description The advice the bureau asked of each department in the period (by the day it was asked),
+             *     and how it was given (DESIGN §16).
+             */
+            adviceByDepartment: components["schemas"]["DepartmentAdvice"][];
+            /**
              * Format: double
              * @description The programme's co-financing target: the share of cost from other sources than the
              *     programme.
@@ -2514,6 +3810,11 @@ export interface components {
             /** @description Consent to updates by e-mail (default false); needs `email`. */
             wantsUpdates?: boolean | null;
         };
+        /**
+         * @description A role, as in the token's `role` claim.
+         * @enum {string}
+         */
+        RoleValue: "programmabureau" | "stadsdeel" | "vakdienst" | "partner" | "admin";
         /** @description One scored effect. */
         ScoredEffect: {
             /** @example social_cohesion */
@@ -2914,6 +4215,91 @@ export interface components {
             quote: string;
             speakerRole: components["schemas"]["SpeakerRole"];
         };
+        /** @description One page of the worklist, with the counts of all of it. */
+        Worklist: {
+            counts: components["schemas"]["WorklistCounts"];
+            items: components["schemas"]["WorklistItem"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor?: string | null;
+        };
+        /** @description How many open obligations, and how many of them overdue. */
+        WorklistCount: {
+            /** Format: int64 */
+            overdue: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /**
+         * @description The counts of the whole worklist on the asked side (`kind`, `overdue` and the cursor do not
+         *     narrow them): in all and per kind, every kind present.
+         */
+        WorklistCounts: {
+            /** @description Per kind, by its name. */
+            byKind: {
+                [key: string]: components["schemas"]["WorklistCount"];
+            };
+            /** Format: int64 */
+            overdue: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One open obligation. */
+        WorklistItem: {
+            /**
+             * Format: date-time
+             * @description When it is due; null for obligations without a deadline.
+             */
+            dueAt?: string | null;
+            kind: components["schemas"]["WorklistKind"];
+            links: components["schemas"]["WorklistLinks"];
+            /** @description Past `dueAt`. */
+            overdue: boolean;
+            owedBy: components["schemas"]["WorklistParty"];
+            owedTo: components["schemas"]["WorklistParty"][];
+            /** @description The resource's id (for a delivery: `{subscriptionId}/{eventId}`, the event id in 20 digits). */
+            resourceId: string;
+            resourceType: components["schemas"]["WorklistResourceType"];
+            /**
+             * Format: date-time
+             * @description Since when it is owed.
+             */
+            since: string;
+            title: string;
+        };
+        /**
+         * @description What is owed.
+         * @enum {string}
+         */
+        WorklistKind: "idea_answer" | "advice" | "decision" | "signal_answer" | "policy_response" | "evaluation" | "delivery";
+        /** @description Where to read more. */
+        WorklistLinks: {
+            /** @description The project an advice request is about. */
+            project?: string | null;
+            /**
+             * @description The resource the item is about (for a delivery: the subscription's dead deliveries).
+             * @example /api/v1/projects/0190f0a0-0000-7000-8000-000000000001
+             */
+            resource: string;
+        };
+        /**
+         * @description One side of an obligation: a role and its district, department or partner id (null for
+         *     roles without one).
+         */
+        WorklistParty: {
+            /** @example ocw */
+            id?: string | null;
+            role: components["schemas"]["RoleValue"];
+        };
+        /**
+         * @description The resource an item is about.
+         * @enum {string}
+         */
+        WorklistResourceType: "project" | "advice_request" | "signal" | "policy_issue" | "delivery";
+        /**
+         * @description `owe`: what the caller's role and scope must do; `owed`: what others owe the caller.
+         * @enum {string}
+         */
+        WorklistSide: "owe" | "owed";
     };
     responses: never;
     parameters: never;
@@ -2923,6 +4309,429 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_advice_requests: {
+        parameters: {
+            query?: {
+                /** @description Only these statuses (repeat the key for several). */
+                status?: components["schemas"]["AdviceRequestStatusValue"][];
+                departmentId?: string;
+                /** @description `true`: open and past due; `false`: the others. */
+                overdue?: boolean;
+                /** @description Only the requests about this project. */
+                projectId?: string;
+                /** @description How many items per page (1–200, default 50). */
+                limit?: number;
+                /**
+                 * @description The `nextCursor` of the previous page; opaque.
+                 * @example 6c61616b
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of advice requests */
+            200: {
+                headers: {
+                    /** @description The version of the API contract (SemVer) */
+                    "API-Version"?: string;
+                    /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdviceRequestPage"];
+                };
+            };
+            /** @description Invalid input: every problem at once in invalidParams */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role, or not on this object (see Access) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; details are in the server log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_advice_request: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An ETag you hold (or `*`): 304 without a body when it is current */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The advice request's id */
+                adviceRequestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The advice request */
+            200: {
+                headers: {
+                    /** @description The version of the API contract (SemVer) */
+                    "API-Version"?: string;
+                    /** @description The version, for If-Match */
+                    ETag?: string;
+                    /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdviceRequest"];
+                };
+            };
+            /** @description Not modified: If-None-Match names the current version */
+            304: {
+                headers: {
+                    /** @description The version of the API contract (SemVer) */
+                    "API-Version"?: string;
+                    /** @description The version, for If-Match */
+                    ETag?: string;
+                    /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input: every problem at once in invalidParams */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role, or not on this object (see Access) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such advice request, or not yours to read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; details are in the server log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    advice_request_history: {
+        parameters: {
+            query?: {
+                /** @description How many items per page (1–200, default 50). */
+                limit?: number;
+                /**
+                 * @description The `nextCursor` of the previous page; opaque.
+                 * @example 000000000000002a
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The advice request's id */
+                adviceRequestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the advice request's events */
+            200: {
+                headers: {
+                    /** @description The version of the API contract (SemVer) */
+                    "API-Version"?: string;
+                    /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description Invalid input: every problem at once in invalidParams */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role, or not on this object (see Access) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such advice request, or not yours to read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; details are in the server log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    transition_advice_request: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The ETag you last read
+                 * @example "1"
+                 */
+                "If-Match": string;
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The advice request's id */
+                adviceRequestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdviceRequestTransitionInput"];
+            };
+        };
+        responses: {
+            /** @description Withdrawn */
+            200: {
+                headers: {
+                    /** @description The version of the API contract (SemVer) */
+                    "API-Version"?: string;
+                    /** @description The new version */
+                    ETag?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: string;
+                    /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdviceRequest"];
+                };
+            };
+            /** @description Invalid input: every problem at once in invalidParams */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role, or not on this object (see Access) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such advice request, or not yours to read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not open any more */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The advice request changed since you read it */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description idempotency_key_reused: the key was used with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; details are in the server log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_departments: {
         parameters: {
             query?: {
@@ -6184,6 +7993,230 @@ export interface operations {
             };
         };
     };
+    list_project_advice_requests: {
+        parameters: {
+            query?: {
+                /** @description Only these statuses (repeat the key for several). */
+                status?: components["schemas"]["AdviceRequestStatusValue"][];
+                departmentId?: string;
+                /** @description `true`: open and past due; `false`: the others. */
+                overdue?: boolean;
+                /** @description How many items per page (1–200, default 50). */
+                limit?: number;
+                /**
+                 * @description The `nextCursor` of the previous page; opaque.
+                 * @example 6c61616b
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The project's id */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of advice requests */
+            200: {
+                headers: {
+                    /** @description The version of the API contract (SemVer) */
+                    "API-Version"?: string;
+                    /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdviceRequestPage"];
+                };
+            };
+            /** @description Invalid input: every problem at once in invalidParams */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role, or not on this object (see Access) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project, or not yours to read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; details are in the server log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_advice_request: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a repeat with the same key and body returns the first answer (with `Idempotent-Replayed: true`) and changes nothing, while the caller may still read it (otherwise 404). Per principal (`sub`, role and scope), method and path; kept 24 hours by default. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The project's id */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdviceRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description Asked */
+            201: {
+                headers: {
+                    /** @description The version of the API contract (SemVer) */
+                    "API-Version"?: string;
+                    /** @description The version */
+                    ETag?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: string;
+                    /** @description The new advice request */
+                    Location?: string;
+                    /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdviceRequest"];
+                };
+            };
+            /** @description Invalid input: every problem at once in invalidParams */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role, or not on this object (see Access) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project, or not yours to read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The project is not weighed now (not submitted, in dialogue or under assessment) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description idempotency_key_reused: the key was used with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; details are in the server log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_assessments: {
         parameters: {
             query?: never;
@@ -8691,8 +10724,8 @@ export interface operations {
                 districtId?: string;
                 /**
                  * @description With `text/csv`, the table to give: `neighbourhoods` (default), `policy_feedback` (per
-                 *     theme and department), `quarters` or `lessons` (one row per voice, or per lesson without
-                 *     voices). JSON and the page always hold every section.
+                 *     theme and department), `quarters`, `lessons` (one row per voice, or per lesson without
+                 *     voices) or `advice` (per department). JSON and the page always hold every section.
                  */
                 section?: string;
             };
@@ -10970,6 +13003,1854 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    get_worklist: {
+        parameters: {
+            query?: {
+                /** @description Only these kinds (repeat the key for several). */
+                kind?: components["schemas"]["WorklistKind"][];
+                /** @description One side only; both by default. */
+                side?: components["schemas"]["WorklistSide"];
+                /** @description `true`: only what is past due; `false`: the rest. */
+                overdue?: boolean;
+                /** @description How many items per page (1–200, default 50). */
+                limit?: number;
+                /**
+                 * @description The `nextCursor` of the previous page; opaque.
+                 * @example 6c61616b
+                 */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the worklist, with the counts of all of it */
+            200: {
+                headers: {
+                    /** @description The version of the API contract (SemVer) */
+                    "API-Version"?: string;
+                    /** @description The request's id: the client's X-Request-Id (1 to 128 visible ASCII characters) or one made by the service; also in the log line and as requestId in problems */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Worklist"];
+                };
+            };
+            /** @description Invalid input: every problem at once in invalidParams */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid Bearer token (`unauthenticated`), or one acting for an archived partner (`partner_inactive`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this role, or not on this object (see Access) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; details are in the server log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deliver_advice_request_given: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "advice_request.given";
+                        /** @enum {string} */
+                        resourceType?: "advice_request";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.advice_request.given";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_advice_request_requested: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "advice_request.requested";
+                        /** @enum {string} */
+                        resourceType?: "advice_request";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.advice_request.requested";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_advice_request_withdrawn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "advice_request.withdrawn";
+                        /** @enum {string} */
+                        resourceType?: "advice_request";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.advice_request.withdrawn";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_department_created: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "department.created";
+                        /** @enum {string} */
+                        resourceType?: "department";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.department.created";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_department_mail_stopped: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "department.mail_stopped";
+                        /** @enum {string} */
+                        resourceType?: "department";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.department.mail_stopped";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_department_updated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "department.updated";
+                        /** @enum {string} */
+                        resourceType?: "department";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.department.updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_district_created: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "district.created";
+                        /** @enum {string} */
+                        resourceType?: "district";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.district.created";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_district_updated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "district.updated";
+                        /** @enum {string} */
+                        resourceType?: "district";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.district.updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_neighbourhood_created: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "neighbourhood.created";
+                        /** @enum {string} */
+                        resourceType?: "neighbourhood";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.neighbourhood.created";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_neighbourhood_updated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "neighbourhood.updated";
+                        /** @enum {string} */
+                        resourceType?: "neighbourhood";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.neighbourhood.updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_partner_created: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "partner.created";
+                        /** @enum {string} */
+                        resourceType?: "partner";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.partner.created";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_partner_mail_stopped: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "partner.mail_stopped";
+                        /** @enum {string} */
+                        resourceType?: "partner";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.partner.mail_stopped";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_partner_updated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "partner.updated";
+                        /** @enum {string} */
+                        resourceType?: "partner";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.partner.updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_ping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "ping";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.ping";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_policy_issue_created: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "policy_issue.created";
+                        /** @enum {string} */
+                        resourceType?: "policy_issue";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.policy_issue.created";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_policy_issue_responded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "policy_issue.responded";
+                        /** @enum {string} */
+                        resourceType?: "policy_issue";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.policy_issue.responded";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_policy_issue_response_overdue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "policy_issue.response_overdue";
+                        /** @enum {string} */
+                        resourceType?: "policy_issue";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.policy_issue.response_overdue";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_policy_issue_status_changed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "policy_issue.status_changed";
+                        /** @enum {string} */
+                        resourceType?: "policy_issue";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.policy_issue.status_changed";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_policy_issue_updated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "policy_issue.updated";
+                        /** @enum {string} */
+                        resourceType?: "policy_issue";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.policy_issue.updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_assessment_created: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.assessment_created";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.assessment_created";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_assessment_finalized: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.assessment_finalized";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.assessment_finalized";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_assessment_updated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.assessment_updated";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.assessment_updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_created: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.created";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.created";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_evaluation_written: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.evaluation_written";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.evaluation_written";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_funding_line_created: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.funding_line_created";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.funding_line_created";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_funding_line_deleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.funding_line_deleted";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.funding_line_deleted";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_funding_line_updated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.funding_line_updated";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.funding_line_updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_goal_created: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.goal_created";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.goal_created";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_goal_deleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.goal_deleted";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.goal_deleted";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_goal_updated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.goal_updated";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.goal_updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_link_created: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.link_created";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.link_created";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_link_deleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.link_deleted";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.link_deleted";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_note_added: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.note_added";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.note_added";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_partner_added: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.partner_added";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.partner_added";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_partner_removed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.partner_removed";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.partner_removed";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_partner_role_changed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.partner_role_changed";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.partner_role_changed";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_status_changed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.status_changed";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.status_changed";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_project_updated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "project.updated";
+                        /** @enum {string} */
+                        resourceType?: "project";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.project.updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_signal_answered: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "signal.answered";
+                        /** @enum {string} */
+                        resourceType?: "signal";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.signal.answered";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_signal_overdue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "signal.overdue";
+                        /** @enum {string} */
+                        resourceType?: "signal";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.signal.overdue";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_signal_projects_linked: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "signal.projects_linked";
+                        /** @enum {string} */
+                        resourceType?: "signal";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.signal.projects_linked";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_signal_reassigned: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "signal.reassigned";
+                        /** @enum {string} */
+                        resourceType?: "signal";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.signal.reassigned";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_signal_received: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "signal.received";
+                        /** @enum {string} */
+                        resourceType?: "signal";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.signal.received";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_signal_reporter_erased: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "signal.reporter_erased";
+                        /** @enum {string} */
+                        resourceType?: "signal";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.signal.reporter_erased";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_signal_routed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "signal.routed";
+                        /** @enum {string} */
+                        resourceType?: "signal";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.signal.routed";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_signal_status_changed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "signal.status_changed";
+                        /** @enum {string} */
+                        resourceType?: "signal";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.signal.status_changed";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_signal_updated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "signal.updated";
+                        /** @enum {string} */
+                        resourceType?: "signal";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.signal.updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_signal_updates_declined: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "signal.updates_declined";
+                        /** @enum {string} */
+                        resourceType?: "signal";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.signal.updates_declined";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_subscription_created: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "subscription.created";
+                        /** @enum {string} */
+                        resourceType?: "subscription";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.subscription.created";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_subscription_deleted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "subscription.deleted";
+                        /** @enum {string} */
+                        resourceType?: "subscription";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.subscription.deleted";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_subscription_paused: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "subscription.paused";
+                        /** @enum {string} */
+                        resourceType?: "subscription";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.subscription.paused";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_subscription_redelivery_requested: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "subscription.redelivery_requested";
+                        /** @enum {string} */
+                        resourceType?: "subscription";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.subscription.redelivery_requested";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_subscription_secret_rotated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "subscription.secret_rotated";
+                        /** @enum {string} */
+                        resourceType?: "subscription";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.subscription.secret_rotated";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_subscription_suspended: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "subscription.suspended";
+                        /** @enum {string} */
+                        resourceType?: "subscription";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.subscription.suspended";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_subscription_updated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "subscription.updated";
+                        /** @enum {string} */
+                        resourceType?: "subscription";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.subscription.updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_theme_created: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "theme.created";
+                        /** @enum {string} */
+                        resourceType?: "theme";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.theme.created";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deliver_theme_updated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/cloudevents+json": components["schemas"]["CloudEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        action?: "theme.updated";
+                        /** @enum {string} */
+                        resourceType?: "theme";
+                    };
+                    /** @enum {string} */
+                    type?: "nl.wijkregie.theme.updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx counts; a 410 pauses the subscription; anything else, a timeout or a refused connection is retried with backoff */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

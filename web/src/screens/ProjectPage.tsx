@@ -1,5 +1,5 @@
 // A project: status and the next steps, partners, goals, funding against the 40 % target,
-// links, notes, assessments, advice and history.
+// links, notes, advice requests, assessments, advice and history.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useForm } from "react-hook-form";
 import { Link, useParams } from "react-router-dom";
@@ -8,6 +8,7 @@ import { Heading1, Heading2, Paragraph } from "@gemeente-denhaag/typography";
 import { api, data, ifMatch, type Schemas } from "../api/client";
 import { Field, FormAlert, LoadError, Loading, useSubmit } from "../ui/forms";
 import { ADVICE, EFFECTS, NEEDS_REASON, PROJECT_ACTION, PROJECT_NEXT, PROJECT_STATUS, date, euros, percent } from "../ui/labels";
+import { AdviceRequests } from "./AdviceRequests";
 import { History } from "./History";
 
 type Status = Schemas["ProjectStatus"];
@@ -208,6 +209,8 @@ export function ProjectPage() {
       )}
 
       <Notes projectId={p.id} />
+
+      <AdviceRequests projectId={p.id} />
 
       <Heading2>Toetsingen en adviezen</Heading2>
       {assessments.error && <LoadError error={assessments.error} />}

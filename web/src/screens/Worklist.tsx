@@ -1,103 +1,139 @@
-// Werkvoorraad, the home screen: what the caller owes and is owed, overdue first.
-// DESIGN §16's GET /worklist gives this in one call; until this document has it, the screen
-// asks the four lists that hold the same obligations (each as the caller may see them).
+// Werkvoorraad, the home screen: what the caller owes and what others owe the caller, in one
+// call to GET /worklist (DESIGN §16). The service orders by due date (overdue first, nulls
+// last) and pages with a cursor; the counts cover the whole side. Live through the event stream
+// (the shell refreshes every query on each event).
+import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
-import { Heading1, Heading2, Paragraph } from "@gemeente-denhaag/typography";
-import { api, data } from "../api/client";
-import { LoadError, Loading } from "../ui/forms";
+import { Heading1, Paragraph } from "@gemeente-denhaag/typography";
+import { api, data, type Schemas } from "../api/client";
+import { countLabel, WORKLIST_KIND, WORKLIST_KINDS, worklistRoute, type WorklistKind } from "../domain/worklist";
+import { Field, LoadError, Loading } from "../ui/forms";
+import { Pager, useCursor } from "../ui/Pager";
 import { date } from "../ui/labels";
 
-interface Item {
-  key: string;
-  title: string;
-  to: string;
-  dueAt: string | null | undefined;
-  overdue: boolean;
-}
-
-function Section({ title, items, empty }: { title: string; items: Item[] | undefined; empty: string }) {
-  return (
-    <section aria-labelledby={`kop-${title}`}>
-      <Heading2 id={`kop-${title}`}>
-        {title} {items ? `(${items.length})` : ""}
-      </Heading2>
-      {!items ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <Paragraph>{empty}</Paragraph>
-      ) : (
-        <ul className="werkbank-list">
-          {items.map((item) => (
-            <li key={item.key}>
-              <Link to={item.to} className="utrecht-link">
-                {item.title}
-              </Link>{" "}
-              — termijn {date(item.dueAt)}
-              {item.overdue && <strong className="werkbank-overdue"> te laat</strong>}
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
-  );
-}
-
-const late = (due: string | null | undefined) => Boolean(due && new Date(due) < new Date());
+const SIDES: { side: Schemas["WorklistSide"]; label: string }[] = [
+  { side: "owe", label: "Wat ik moet doen" },
+  { side: "owed", label: "Waar ik op wacht" },
+];
 
 export function Worklist() {
-  const ideas = useQuery({
-    queryKey: ["projects", "submitted"],
-    queryFn: () => data(api.GET("/projects", { params: { query: { status: ["submitted"], limit: 200 } } })),
+  const [side, setSide] = useState<Schemas["WorklistSide"]>("owe");
+  const [kind, setKind] = useState<WorklistKind | "">("");
+  const [onlyOverdue, setOnlyOverdue] = useState(false);
+  const paging = useCursor();
+  const query = {
+    side,
+    limit: 50,
+    ...(kind ? { kind: [kind] } : {}),
+    ...(onlyOverdue ? { overdue: true } : {}),
+    ...(paging.cursor ? { cursor: paging.cursor } : {}),
+  };
+  const list = useQuery({
+    queryKey: ["worklist", query],
+    queryFn: () => data(api.GET("/worklist", { params: { query } })),
   });
-  const decisions = useQuery({
-    queryKey: ["projects", "under_assessment"],
-    queryFn: () => data(api.GET("/projects", { params: { query: { status: ["under_assessment"], limit: 200 } } })),
-  });
-  const signals = useQuery({
-    queryKey: ["signals", "open"],
-    queryFn: async () => {
-      const page = await data(api.GET("/signals", { params: { query: { limit: 200 } } }));
-      return page.items.filter((s) => s.status !== "answered" && s.status !== "closed");
-    },
-  });
-  const issues = useQuery({
-    queryKey: ["policy-issues", "raised"],
-    queryFn: () => data(api.GET("/policy-issues", { params: { query: { status: ["raised"], limit: 200 } } })),
-  });
-  const error = ideas.error ?? decisions.error ?? signals.error ?? issues.error;
-  const byDue = (a: Item, b: Item) => (a.dueAt ?? "9999").localeCompare(b.dueAt ?? "9999");
+  const counts = list.data?.counts;
+  const choose = (next: () => void) => {
+    next();
+    paging.reset();
+  };
   return (
     <>
       <Heading1>Werkvoorraad</Heading1>
       <Paragraph>Wat op antwoord wacht, het eerst wat over de termijn is.</Paragraph>
-      {error && <LoadError error={error} />}
-      <Section
-        title="Ideeën die op een eerste antwoord wachten"
-        empty="Geen ideeën die op antwoord wachten."
-        items={ideas.data?.items
-          .map((p) => ({ key: p.id, title: p.title, to: `/projecten/${p.id}`, dueAt: p.responseDueAt, overdue: late(p.responseDueAt) }))
-          .sort(byDue)}
-      />
-      <Section
-        title="Signalen die op antwoord wachten"
-        empty="Geen open signalen."
-        items={signals.data
-          ?.map((s) => ({ key: s.id, title: s.title, to: `/signalen/${s.id}`, dueAt: s.dueAt, overdue: s.overdue }))
-          .sort(byDue)}
-      />
-      <Section
-        title="Beleidsvraagstukken die op een reactie wachten"
-        empty="Geen vraagstukken die op een reactie wachten."
-        items={issues.data?.items
-          .map((i) => ({ key: i.id, title: i.title, to: `/beleid/${i.id}`, dueAt: i.responseDueAt, overdue: i.overdue }))
-          .sort(byDue)}
-      />
-      <Section
-        title="Projecten in toetsing"
-        empty="Geen projecten in toetsing."
-        items={decisions.data?.items.map((p) => ({ key: p.id, title: p.title, to: `/projecten/${p.id}`, dueAt: null, overdue: false }))}
-      />
+      <div className="werkbank-tabs" role="group" aria-label="Kant van de werkvoorraad">
+        {SIDES.map((s) => (
+          <button
+            key={s.side}
+            type="button"
+            className="utrecht-button utrecht-button--secondary-action"
+            aria-pressed={side === s.side}
+            onClick={() => choose(() => setSide(s.side))}
+          >
+            {s.label}
+          </button>
+        ))}
+      </div>
+      {counts && (
+        <Paragraph aria-live="polite">
+          {countLabel(counts)} ({SIDES.find((s) => s.side === side)?.label.toLowerCase()})
+        </Paragraph>
+      )}
+      <Field label="Soort" hint={kind && counts ? `${WORKLIST_KIND[kind]}: ${countLabel(counts.byKind[kind])}` : undefined}>
+        {(props) => (
+          <select
+            {...props}
+            className="utrecht-select utrecht-select--html-select"
+            value={kind}
+            onChange={(e) => choose(() => setKind(e.target.value as WorklistKind | ""))}
+          >
+            <option value="">Alle soorten</option>
+            {WORKLIST_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {WORKLIST_KIND[k]}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label="Alleen wat over de termijn is">
+        {(props) => (
+          <input
+            {...props}
+            type="checkbox"
+            className="utrecht-checkbox"
+            checked={onlyOverdue}
+            onChange={(e) => choose(() => setOnlyOverdue(e.target.checked))}
+          />
+        )}
+      </Field>
+      {list.error && <LoadError error={list.error} />}
+      {list.isPending ? (
+        <Loading />
+      ) : !list.data || list.data.items.length === 0 ? (
+        <Paragraph>Niets in de werkvoorraad.</Paragraph>
+      ) : (
+        <table className="utrecht-table werkbank-table">
+          <caption className="utrecht-table__caption">Werkvoorraad, over de termijn eerst</caption>
+          <thead className="utrecht-table__header">
+            <tr className="utrecht-table__row">
+              <th className="utrecht-table__header-cell" scope="col">Onderwerp</th>
+              <th className="utrecht-table__header-cell" scope="col">Soort</th>
+              <th className="utrecht-table__header-cell" scope="col">{side === "owe" ? "Voor" : "Van"}</th>
+              <th className="utrecht-table__header-cell" scope="col">Termijn</th>
+            </tr>
+          </thead>
+          <tbody className="utrecht-table__body">
+            {list.data.items.map((item) => {
+              const to = worklistRoute(item);
+              const party = side === "owe" ? item.owedTo : [item.owedBy];
+              return (
+                <tr className="utrecht-table__row" key={`${item.kind}-${item.resourceId}`}>
+                  <td className="utrecht-table__cell">
+                    {to ? (
+                      <Link className="utrecht-link" to={to}>
+                        {item.title}
+                      </Link>
+                    ) : (
+                      item.title
+                    )}
+                  </td>
+                  <td className="utrecht-table__cell">{WORKLIST_KIND[item.kind]}</td>
+                  <td className="utrecht-table__cell">
+                    {party.map((p) => (p.id ? `${p.role} ${p.id}` : p.role)).join(", ")}
+                  </td>
+                  <td className="utrecht-table__cell">
+                    {date(item.dueAt)}
+                    {item.overdue && <strong className="werkbank-overdue"> te laat</strong>}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <Pager paging={paging} nextCursor={list.data?.nextCursor} />
     </>
   );
 }

@@ -130,3 +130,9 @@ export function euros(cents: number): string {
 export function percent(ratio: number | null | undefined): string {
   return ratio === null || ratio === undefined ? "–" : `${Math.round(ratio * 100)} %`;
 }
+
+export const ADVICE_REQUEST_STATUS: Record<Schemas["AdviceRequestStatusValue"], string> = {
+  open: "open",
+  given: "advies gegeven",
+  withdrawn: "ingetrokken",
+};
