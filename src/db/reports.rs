@@ -18,14 +18,17 @@ use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 
+pub use self::advice::AdviceFigure;
+use self::advice::advice_figures;
 use self::results::council_figures;
 pub use self::results::{CouncilFigures, GoalFigures, PolicyChangeFigure};
 use super::evaluations::Lesson;
-use super::schema::{advice_requests, policy_issue_signals, policy_issues, projects, signals};
+use super::schema::{policy_issue_signals, policy_issues, signals};
 use super::{DbConnection, evaluations};
 use crate::domain::projects::EFFECTS;
 use crate::error::ApiError;
 
+mod advice;
 mod results;
 
 /// What the report covers. Projects are selected by `created_at`, signals by `received_at`;
@@ -168,15 +171,6 @@ pub struct LaterFigures {
     pub advice: Vec<AdviceFigure>,
 }
 
-/// One advice request asked in the period (DESIGN §16): whom, how it stands, by when.
-#[derive(Debug, Clone, Queryable)]
-pub struct AdviceFigure {
-    pub department_id: String,
-    pub status: String,
-    pub due_at: NaiveDateTime,
-    pub settled_at: Option<NaiveDateTime>,
-}
-
 /// Statuses of the projects that deliver: approved and everything after it but `stopped`.
 const DELIVERING: &str = "('approved', 'running', 'completed', 'evaluated')";
 /// Signal statuses that count as answered.
@@ -304,37 +298,6 @@ impl Figures {
     fn with(self, council: CouncilFigures) -> Self {
         Self { council, ..self }
     }
-}
-
-/// The advice requests asked in the period, about projects in the scope's district.
-fn advice_figures(
-    conn: &mut DbConnection,
-    scope: &ReportScope,
-) -> Result<Vec<AdviceFigure>, ApiError> {
-    let mut query = advice_requests::table
-        .select((
-            advice_requests::department_id,
-            advice_requests::status,
-            advice_requests::due_at,
-            advice_requests::settled_at,
-        ))
-        .into_boxed();
-    if let Some(from) = scope.from {
-        query = query.filter(advice_requests::requested_at.ge(from));
-    }
-    if let Some(until) = scope.until {
-        query = query.filter(advice_requests::requested_at.lt(until));
-    }
-    if let Some(district) = &scope.district_id {
-        query = query.filter(
-            advice_requests::project_id.eq_any(
-                projects::table
-                    .filter(projects::district_id.eq(district.clone()))
-                    .select(projects::id),
-            ),
-        );
-    }
-    Ok(query.order(advice_requests::id).load(conn)?)
 }
 
 /// The most lessons of a period the report shows.
