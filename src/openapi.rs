@@ -108,7 +108,7 @@ pub const PUBLIC_DOCUMENT_PATH: &str = "/openapi-public.json";
         webhook_payloads::CloudEvent, webhook_payloads::CloudEventData,
         worklist::WorklistSide, worklist::WorklistKind,
     )),
-    modifiers(&Conventions),
+    modifiers(&Conventions, &WebhookPayloads),
     tags(
         (name = "Reference data", description = "Districts, neighbourhoods, departments and themes (the routing table of signals)."),
         (name = "Partners", description = "The organisations of the neighbourhood: schools, housing corporations, welfare, community centres, ..."),
@@ -239,6 +239,16 @@ fn pretty(doc: OpenApiDoc) -> Result<String, serde_json::Error> {
     })
 }
 
+/// The API document's top-level `webhooks`: what a subscriber receives (the public pages'
+/// document has none).
+struct WebhookPayloads;
+
+impl Modify for WebhookPayloads {
+    fn modify(&self, doc: &mut OpenApiDoc) {
+        doc.webhooks = Some(webhook_payloads::webhooks());
+    }
+}
+
 /// Applies the conventions every operation shares.
 struct Conventions;
 
@@ -260,7 +270,6 @@ impl Modify for Conventions {
                     .build(),
             ),
         );
-        doc.webhooks = Some(webhook_payloads::webhooks());
         for item in doc.paths.paths.values_mut() {
             if let Some(post) = item.post.as_mut() {
                 idempotent_post(post);
